@@ -1,0 +1,3 @@
+from cnncalc.cli import run
+
+run()

@@ -1,0 +1,162 @@
+"""The command line: parses, calls the library, hands records to a renderer. No logic lives here."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+
+from cnncalc.errors import CnncalcError
+from cnncalc.render.formats import Format
+
+try:
+    from typer._click.exceptions import ClickException
+except ImportError:  # typer < 0.16 depends on click itself
+    from click.exceptions import ClickException  # type: ignore[no-redef, import-not-found, unused-ignore]
+
+app = typer.Typer(
+    name="cnncalc",
+    help="What a convolutional network costs: params, MACs, FLOPs, memory, receptive field.\n\n"
+         "MACs are multiply-accumulates; FLOPs = 2 × MACs + other arithmetic.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+PAIR = "N or HxW"
+Cin = Annotated[int | None, typer.Option("--cin", help="Input channels.", show_default=False)]
+Cout = Annotated[int | None, typer.Option("--cout", help="Output channels.", show_default=False)]
+Kernel = Annotated[str | None, typer.Option("--kernel", "-k", metavar=PAIR, help="Kernel size (default 3).")]
+Stride = Annotated[str | None, typer.Option("--stride", metavar=PAIR, help="Stride (default 1).")]
+Padding = Annotated[str | None, typer.Option("--padding", metavar=PAIR,
+                                             help="Zero padding (default dilation·(k−1)/2, 'same').")]
+Dilation = Annotated[str | None, typer.Option("--dilation", metavar=PAIR, help="Dilation (default 1).")]
+Groups = Annotated[int | None, typer.Option("--groups", help="Groups (group conv default 2).")]
+Reduction = Annotated[int | None, typer.Option("--reduction", help="SE reduction ratio r (default 16).")]
+Mid = Annotated[int | None, typer.Option("--mid", help="Bottleneck width (default cout/4).")]
+Size = Annotated[str, typer.Option("--size", metavar=PAIR, help="Input height and width.")]
+Batch = Annotated[int, typer.Option("--batch", help="Batch size N.")]
+Bias = Annotated[bool, typer.Option("--bias/--no-bias", help="Bias on the convolutions.")]
+DTypeOpt = Annotated[str, typer.Option("--dtype", help="float32, float16, bfloat16 or float64.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _options(**raw: Any) -> Any:
+    from cnncalc import layer_options
+
+    return layer_options(**raw)
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _show(renderable: Any) -> None:
+    from rich.console import Console
+
+    Console(soft_wrap=False).print(renderable)
+
+
+@app.command()
+def compare(
+    designs: Annotated[list[str], typer.Argument(help="Designs or specs, e.g. xception-dw standard group:g=4.",
+                                                 show_default=False)],
+    cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
+    dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
+    size: Size = "224", batch: Batch = 1, bias: Bias = False, dtype: DTypeOpt = "float32",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Designs side by side under the same options, each with its ratio to the first."""
+    from cnncalc.layers.registry import evaluate
+
+    base = _options(cin=cin, cout=cout, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
+                    groups=groups, reduction=reduction, mid=mid, size=size, batch=batch, bias=bias, dtype=dtype)
+    records = [evaluate(d, base) for d in designs]
+    _render(records, fmt, single=False)
+
+
+@app.command()
+def layer(
+    design: Annotated[str, typer.Argument(help="A design or spec, e.g. dilated:d=2.", show_default=False)],
+    cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
+    dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
+    size: Size = "224", batch: Batch = 1, bias: Bias = False, dtype: DTypeOpt = "float32",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """One design: its cost, formula, ops, and how it fares against its natural counterpart."""
+    from cnncalc.layers.registry import configure, evaluate
+
+    base = _options(cin=cin, cout=cout, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
+                    groups=groups, reduction=reduction, mid=mid, size=size, batch=batch, bias=bias, dtype=dtype)
+    record = evaluate(design, base)
+    if fmt is not Format.table:
+        _render([record], fmt, single=True)
+        return
+    from cnncalc.render.table import layer_table
+
+    preset, config = configure(design, base)
+    counterpart = None
+    if preset.counterpart:
+        try:
+            counterpart = evaluate(preset.counterpart, config.opts)
+        except CnncalcError:
+            counterpart = None  # the counterpart cannot take these options; the design alone still stands
+    _show(layer_table(record, counterpart))
+
+
+@app.command()
+def designs(fmt: FormatOpt = Format.table) -> None:
+    """The layer designs, their aliases, options and formulas."""
+    from cnncalc.layers import PRESETS
+    from cnncalc.render.designs import designs_json, designs_markdown, designs_table
+
+    presets = list(PRESETS.values())
+    if fmt is Format.table:
+        _show(designs_table(presets))
+    elif fmt is Format.json:
+        _emit(designs_json(presets))
+    else:
+        _emit(designs_markdown(presets))
+
+
+def _render(records: Sequence[Any], fmt: Format, single: bool) -> None:
+    from cnncalc.render.formats import to_csv, to_json, to_markdown
+
+    if fmt is Format.json:
+        _emit(to_json(records, single))
+    elif fmt is Format.csv:
+        _emit(to_csv(records))
+    elif fmt is Format.markdown:
+        _emit(to_markdown(records))
+    else:
+        from cnncalc.render.table import compare_table, layer_table
+
+        _show(compare_table(records) if not single else layer_table(records[0], None))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; errors become one line on stderr and a non-zero exit code, never a traceback."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=list(argv) if argv is not None else None, prog_name="cnncalc",
+                              standalone_mode=False)
+    except CnncalcError as err:
+        print(f"cnncalc: error: {err}", file=sys.stderr)
+        return 2
+    except ClickException as err:
+        print(f"cnncalc: error: {err.format_message()}", file=sys.stderr)
+        return err.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        print("cnncalc: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Layer options: one validation gate from user text (flags, spec strings, API keywords) to typed values.
+
+Every option is optional here; each preset resolves its own defaults (a transposed convolution defaults
+to stride 2, the others to 1) and says which options it requires.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from cnncalc.dtypes import DType, parse_dtype
+from cnncalc.errors import CnncalcError
+from cnncalc.formulas.cost import Pair, Shape
+
+PAIR_OPTIONS = ("kernel", "stride", "padding", "dilation", "size")
+INT_OPTIONS = ("cin", "cout", "groups", "reduction", "mid", "batch")
+#: Short keys accepted in spec strings (`group:g=4`, `dilated:d=2,k=3`).
+SPEC_ALIASES = {"g": "groups", "d": "dilation", "k": "kernel", "s": "stride", "p": "padding",
+                "r": "reduction", "m": "mid", "b": "batch", "in": "cin", "out": "cout"}
+_PAIR = re.compile(r"^\s*(\d+)\s*(?:[x×,]\s*(\d+)\s*)?$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class LayerOptions:
+    """The options of one layer design, validated. `None` means: the preset's default."""
+
+    cin: int | None = None
+    cout: int | None = None
+    kernel: Pair | None = None
+    stride: Pair | None = None
+    padding: Pair | None = None
+    dilation: Pair | None = None
+    groups: int | None = None
+    reduction: int | None = None
+    mid: int | None = None
+    size: Pair = (224, 224)
+    batch: int = 1
+    bias: bool = False
+    dtype: DType = DType.float32
+    #: Options only some presets take (vgg-stack's `n`, deformable's `v`, inception's branch widths).
+    extra: Mapping[str, int] = field(default_factory=dict)
+    #: The names the user set (the rest are defaults), so a design can say which it ignored.
+    given: frozenset[str] = frozenset()
+
+    def input_shape(self, cin: int) -> Shape:
+        return (self.batch, cin, self.size[0], self.size[1])
+
+    def merged(self, overrides: LayerOptions) -> LayerOptions:
+        """These options with the ones set in `overrides` (a spec string's) taken from there."""
+        values = {name: getattr(overrides, name) for name in overrides.given if name in OPTION_NAMES}
+        extra = {**self.extra, **overrides.extra}
+        return replace(self, **values, extra=extra, given=self.given | overrides.given)
+
+
+OPTION_NAMES = tuple(f.name for f in fields(LayerOptions) if f.name not in ("extra", "given"))
+
+
+def parse_int(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool):
+        raise CnncalcError(f"{name}={value!r} is not an integer")
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise CnncalcError(f"{name}={value!r} is not an integer: expected a whole number ≥ {minimum}") from None
+    if number < minimum:
+        raise CnncalcError(f"{name}={number} is not allowed: it must be ≥ {minimum}")
+    return number
+
+
+def parse_pair(name: str, value: Any, minimum: int = 1) -> Pair:
+    """`3`, `"3"`, `"1x7"`, `(1, 7)` → a (height, width) pair."""
+    if isinstance(value, tuple | list) and len(value) == 2:
+        return (parse_int(name, value[0], minimum), parse_int(name, value[1], minimum))
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = parse_int(name, value, minimum)
+        return (number, number)
+    match = _PAIR.match(str(value))
+    if not match:
+        raise CnncalcError(f"{name}={value!r} is malformed: expected N or HxW with whole numbers, e.g. 3 or 1x7")
+    h = parse_int(name, match.group(1), minimum)
+    w = parse_int(name, match.group(2), minimum) if match.group(2) else h
+    return (h, w)
+
+
+def parse_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CnncalcError(f"{name}={value!r} is not a boolean: expected true or false")
+
+
+def parse_value(name: str, value: Any) -> Any:
+    """Validate one common option's value."""
+    if name == "padding":
+        return parse_pair(name, value, minimum=0)
+    if name in PAIR_OPTIONS:
+        return parse_pair(name, value)
+    if name in INT_OPTIONS:
+        return parse_int(name, value)
+    if name == "bias":
+        return parse_bool(name, value)
+    if name == "dtype":
+        return parse_dtype(value)
+    raise CnncalcError(f"unknown option {name!r}: accepted are {', '.join(OPTION_NAMES)}")
+
+
+def make_options(extra_keys: frozenset[str] = frozenset(), **raw: Any) -> LayerOptions:
+    """Validate keyword options (None = not given); keys in `extra_keys` are preset-specific integers."""
+    values: dict[str, Any] = {}
+    extra: dict[str, int] = {}
+    for key, value in raw.items():
+        if value is None:
+            continue
+        name = SPEC_ALIASES.get(key, key)
+        if name in OPTION_NAMES:
+            values[name] = parse_value(name, value)
+        elif name in extra_keys:
+            extra[name] = parse_int(name, value, minimum=0)
+        else:
+            accepted = sorted({*OPTION_NAMES, *extra_keys})
+            raise CnncalcError(f"unknown option {key!r}: accepted are {', '.join(accepted)}")
+    return LayerOptions(**values, extra=extra, given=frozenset(values) | frozenset(extra))
+
+
+def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
+    """`"dilated:d=2,k=3"` → ("dilated", {"d": "2", "k": "3"}). Raises on malformed text."""
+    name, _, rest = spec.partition(":")
+    name = name.strip().lower()
+    if not name:
+        raise CnncalcError(f"design spec {spec!r} has no design name: expected NAME or NAME:key=value,…")
+    pairs: dict[str, str] = {}
+    if _:
+        if not rest.strip():
+            raise CnncalcError(f"design spec {spec!r} has nothing after ':': expected NAME:key=value,…")
+        for item in rest.split(","):
+            key, eq, value = item.partition("=")
+            key, value = key.strip().lower(), value.strip()
+            if not eq or not key or not value:
+                raise CnncalcError(f"design spec {spec!r}: {item.strip()!r} is not key=value "
+                                   f"(e.g. group:g=4 or dilated:d=2,k=3)")
+            if key in pairs:
+                raise CnncalcError(f"design spec {spec!r} sets {key!r} twice")
+            pairs[key] = value
+    return name, pairs

@@ -1,0 +1,166 @@
+"""The registry of layer designs (presets), and the evaluation of a design spec into a record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from cnncalc.errors import CnncalcError, UnknownNameError
+from cnncalc.formulas.cost import Pair
+from cnncalc.layers.graph import LayerGraph, Tensor, same_padding
+from cnncalc.layers.options import LayerOptions, make_options, parse_spec
+from cnncalc.layers.record import LayerRecord, make_record
+
+if TYPE_CHECKING:
+    from torch import nn
+
+class Config:
+    """A preset's view of the options: values with the preset's defaults, and errors in its words.
+
+    Every value read is remembered, so the record can say which options shaped it.
+    """
+
+    def __init__(self, preset: Preset, opts: LayerOptions) -> None:
+        self.preset = preset
+        self.opts = opts
+        self.used: dict[str, Any] = {}
+
+    def _note(self, name: str, value: Any) -> Any:
+        self.used[name] = list(value) if isinstance(value, tuple) else value
+        return value
+
+    def ignored(self) -> tuple[str, ...]:
+        """Options the user set that this design does not use (a comparison shares options)."""
+        return tuple(sorted(n for n in self.opts.given if n not in self.used))
+
+    def need(self, name: str) -> int:
+        value = getattr(self.opts, name)
+        if value is None:
+            default = self.preset.defaults.get(name)
+            if default is None:
+                raise CnncalcError(f"{self.preset.name} needs {name}: give --{name} N "
+                                   f"(or {self.preset.name}:{name}=N in a spec)")
+            value = default
+        return int(self._note(name, value))
+
+    def get(self, name: str, default: int) -> int:
+        value = getattr(self.opts, name)
+        return int(self._note(name, default if value is None else value))
+
+    def pair(self, name: str, default: Pair) -> Pair:
+        value = getattr(self.opts, name)
+        result: Pair = default if value is None else value
+        return self._note(name, result)  # type: ignore[no-any-return]
+
+    def extra(self, key: str) -> int:
+        default, _ = self.preset.extras[key]
+        return int(self._note(key, self.opts.extra.get(key, default)))
+
+    @property
+    def cin(self) -> int:
+        return self.need("cin")
+
+    @property
+    def cout(self) -> int:
+        return self.need("cout")
+
+    @property
+    def kernel(self) -> Pair:
+        return self.pair("kernel", (3, 3))
+
+    @property
+    def stride(self) -> Pair:
+        return self.pair("stride", (1, 1))
+
+    @property
+    def dilation(self) -> Pair:
+        return self.pair("dilation", (1, 1))
+
+    def padding(self, kernel: Pair, dilation: Pair = (1, 1)) -> Pair:
+        return self.pair("padding", same_padding(kernel, dilation))
+
+    @property
+    def bias(self) -> bool:
+        return bool(self._note("bias", self.opts.bias))
+
+class Preset:
+    """A layer design: composes primitive ops (`describe`) and builds the real module it describes."""
+
+    name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    title: ClassVar[str]
+    #: Two lines on the idea, shown by `cnncalc layer`.
+    idea: ClassVar[tuple[str, str]]
+    #: The formulas in symbols, by quantity ("params", "MACs").
+    symbolic: ClassVar[dict[str, str]]
+    paper: ClassVar[str] = ""
+    #: The design this one is best compared with (a spec string), shown by `cnncalc layer`.
+    counterpart: ClassVar[str | None] = None
+    #: Preset-specific integer options: key → (default, meaning).
+    extras: ClassVar[Mapping[str, tuple[int, str]]] = {}
+    #: Defaults for common options that this design does not require (inception's cin=192).
+    defaults: ClassVar[Mapping[str, int]] = {}
+
+    def describe(self, g: LayerGraph, c: Config) -> Tensor:
+        raise NotImplementedError
+
+    def build(self, c: Config) -> nn.Module:
+        """The real PyTorch module(s) this design describes (imports torch)."""
+        raise NotImplementedError
+
+PRESETS: dict[str, Preset] = {}
+ALIASES: dict[str, str] = {}
+P = TypeVar("P", bound=type[Preset])
+
+def register_layer(cls: P) -> P:
+    """Class decorator: register one instance of a preset under its name and aliases; refuse duplicates."""
+    preset = cls()
+    for key in (preset.name, *preset.aliases):
+        if key in PRESETS or key in ALIASES:
+            raise RuntimeError(f"layer design name {key!r} is already registered")
+    PRESETS[preset.name] = preset
+    for alias in preset.aliases:
+        ALIASES[alias] = preset.name
+    return cls
+
+def get_preset(name: str) -> Preset:
+    key = name.strip().lower()
+    key = ALIASES.get(key, key)
+    if key not in PRESETS:
+        raise UnknownNameError("layer design", name, [*PRESETS, *ALIASES])
+    return PRESETS[key]
+
+def all_extra_keys() -> frozenset[str]:
+    return frozenset(k for p in PRESETS.values() for k in p.extras)
+
+def configure(spec: str, base: LayerOptions | None = None) -> tuple[Preset, Config]:
+    """Resolve a spec string (`group:g=4`) over base options into its preset and configuration."""
+    name, pairs = parse_spec(spec)
+    preset = get_preset(name)
+    try:
+        overrides = make_options(frozenset(preset.extras), **pairs)
+    except CnncalcError as err:
+        raise CnncalcError(f"in {spec!r}: {err}") from None
+    opts = (base or LayerOptions()).merged(overrides)
+    return preset, Config(preset, opts)
+
+def evaluate(spec: str, base: LayerOptions | None = None) -> LayerRecord:
+    """Cost one design (a spec string) under base options."""
+    preset, config = configure(spec, base)
+    graph = LayerGraph(config.opts.input_shape(config.cin))
+    output = preset.describe(graph, config)
+    config._note("size", config.opts.size)
+    config._note("batch", config.opts.batch)
+    config._note("dtype", config.opts.dtype.value)
+    return make_record(
+        name=spec.strip(), design=preset.name, title=preset.title, idea=preset.idea,
+        symbolic=preset.symbolic, input_shape=graph.input.shape, steps=graph.steps, output=output,
+        itemsize=config.opts.dtype.itemsize, dtype=config.opts.dtype.value, options=config.used,
+        ignored=config.ignored(),
+    )
+
+def build_module(spec: str, base: LayerOptions | None = None) -> tuple[nn.Module, tuple[int, ...]]:
+    """The real module a design describes, in eval mode, and the input shape it takes."""
+    preset, config = configure(spec, base)
+    module = preset.build(config)
+    return module.eval(), config.opts.input_shape(config.cin)

@@ -1,0 +1,46 @@
+"""The catalogue of layer designs, rendered (for `cnncalc designs` and the README)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich.table import Table
+
+from cnncalc.layers.registry import Preset
+
+
+def _extras(p: Preset) -> str:
+    return ", ".join(f"{k}={default}" for k, (default, _) in p.extras.items())
+
+
+def design_dict(p: Preset) -> dict[str, Any]:
+    return {"name": p.name, "aliases": list(p.aliases), "title": p.title, "idea": list(p.idea),
+            "formulas": dict(p.symbolic),
+            "options": {k: {"default": d, "meaning": m} for k, (d, m) in p.extras.items()},
+            "counterpart": p.counterpart, "paper": p.paper}
+
+
+def designs_json(presets: Sequence[Preset]) -> str:
+    return json.dumps([design_dict(p) for p in presets], indent=2, ensure_ascii=False)
+
+
+def designs_markdown(presets: Sequence[Preset]) -> str:
+    lines = ["| design | aliases | params | MACs | spec keys | paper |", "|---|---|---|---|---|---|"]
+    for p in presets:
+        cells = [f"`{p.name}`", ", ".join(f"`{a}`" for a in p.aliases), p.symbolic.get("params", ""),
+                 p.symbolic.get("MACs", ""), _extras(p), p.paper]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def designs_table(presets: Sequence[Preset]) -> Table:
+    table = Table(title="layer designs (MACs = multiply-accumulates)", title_justify="left",
+                  header_style="bold", show_lines=True)
+    for col in ("design", "what it is", "params", "MACs", "spec keys"):
+        table.add_column(col)
+    for p in presets:
+        name = p.name + (f"\n({', '.join(p.aliases)})" if p.aliases else "")
+        table.add_row(name, p.title, p.symbolic.get("params", ""), p.symbolic.get("MACs", ""), _extras(p))
+    return table

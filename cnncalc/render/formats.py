@@ -1,0 +1,136 @@
+"""Renderers: frozen records in, text or rich renderables out. The library never prints."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+from cnncalc.conventions import CONVENTION
+from cnncalc.layers.record import LayerRecord
+from cnncalc.render.numbers import compare_phrase, integer, nbytes, ratio, shape
+
+
+class Format(str, Enum):
+    """Output formats of `layer` and `compare`."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+#: Flat columns for CSV and Markdown: (header, value of a record). Headers state the convention.
+COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("name", lambda r: r.name),
+    ("design", lambda r: r.design),
+    ("input_shape", lambda r: shape(r.input_shape)),
+    ("output_shape", lambda r: shape(r.output_shape)),
+    ("params", lambda r: r.params),
+    ("weight_params", lambda r: r.weight_params),
+    ("bias_params", lambda r: r.bias_params),
+    ("buffers", lambda r: r.buffers),
+    ("macs (multiply-accumulates)", lambda r: r.macs),
+    ("flops (2*macs + other)", lambda r: r.flops),
+    ("activation_bytes", lambda r: r.activation_bytes),
+    ("traffic_bytes", lambda r: r.traffic_bytes),
+    ("intensity (flop/byte)", lambda r: round(r.intensity, 3)),
+    ("receptive_field", lambda r: r.rf_text),
+    ("jump", lambda r: r.jump_text),
+    ("dtype", lambda r: r.dtype),
+)
+
+
+def convention_dict() -> dict[str, str]:
+    return {"macs": CONVENTION.macs, "flops": CONVENTION.flops, "params": CONVENTION.params,
+            "memory": CONVENTION.memory}
+
+
+def record_json(record: LayerRecord) -> dict[str, Any]:
+    return {**record.to_dict(), "convention": convention_dict()}
+
+
+def to_json(records: Sequence[LayerRecord], single: bool) -> str:
+    data: Any = record_json(records[0]) if single else [record_json(r) for r in records]
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def to_csv(records: Sequence[LayerRecord]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([h for h, _ in COLUMNS])
+    for r in records:
+        writer.writerow([get(r) for _, get in COLUMNS])
+    return out.getvalue()
+
+
+def _md_cell(value: Any) -> str:
+    text = integer(value) if isinstance(value, int) and not isinstance(value, bool) else str(value)
+    return text.replace("|", "\\|")
+
+
+def to_markdown(records: Sequence[LayerRecord]) -> str:
+    headers = [h for h, _ in COLUMNS]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_md_cell(get(r)) for _, get in COLUMNS) + " |" for r in records]
+    lines.append("")
+    for r in records:
+        lines.append(f"**{r.name}** ({r.title})")
+        lines.append("")
+        lines += [f"- {f.quantity}: {f.symbolic + ' = ' if f.symbolic else ''}{f.numeric}" for f in r.formulas]
+        if r.ignored:
+            lines.append(f"- ignored options: {', '.join(r.ignored)}")
+        lines.append("")
+    if len(records) > 1:
+        lines += [f"- {line}" for line in summary_lines(records)] + [""]
+    lines += [f"_{line}_  " for line in CONVENTION.lines()]
+    return "\n".join(lines) + "\n"
+
+
+def summary_lines(records: Sequence[LayerRecord]) -> list[str]:
+    """One sentence per design after the first: how it compares with the first."""
+    base = records[0]
+    lines = []
+    for r in records[1:]:
+        parts = [compare_phrase(base.params, r.params, "params"), compare_phrase(base.macs, r.macs, "MACs"),
+                 compare_phrase(base.flops, r.flops, "FLOPs"),
+                 compare_phrase(base.traffic_bytes, r.traffic_bytes, "bytes moved")]
+        rf = ("same receptive field" if base.receptive_field == r.receptive_field
+              else f"receptive field {base.rf_text} vs {r.rf_text}")
+        lines.append(f"{base.name} against {r.name}: {', '.join(parts)}, {rf}")
+    return lines
+
+
+def quantity_rows(records: Sequence[LayerRecord]) -> list[tuple[str, list[str]]]:
+    """The rows of the side-by-side table: a label and one cell per record (ratios to the first)."""
+    base = records[0]
+
+    def cells(get: Any, fmt: Any = integer, with_ratio: bool = True) -> list[str]:
+        out = []
+        for i, r in enumerate(records):
+            text = fmt(get(r))
+            if with_ratio and i > 0:
+                text += f"  {ratio(get(r), get(base))}"
+            out.append(text)
+        return out
+
+    rows = [
+        ("output shape", cells(lambda r: r.output_shape, shape, False)),
+        ("params", cells(lambda r: r.params)),
+        ("  weights / biases", cells(lambda r: f"{integer(r.weight_params)} / {integer(r.bias_params)}",
+                                     str, False)),
+    ]
+    if any(r.buffers for r in records):
+        rows.append(("buffers (BN stats)", cells(lambda r: r.buffers)))
+    rows += [
+        ("MACs", cells(lambda r: r.macs)),
+        ("FLOPs", cells(lambda r: r.flops)),
+        ("activations written", cells(lambda r: r.activation_bytes, nbytes)),
+        ("memory traffic", cells(lambda r: r.traffic_bytes, nbytes)),
+        ("intensity (FLOP/B)", cells(lambda r: r.intensity, lambda v: f"{v:.3g}", False)),
+        ("receptive field", cells(lambda r: f"{r.rf_text}, jump {r.jump_text}", str, False)),
+    ]
+    return rows

@@ -1,0 +1,42 @@
+"""How numbers read in tables: exact integers with separators, bytes in binary units, ratios."""
+
+from __future__ import annotations
+
+
+def integer(n: int) -> str:
+    return f"{n:,}"
+
+
+def nbytes(n: int) -> str:
+    """Bytes in binary units, three significant digits: 51380224 → '49 MiB', 802816 → '784 KiB'."""
+    if n < 1024:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024 or unit == "TiB":
+            break
+    return f"{value:.3g} {unit}" if value < 1000 else f"{value:.0f} {unit}"
+
+
+def ratio(value: float, base: float) -> str:
+    """`×8.69`: value as a multiple of the base ('–' when the base is zero)."""
+    if base == 0:
+        return "–" if value else "×1"
+    r = value / base
+    return f"×{r:.3g}" if r < 1000 else f"×{r:,.0f}"
+
+
+def shape(dims: tuple[int, ...]) -> str:
+    return "×".join(str(d) for d in dims)
+
+
+def compare_phrase(value: float, base: float, noun: str) -> str:
+    """'8.7× fewer params' / '1.4× more MACs' / 'same MACs', for value against base."""
+    if value == base:
+        return f"same {noun}"
+    if value == 0 or base == 0:
+        return f"{noun}: {value:,} vs {base:,}"
+    if value < base:
+        return f"{base / value:.3g}× fewer {noun}"
+    return f"{value / base:.3g}× more {noun}"

@@ -1,0 +1,70 @@
+"""Rich renderables for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from cnncalc.conventions import CONVENTION
+from cnncalc.layers.record import LayerRecord
+from cnncalc.render.formats import quantity_rows, summary_lines
+from cnncalc.render.numbers import integer, nbytes, shape
+
+
+def _formulas(records: Sequence[LayerRecord]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(style="cyan")
+    grid.add_column()
+    for r in records:
+        for i, f in enumerate(r.formulas):
+            symbolic = f"{f.symbolic} = " if f.symbolic else ""
+            grid.add_row(r.name if i == 0 else "", f.quantity, f"{symbolic}{f.numeric}")
+    return grid
+
+
+def _footer(records: Sequence[LayerRecord]) -> list[RenderableType]:
+    notes: list[RenderableType] = []
+    for r in records:
+        if r.ignored:
+            notes.append(Text(f"{r.name} does not use: {', '.join('--' + o for o in r.ignored)}", style="yellow"))
+    first = records[0]
+    notes.append(Text(f"input {shape(first.input_shape)}, {first.dtype}. {CONVENTION.short}", style="dim"))
+    return notes
+
+
+def compare_table(records: Sequence[LayerRecord]) -> RenderableType:
+    table = Table(title="cnncalc compare", title_justify="left", header_style="bold")
+    table.add_column("")
+    for i, r in enumerate(records):
+        table.add_column(f"{r.name}" + ("" if i == 0 else f"\n(× {records[0].name})"), justify="right")
+    table.add_row("design", *[r.title for r in records], style="dim")
+    for label, cells in quantity_rows(records):
+        table.add_row(label, *cells)
+    parts: list[RenderableType] = [table, _formulas(records)]
+    parts += [Text(line, style="bold green") for line in summary_lines(records)]
+    return Group(*parts, *_footer(records))
+
+
+def layer_table(record: LayerRecord, counterpart: LayerRecord | None) -> RenderableType:
+    head = Text.assemble((f"{record.name}", "bold"), f" — {record.title}\n", (record.idea[0] + "\n", "italic"),
+                         (record.idea[1], "italic"))
+    summary = Table(show_header=False, box=None, padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column(justify="right")
+    summary.add_row("input", shape(record.input_shape))
+    for label, cells in quantity_rows([record]):
+        summary.add_row(label.strip(), cells[0])
+    steps = Table(title="ops", title_justify="left", header_style="bold")
+    for col in ("op", "output", "params", "MACs", "FLOPs", "traffic"):
+        steps.add_column(col, justify="left" if col == "op" else "right")
+    for s in record.steps:
+        steps.add_row(s.label, shape(s.output_shape), integer(s.params), integer(s.macs), integer(s.flops),
+                      nbytes(s.traffic_bytes))
+    parts: list[RenderableType] = [head, summary, _formulas([record]), steps]
+    if counterpart is not None:
+        parts.append(Text(summary_lines([record, counterpart])[0], style="bold green"))
+    return Group(*parts, *_footer([record]))
