@@ -1,0 +1,106 @@
+"""Independent counters for the tests: they look at the real aten ops a module runs, not at cnncalc's formulas.
+
+- `count_traffic`: bytes each op reads and writes, and bytes of every op's output, from a real forward pass.
+- `gradient_extent`: the receptive field measured as the span of the input gradient of one output element.
+- `flop_counter_macs`: torch.utils.flop_counter.FlopCounterMode's total, halved (it counts 2 per MAC).
+- `fvcore_macs`: fvcore's convolution / linear / matmul counts (fvcore counts one per MAC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
+
+
+def _tensors(obj: Any) -> list[torch.Tensor]:
+    return [t for t in tree_flatten(obj)[0] if isinstance(t, torch.Tensor)]
+
+
+def _nbytes(t: torch.Tensor) -> int:
+    return t.numel() * t.element_size()
+
+
+def _is_view(func: Any) -> bool:
+    """An op whose output aliases an input without writing it (view, slice, split, transpose …)."""
+    returns = func._schema.returns
+    return bool(returns) and all(r.alias_info is not None and not r.alias_info.is_write for r in returns)
+
+
+@dataclass
+class TrafficCounter(TorchDispatchMode):
+    """Sums, over the non-view aten ops of a forward pass, the bytes of tensor inputs and outputs.
+
+    Tensors made from nothing (factory ops such as torchvision's zero bias for a bias-less deform_conv2d,
+    and ops on such tensors only, like the zero_ that fills it) are implementation constants, not the
+    design's data: neither making them nor reading them counts.
+    Empty tensors (BN's unused save_mean in inference) count zero bytes by their size.
+    """
+
+    read: int = 0
+    written: int = 0
+    ops: list[str] = field(default_factory=list)
+    _constants: dict[int, torch.Tensor] = field(default_factory=dict)  # kept alive so ids stay unique
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        out = func(*args, **(kwargs or {}))
+        inputs = _tensors((args, kwargs))
+        if all(id(t) in self._constants for t in inputs):  # made from nothing, or only from constants
+            self._constants.update((id(t), t) for t in _tensors(out))
+            return out
+        if _is_view(func):
+            return out
+        self.ops.append(str(func))
+        self.read += sum(_nbytes(t) for t in inputs if id(t) not in self._constants)
+        self.written += sum(_nbytes(t) for t in _tensors(out))
+        return out
+
+
+def count_traffic(module: torch.nn.Module, x: torch.Tensor) -> TrafficCounter:
+    """Inference mode, as deployed: max pooling then writes no argmax indices (no_grad would)."""
+    with torch.inference_mode(), TrafficCounter() as counter:
+        module(x)
+    return counter
+
+
+def flop_counter_macs(module: torch.nn.Module, x: torch.Tensor) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.no_grad(), FlopCounterMode(display=False) as mode:
+        module(x)
+    total = mode.get_total_flops()
+    assert total % 2 == 0, "FlopCounterMode counts 2 FLOPs per multiply-accumulate"
+    return total // 2
+
+
+def fvcore_macs(module: torch.nn.Module, x: torch.Tensor) -> int:
+    """fvcore's count of convolution, linear and matmul ops (one per multiply-accumulate)."""
+    from fvcore.nn import FlopCountAnalysis
+
+    analysis = FlopCountAnalysis(module, x)
+    analysis.unsupported_ops_warnings(False)
+    analysis.uncalled_modules_warnings(False)
+    by_op = analysis.by_operator()
+    return int(sum(v for k, v in by_op.items() if k in ("conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum")))
+
+
+def gradient_extent(module: torch.nn.Module, x: torch.Tensor, positions: list[tuple[int, int]]) -> tuple[int, int]:
+    """Largest span (rows, cols) of input pixels whose gradient is non-zero for one output location,
+    over the given output positions (all channels summed)."""
+    best = (0, 0)
+    for oh, ow in positions:
+        inp = x.clone().requires_grad_(True)
+        out = module(inp)
+        out[:, :, oh, ow].sum().backward()
+        nz = inp.grad.abs().sum(dim=(0, 1)) > 0
+        rows = torch.nonzero(nz.any(dim=1)).flatten()
+        cols = torch.nonzero(nz.any(dim=0)).flatten()
+        span = (int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)) if len(rows) else (0, 0)
+        best = (max(best[0], span[0]), max(best[1], span[1]))
+    return best
