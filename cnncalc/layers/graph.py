@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from cnncalc.errors import CnncalcError
 from cnncalc.formulas import conv as conv_f
 from cnncalc.formulas import deform as deform_f
 from cnncalc.formulas import elementwise as elem_f
@@ -97,6 +98,8 @@ class LayerGraph:
 
     # merges and data movement
     def add(self, a: Tensor, b: Tensor, label: str = "residual add") -> Tensor:
+        if a.shape != b.shape:
+            raise CnncalcError(f"{label}: the branches' shapes {a.shape} and {b.shape} differ")
         return self._add(label, elem_f.add(a.shape, b.shape), rf.merge(a.field, b.field))
 
     def mul(self, a: Tensor, b: Tensor, label: str = "scale") -> Tensor:

@@ -99,6 +99,7 @@ class Inception(Preset):
         from cnncalc.modules import Concat
 
         w = {k: c.extra(k) for k in INCEPTION_EXTRAS}
+        check_cout(c, w["b1"] + w["b3"] + w["b5"] + w["pp"], "b1 + b3 + b5 + pp")
         cin, b = c.cin, c.bias
         return Concat(
             nn.Sequential(nn.Conv2d(cin, w["b1"], 1, bias=b), nn.ReLU()),
@@ -138,6 +139,7 @@ class InceptionNaive(Preset):
         from cnncalc.modules import Concat
 
         cin, b = c.cin, c.bias
+        check_cout(c, c.extra("b1") + c.extra("b3") + c.extra("b5") + cin, "b1 + b3 + b5 + cin")
         return Concat(
             nn.Sequential(nn.Conv2d(cin, c.extra("b1"), 1, bias=b), nn.ReLU()),
             nn.Sequential(nn.Conv2d(cin, c.extra("b3"), 3, padding=1, bias=b), nn.ReLU()),

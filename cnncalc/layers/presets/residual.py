@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cnncalc.errors import CnncalcError
+from cnncalc.formulas.cost import Pair
 from cnncalc.layers.graph import LayerGraph, Tensor
 from cnncalc.layers.presets.blocks import bottleneck_mid
 from cnncalc.layers.presets.convs import kxk
@@ -11,6 +13,15 @@ from cnncalc.layers.registry import Config, Preset, register_layer
 
 if TYPE_CHECKING:
     from torch import nn
+
+
+def block_args(c: Config) -> tuple[Pair, Pair, int]:
+    """kernel, stride, cout of a residual block; the kernel must be odd so that 'same' padding keeps the size."""
+    k = c.kernel
+    if k[0] % 2 == 0 or k[1] % 2 == 0:
+        raise CnncalcError(f"kernel={k[0]}x{k[1]} cannot keep the feature map's size for the residual add: "
+                           f"a residual block needs an odd kernel (1, 3, 5, …)")
+    return k, c.stride, c.get("cout", c.cin)
 
 
 def shortcut(g: LayerGraph, c: Config, x: Tensor, cout: int) -> Tensor:
@@ -40,7 +51,7 @@ class ResidualBasic(Preset):
     paper = "He et al., 'Deep residual learning for image recognition', CVPR 2016"
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
-        k, s, cout = c.kernel, c.stride, c.get("cout", c.cin)
+        k, s, cout = block_args(c)
         x = g.act(g.bn(g.conv(g.input, cout, k, s, c.padding(k), bias=c.bias, label=f"conv {kxk(k)} #1")))
         x = g.bn(g.conv(x, cout, k, (1, 1), c.padding(k), bias=c.bias, label=f"conv {kxk(k)} #2"))
         return g.act(g.add(x, shortcut(g, c, g.input, cout)))
@@ -50,7 +61,7 @@ class ResidualBasic(Preset):
 
         from cnncalc.modules import Residual
 
-        k, s, cout = c.kernel, c.stride, c.get("cout", c.cin)
+        k, s, cout = block_args(c)
         body = nn.Sequential(nn.Conv2d(c.cin, cout, k, s, c.padding(k), bias=c.bias), nn.BatchNorm2d(cout),
                              nn.ReLU(), nn.Conv2d(cout, cout, k, 1, c.padding(k), bias=c.bias),
                              nn.BatchNorm2d(cout))
@@ -69,7 +80,7 @@ class ResidualBottleneck(Preset):
     paper = "He et al., CVPR 2016; Xie et al., 'Aggregated residual transformations' (ResNeXt), CVPR 2017"
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
-        k, s, cout = c.kernel, c.stride, c.get("cout", c.cin)
+        k, s, cout = block_args(c)
         mid = bottleneck_mid(c, cout)
         x = g.act(g.bn(g.conv(g.input, mid, (1, 1), bias=c.bias, label="reduce 1×1")))
         x = g.act(g.bn(g.conv(x, mid, k, s, c.padding(k), (1, 1), c.get("groups", 1), c.bias,
@@ -82,7 +93,7 @@ class ResidualBottleneck(Preset):
 
         from cnncalc.modules import Residual
 
-        k, s, cout = c.kernel, c.stride, c.get("cout", c.cin)
+        k, s, cout = block_args(c)
         mid = bottleneck_mid(c, cout)
         body = nn.Sequential(
             nn.Conv2d(c.cin, mid, 1, bias=c.bias), nn.BatchNorm2d(mid), nn.ReLU(),
