@@ -23,25 +23,26 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 PAIR = "N or HxW"
-Cin = Annotated[int | None, typer.Option("--cin", help="Input channels.", show_default=False)]
-Cout = Annotated[int | None, typer.Option("--cout", help="Output channels.", show_default=False)]
+Cin = Annotated[str | None, typer.Option("--cin", metavar="N", help="Input channels.", show_default=False)]
+Cout = Annotated[str | None, typer.Option("--cout", metavar="N", help="Output channels.", show_default=False)]
 Kernel = Annotated[str | None, typer.Option("--kernel", "-k", metavar=PAIR, help="Kernel size (default 3).")]
 Stride = Annotated[str | None, typer.Option("--stride", metavar=PAIR, help="Stride (default 1).")]
 Padding = Annotated[str | None, typer.Option("--padding", metavar=PAIR,
                                              help="Zero padding (default dilation·(k−1)/2, 'same').")]
 Dilation = Annotated[str | None, typer.Option("--dilation", metavar=PAIR, help="Dilation (default 1).")]
-Groups = Annotated[int | None, typer.Option("--groups", help="Groups (group conv default 2).")]
-Reduction = Annotated[int | None, typer.Option("--reduction", help="SE reduction ratio r (default 16).")]
-Mid = Annotated[int | None, typer.Option("--mid", help="Bottleneck width (default cout/4).")]
+Groups = Annotated[str | None, typer.Option("--groups", metavar="N", help="Groups (group conv default 2).")]
+Reduction = Annotated[str | None, typer.Option("--reduction", metavar="N", help="SE reduction ratio r (default 16).")]
+Mid = Annotated[str | None, typer.Option("--mid", metavar="N", help="Bottleneck width (default cout/4).")]
 Size = Annotated[str, typer.Option("--size", metavar=PAIR, help="Input height and width.")]
-Batch = Annotated[int, typer.Option("--batch", help="Batch size N.")]
+Batch = Annotated[str, typer.Option("--batch", metavar="N", help="Batch size.")]
 Bias = Annotated[bool, typer.Option("--bias/--no-bias", help="Bias on the convolutions.")]
-DTypeOpt = Annotated[str, typer.Option("--dtype", help="float32, float16, bfloat16 or float64.")]
+DTypeOpt = Annotated[str, typer.Option("--dtype", metavar="DTYPE",
+                                                help="float32, float16, bfloat16 or float64.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
@@ -63,11 +64,11 @@ def _show(renderable: Any) -> None:
 
 @app.command()
 def compare(
-    designs: Annotated[list[str], typer.Argument(help="Designs or specs, e.g. xception-dw standard group:g=4.",
-                                                 show_default=False)],
+    designs: Annotated[list[str], typer.Argument(metavar="DESIGN", show_default=False,
+                                                 help="Designs or specs, e.g. xception-dw standard group:g=4.")],
     cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
-    size: Size = "224", batch: Batch = 1, bias: Bias = False, dtype: DTypeOpt = "float32",
+    size: Size = "224", batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Designs side by side under the same options, each with its ratio to the first."""
@@ -81,10 +82,11 @@ def compare(
 
 @app.command()
 def layer(
-    design: Annotated[str, typer.Argument(help="A design or spec, e.g. dilated:d=2.", show_default=False)],
+    design: Annotated[str, typer.Argument(metavar="DESIGN", help="A design or spec, e.g. dilated:d=2.",
+                                              show_default=False)],
     cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
-    size: Size = "224", batch: Batch = 1, bias: Bias = False, dtype: DTypeOpt = "float32",
+    size: Size = "224", batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
     fmt: FormatOpt = Format.table,
 ) -> None:
     """One design: its cost, formula, ops, and how it fares against its natural counterpart."""

@@ -16,9 +16,9 @@ class CnncalcError(ValueError):
 class UnknownNameError(CnncalcError):
     """A name that is not registered; the message suggests the closest registered names."""
 
-    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+    def __init__(self, kind: str, name: str, known: Iterable[str], aliases: Iterable[str] = ()) -> None:
         known = sorted(set(known))
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        close = difflib.get_close_matches(name, sorted({*known, *aliases}), n=3, cutoff=0.5)
         hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
         super().__init__(f"unknown {kind} {name!r}: {hint}known: {', '.join(known)}")
         self.name = name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, numel, product_expr, register_formula
+from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, count_expr, numel, product_expr, register_formula
 from cnncalc.formulas.receptive import effective_kernel
 
 _AXES = ("height", "width")
@@ -51,7 +51,7 @@ def conv2d(x: Shape, cout: int, kernel: Pair, stride: Pair = (1, 1), padding: Pa
     out = (n, cout, ho, wo)
     cpg = cin // groups
     weight = kernel[0] * kernel[1] * cpg * cout
-    spatial = (ho, wo) if n == 1 else (ho, wo, n)
+    spatial = (ho, wo, n)
     factors = (kernel[0], kernel[1], cout) if cpg == 1 else (kernel[0], kernel[1], cpg, cout)
     return OpCost(
         kind=OpKind.conv,
@@ -64,8 +64,8 @@ def conv2d(x: Shape, cout: int, kernel: Pair, stride: Pair = (1, 1), padding: Pa
         params_weight=weight,
         params_bias=cout if bias else 0,
         param_expr=product_expr(*factors),
-        mac_expr=product_expr(weight, *spatial),
-        other_expr=f"bias {product_expr(*out)}" if bias else "",
+        mac_expr=count_expr(weight, *spatial),
+        other_expr=f"bias {count_expr(*out)}" if bias else "",
     )
 
 
@@ -100,7 +100,7 @@ def conv_transpose2d(x: Shape, cout: int, kernel: Pair, stride: Pair = (1, 1), p
     out = (n, cout, ho, wo)
     opg = cout // groups
     weight = cin * opg * kernel[0] * kernel[1]
-    spatial = (h, w) if n == 1 else (h, w, n)
+    spatial = (h, w, n)
     factors = (kernel[0], kernel[1], cin) if opg == 1 else (kernel[0], kernel[1], cin, opg)
     return OpCost(
         kind=OpKind.conv_transpose,
@@ -113,7 +113,7 @@ def conv_transpose2d(x: Shape, cout: int, kernel: Pair, stride: Pair = (1, 1), p
         params_weight=weight,
         params_bias=cout if bias else 0,
         param_expr=product_expr(*factors),
-        mac_expr=product_expr(weight, *spatial),
-        other_expr=f"bias {product_expr(*out)}" if bias else "",
+        mac_expr=count_expr(weight, *spatial),
+        other_expr=f"bias {count_expr(*out)}" if bias else "",
     )
 

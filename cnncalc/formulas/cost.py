@@ -101,3 +101,9 @@ def fmt(n: Any) -> str:
 def product_expr(*factors: int) -> str:
     """`3·3·3·256`: the factors of a product, middle dots between them."""
     return "·".join(fmt(f) for f in factors)
+
+
+def count_expr(*factors: int) -> str:
+    """A product of sizes with the factors of 1 left out: (1, 256, 56, 56) → `256·56·56`."""
+    kept = [f for f in factors if f != 1]
+    return product_expr(*kept) if kept else "1"

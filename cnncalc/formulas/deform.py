@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from cnncalc.errors import CnncalcError
 from cnncalc.formulas.conv import check_conv_args, conv_output_size
-from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, numel, product_expr, register_formula
+from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, count_expr, numel, product_expr, register_formula
 
 FLOPS_PER_POINT = 12
 FLOPS_PER_POINT_MODULATED = 16
@@ -55,11 +55,11 @@ def deform_conv2d(x: Shape, cout: int, kernel: Pair, stride: Pair = (1, 1), padd
     per_point = FLOPS_PER_POINT_MODULATED if modulated else FLOPS_PER_POINT
     cpg = cin // groups
     weight = taps * cpg * cout
-    spatial = (ho, wo) if n == 1 else (ho, wo, n)
+    spatial = (ho, wo, n)
     offsets = n * 2 * offset_groups * taps * ho * wo
     mask = n * offset_groups * taps * ho * wo if modulated else 0
     factors = (kernel[0], kernel[1], cout) if cpg == 1 else (kernel[0], kernel[1], cpg, cout)
-    sampling = f"sampling {per_point}·{product_expr(points)} + {FLOPS_PER_VALUE}·{product_expr(values)}"
+    sampling = f"sampling {per_point}·{count_expr(points)} + {FLOPS_PER_VALUE}·{count_expr(values)}"
     return OpCost(
         kind=OpKind.deform_conv,
         output_shape=out,
@@ -71,6 +71,6 @@ def deform_conv2d(x: Shape, cout: int, kernel: Pair, stride: Pair = (1, 1), padd
         params_weight=weight,
         params_bias=cout if bias else 0,
         param_expr=product_expr(*factors),
-        mac_expr=product_expr(weight, *spatial),
-        other_expr=sampling + (f" + bias {product_expr(*out)}" if bias else ""),
+        mac_expr=count_expr(weight, *spatial),
+        other_expr=sampling + (f" + bias {count_expr(*out)}" if bias else ""),
     )

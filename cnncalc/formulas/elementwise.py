@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.cost import OpCost, OpKind, Shape, numel, product_expr, register_formula
+from cnncalc.formulas.cost import OpCost, OpKind, Shape, count_expr, numel, register_formula
 
 
 @register_formula(OpKind.activation)
 def activation(x: Shape, name: str = "relu") -> OpCost:
     """ReLU, sigmoid, …: 1 FLOP per element by the convention (transcendentals are not expanded)."""
     return OpCost(kind=OpKind.activation, output_shape=x, other_flops=numel(x), inputs=numel(x),
-                  outputs=numel(x), other_expr=f"{name} {product_expr(*x)}")
+                  outputs=numel(x), other_expr=f"{name} {count_expr(*x)}")
 
 
 def broadcast_shape(a: Shape, b: Shape) -> Shape:
@@ -25,7 +25,7 @@ def add(a: Shape, b: Shape) -> OpCost:
     """Element-wise sum (a residual add): 1 FLOP per output element."""
     out = broadcast_shape(a, b)
     return OpCost(kind=OpKind.add, output_shape=out, other_flops=numel(out), inputs=numel(a) + numel(b),
-                  outputs=numel(out), other_expr=f"add {product_expr(*out)}")
+                  outputs=numel(out), other_expr=f"add {count_expr(*out)}")
 
 
 @register_formula(OpKind.mul)
@@ -33,7 +33,7 @@ def mul(a: Shape, b: Shape) -> OpCost:
     """Element-wise (broadcast) product, such as the SE channel scale: 1 FLOP per output element."""
     out = broadcast_shape(a, b)
     return OpCost(kind=OpKind.mul, output_shape=out, other_flops=numel(out), inputs=numel(a) + numel(b),
-                  outputs=numel(out), other_expr=f"scale {product_expr(*out)}")
+                  outputs=numel(out), other_expr=f"scale {count_expr(*out)}")
 
 
 @register_formula(OpKind.concat)

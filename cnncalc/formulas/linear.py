@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.cost import OpCost, OpKind, Shape, numel, product_expr, register_formula
+from cnncalc.formulas.cost import OpCost, OpKind, Shape, count_expr, numel, product_expr, register_formula
 
 
 @register_formula(OpKind.linear)
@@ -29,6 +29,6 @@ def linear(x: Shape, fout: int, bias: bool = False) -> OpCost:
         params_weight=weight,
         params_bias=fout if bias else 0,
         param_expr=product_expr(fin, fout),
-        mac_expr=product_expr(weight, rows) if rows > 1 else product_expr(weight),
-        other_expr=f"bias {product_expr(*out)}" if bias else "",
+        mac_expr=count_expr(weight, rows),
+        other_expr=f"bias {count_expr(*out)}" if bias else "",
     )

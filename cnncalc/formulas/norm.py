@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnncalc.formulas.cost import OpCost, OpKind, Shape, numel, product_expr, register_formula
+from cnncalc.formulas.cost import OpCost, OpKind, Shape, count_expr, numel, product_expr, register_formula
 
 
 @register_formula(OpKind.batch_norm)
@@ -25,5 +25,5 @@ def batch_norm(x: Shape, affine: bool = True, track_running_stats: bool = True) 
         params_bias=c if affine else 0,
         buffers=2 * c + 1 if track_running_stats else 0,
         param_expr=product_expr(2, c) if affine else "",
-        other_expr=f"norm {product_expr(*x)}",
+        other_expr=f"norm {count_expr(*x)}",
     )

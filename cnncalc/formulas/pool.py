@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnncalc.formulas.conv import check_conv_args, conv_output_size
-from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, numel, product_expr, register_formula
+from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, count_expr, numel, register_formula
 
 
 @register_formula(OpKind.pool)
@@ -25,7 +25,7 @@ def pool2d(x: Shape, kernel: Pair, stride: Pair, padding: Pair = (0, 0), dilatio
         other_flops=numel(out) * kernel[0] * kernel[1],
         inputs=numel(x),
         outputs=numel(out),
-        other_expr=f"{mode} pool {product_expr(*out, kernel[0], kernel[1])}",
+        other_expr=f"{mode} pool {count_expr(*out, kernel[0], kernel[1])}",
     )
 
 

@@ -127,7 +127,7 @@ def get_preset(name: str) -> Preset:
     key = name.strip().lower()
     key = ALIASES.get(key, key)
     if key not in PRESETS:
-        raise UnknownNameError("layer design", name, [*PRESETS, *ALIASES])
+        raise UnknownNameError("layer design", name, PRESETS, ALIASES)
     return PRESETS[key]
 
 def all_extra_keys() -> frozenset[str]:

@@ -27,8 +27,8 @@ class Format(str, Enum):
 COLUMNS: tuple[tuple[str, Any], ...] = (
     ("name", lambda r: r.name),
     ("design", lambda r: r.design),
-    ("input_shape", lambda r: shape(r.input_shape)),
-    ("output_shape", lambda r: shape(r.output_shape)),
+    ("input_shape", lambda r: "x".join(map(str, r.input_shape))),
+    ("output_shape", lambda r: "x".join(map(str, r.output_shape))),
     ("params", lambda r: r.params),
     ("weight_params", lambda r: r.weight_params),
     ("bias_params", lambda r: r.bias_params),
@@ -38,8 +38,8 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
     ("activation_bytes", lambda r: r.activation_bytes),
     ("traffic_bytes", lambda r: r.traffic_bytes),
     ("intensity (flop/byte)", lambda r: round(r.intensity, 3)),
-    ("receptive_field", lambda r: r.rf_text),
-    ("jump", lambda r: r.jump_text),
+    ("receptive_field", lambda r: r.rf_text.replace("×", "x")),
+    ("jump", lambda r: r.jump_text.replace("×", "x")),
     ("dtype", lambda r: r.dtype),
 )
 
@@ -100,7 +100,7 @@ def summary_lines(records: Sequence[LayerRecord]) -> list[str]:
                  compare_phrase(base.traffic_bytes, r.traffic_bytes, "bytes moved")]
         rf = ("same receptive field" if base.receptive_field == r.receptive_field
               else f"receptive field {base.rf_text} vs {r.rf_text}")
-        lines.append(f"{base.name} against {r.name}: {', '.join(parts)}, {rf}")
+        lines.append(f"{base.name} vs {r.name}: {', '.join(parts)}, {rf}")
     return lines
 
 
@@ -120,7 +120,7 @@ def quantity_rows(records: Sequence[LayerRecord]) -> list[tuple[str, list[str]]]
     rows = [
         ("output shape", cells(lambda r: r.output_shape, shape, False)),
         ("params", cells(lambda r: r.params)),
-        ("  weights / biases", cells(lambda r: f"{integer(r.weight_params)} / {integer(r.bias_params)}",
+        ("  weights/biases", cells(lambda r: f"{integer(r.weight_params)} / {integer(r.bias_params)}",
                                      str, False)),
     ]
     if any(r.buffers for r in records):

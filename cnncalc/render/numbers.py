@@ -8,23 +8,25 @@ def integer(n: int) -> str:
 
 
 def nbytes(n: int) -> str:
-    """Bytes in binary units, three significant digits: 51380224 → '49 MiB', 802816 → '784 KiB'."""
+    """Bytes in binary units, three significant digits: 51380224 → '49 MiB', 1038336 → '0.99 MiB'."""
     if n < 1024:
         return f"{n} B"
     value = float(n)
     for unit in ("KiB", "MiB", "GiB", "TiB"):
         value /= 1024
-        if value < 1024 or unit == "TiB":
+        if value < 1000 or unit == "TiB":
             break
-    return f"{value:.3g} {unit}" if value < 1000 else f"{value:.0f} {unit}"
+    return f"{value:.3g} {unit}"
 
 
 def ratio(value: float, base: float) -> str:
-    """`×8.69`: value as a multiple of the base ('–' when the base is zero)."""
-    if base == 0:
-        return "–" if value else "×1"
+    """Value against the base: `×8.69` (8.69 times the base) or `÷64` (the base divided by 64)."""
+    if base == 0 or value == 0:
+        return "×1" if value == base else "–"
     r = value / base
-    return f"×{r:.3g}" if r < 1000 else f"×{r:,.0f}"
+    if r >= 1:
+        return f"×{r:.3g}" if r < 1000 else f"×{r:,.0f}"
+    return f"÷{1 / r:.3g}" if r > 1e-3 else f"÷{1 / r:,.0f}"
 
 
 def shape(dims: tuple[int, ...]) -> str:

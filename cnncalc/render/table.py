@@ -38,13 +38,13 @@ def _footer(records: Sequence[LayerRecord]) -> list[RenderableType]:
 
 def compare_table(records: Sequence[LayerRecord]) -> RenderableType:
     table = Table(title="cnncalc compare", title_justify="left", header_style="bold")
-    table.add_column("")
+    table.add_column("", no_wrap=True)
     for i, r in enumerate(records):
-        table.add_column(f"{r.name}" + ("" if i == 0 else f"\n(× {records[0].name})"), justify="right")
+        table.add_column(f"{r.name}" + ("" if i == 0 else f"\n(vs {records[0].name})"), justify="right")
     table.add_row("design", *[r.title for r in records], style="dim")
     for label, cells in quantity_rows(records):
         table.add_row(label, *cells)
-    parts: list[RenderableType] = [table, _formulas(records)]
+    parts: list[RenderableType] = [table, _formulas(records), Text("")]
     parts += [Text(line, style="bold green") for line in summary_lines(records)]
     return Group(*parts, *_footer(records))
 
@@ -53,7 +53,7 @@ def layer_table(record: LayerRecord, counterpart: LayerRecord | None) -> Rendera
     head = Text.assemble((f"{record.name}", "bold"), f" — {record.title}\n", (record.idea[0] + "\n", "italic"),
                          (record.idea[1], "italic"))
     summary = Table(show_header=False, box=None, padding=(0, 2))
-    summary.add_column(style="bold")
+    summary.add_column(style="bold", no_wrap=True)
     summary.add_column(justify="right")
     summary.add_row("input", shape(record.input_shape))
     for label, cells in quantity_rows([record]):
@@ -64,7 +64,7 @@ def layer_table(record: LayerRecord, counterpart: LayerRecord | None) -> Rendera
     for s in record.steps:
         steps.add_row(s.label, shape(s.output_shape), integer(s.params), integer(s.macs), integer(s.flops),
                       nbytes(s.traffic_bytes))
-    parts: list[RenderableType] = [head, summary, _formulas([record]), steps]
+    parts: list[RenderableType] = [head, Text(""), summary, Text(""), _formulas([record]), Text(""), steps]
     if counterpart is not None:
         parts.append(Text(summary_lines([record, counterpart])[0], style="bold green"))
     return Group(*parts, *_footer([record]))

@@ -1,0 +1,186 @@
+"""The command line: every command and format works, and bad input gets one line on stderr and exit 2."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cnncalc.cli import app, main
+from cnncalc.conventions import CONVENTION
+from cnncalc.render.formats import Format
+
+COMMANDS = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def test_commands_are_the_expected_ones() -> None:
+    assert set(COMMANDS) == {"compare", "layer", "designs"}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0
+    assert "Usage" in out and command in out
+
+
+def test_headline_comparison(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "compare", "xception-dw", "standard", "--cin", "3", "--cout", "256")
+    assert (code, err) == (0, "")
+    assert "795" in out and "6,912" in out
+    # 6,912 / 795 = 8.69…
+    assert "8.69× fewer params" in out
+    assert "3·3·3 + 1·1·3·256 = 27 + 768 = 795" in out and "3·3·3·256 = 6,912" in out
+    assert "MACs = multiply-accumulates" in out
+
+
+def test_layer_shows_formula_idea_and_counterpart(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "layer", "dilated", "--cin", "8", "--cout", "8")
+    assert code == 0
+    assert "dilated" in out and "d·(k−1)+1" in out
+    assert "dilated vs standard: same params, same MACs" in out
+    assert "receptive field 5×5 vs 3×3" in out
+
+
+def test_ignored_options_are_named(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "compare", "standard", "group", "--cin", "8", "--cout", "8", "--groups", "4")
+    assert code == 0 and "standard does not use: --groups" in out
+
+
+@pytest.mark.parametrize("fmt", [f.value for f in Format])
+@pytest.mark.parametrize("command", ["compare", "layer"])
+def test_every_format(capsys: pytest.CaptureFixture[str], command: str, fmt: str) -> None:
+    designs = ["xception-dw", "standard"] if command == "compare" else ["xception-dw"]
+    code, out, err = run(capsys, command, *designs, "--cin", "3", "--cout", "256", "--format", fmt)
+    assert (code, err) == (0, "")
+    if fmt == "json":
+        data = json.loads(out)
+        objects = data if command == "compare" else [data]
+        assert isinstance(data, list if command == "compare" else dict)
+        assert [o["params"] for o in objects] == [795, 6_912][: len(objects)]
+        for o in objects:
+            assert {"name", "params", "macs", "flops", "output_shape", "convention"} <= set(o)
+            assert o["flops"] == 2 * o["macs"] + o["other_flops"]
+            assert o["output_shape"] == [1, 256, 224, 224]
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert [int(r["params"]) for r in rows] == [795, 6_912][: len(rows)]
+        assert "macs (multiply-accumulates)" in rows[0] and "flops (2*macs + other)" in rows[0]
+    elif fmt == "markdown":
+        assert out.startswith("| name |") and "795" in out and CONVENTION.macs in out
+    else:
+        assert "795" in out and "MACs = multiply-accumulates" in out
+
+
+@pytest.mark.parametrize("fmt", [f.value for f in Format])
+def test_designs_lists_every_design(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    from cnncalc.layers import PRESETS
+
+    code, out, _ = run(capsys, "designs", "--format", fmt)
+    assert code == 0
+    for name in PRESETS:
+        assert name in out
+    if fmt == "json":
+        assert [d["name"] for d in json.loads(out)] == list(PRESETS)
+
+
+BAD = [
+    (["compare", "xceptoin", "standard", "--cin", "3", "--cout", "8"], "'xceptoin': did you mean 'xception-dw'"),
+    (["layer", "standard", "--cin", "0", "--cout", "3"], "cin=0"),
+    (["layer", "standard", "--cin", "-3", "--cout", "3"], "cin=-3"),
+    (["layer", "standard", "--cin", "abc", "--cout", "3"], "cin='abc'"),
+    (["layer", "group", "--cin", "6", "--cout", "8", "--groups", "4"], "groups=4 must divide both cin=6 and cout=8"),
+    (["layer", "standard", "--cin", "3", "--cout", "8", "--kernel", "9", "--padding", "0", "--size", "4"],
+     "kernel span 9"),
+    (["layer", "standard", "--cin", "3", "--cout", "8", "--stride", "0"], "stride=0"),
+    (["layer", "dilated:d=0", "--cin", "3", "--cout", "8"], "dilation=0"),
+    (["layer", "group:g", "--cin", "4", "--cout", "4"], "'g' is not key=value"),
+    (["layer", "group:x=3", "--cin", "4", "--cout", "4"], "unknown option 'x'"),
+    (["layer", "group:", "--cin", "4", "--cout", "4"], "nothing after ':'"),
+    (["layer", ":g=2", "--cin", "4", "--cout", "4"], "no design name"),
+    (["layer", "group:g=2,g=3", "--cin", "4", "--cout", "4"], "sets 'g' twice"),
+    (["layer", "standard", "--cin", "3"], "standard needs cout"),
+    (["layer", "standard", "--cin", "3", "--cout", "3", "--size", "0"], "size=0"),
+    (["layer", "standard", "--cin", "3", "--cout", "3", "--size", "12x"], "size='12x'"),
+    (["layer", "standard", "--cin", "3", "--cout", "3", "--kernel", "3x3x3"], "kernel='3x3x3'"),
+    (["layer", "standard", "--cin", "3", "--cout", "3", "--dtype", "int4"], "dtype 'int4'"),
+    (["layer", "standard", "--cin", "3", "--cout", "3", "--format", "xml"], "'xml'"),
+    (["layer", "standard", "--cin", "3", "--cout", "3", "--bogus", "1"], "--bogus"),
+    (["layer", "se", "--cin", "8", "--reduction", "16"], "reduction=16"),
+    (["layer", "se", "--cin", "32", "--cout", "16"], "got cout=16"),
+    (["layer", "depthwise", "--cin", "3", "--cout", "256"], "cout=256"),
+    (["layer", "deformable:v=3", "--cin", "4", "--cout", "4"], "v=3"),
+    (["layer", "deformable:og=3", "--cin", "4", "--cout", "4"], "offset_groups=3"),
+    (["layer", "shuffle", "--cin", "10", "--cout", "10"], "cin=10"),
+    (["layer", "shuffle", "--cin", "24", "--cout", "48"], "cout must equal cin=24"),
+    (["layer", "shuffle", "--cin", "24", "--cout", "24", "--stride", "3"], "stride=3x3"),
+    (["layer", "transposed:op=3", "--cin", "4", "--cout", "4"], "output_padding=3"),
+    (["layer", "residual-basic", "--cin", "4", "--kernel", "2"], "kernel=2x2"),
+    (["layer", "inception", "--cout", "100"], "got cout=100"),
+    (["layer", "vgg-stack:n=0", "--cin", "4", "--cout", "4"], "n=0"),
+    (["compare"], "Missing argument"),
+    (["layer"], "Missing argument"),
+    (["frobnicate"], "frobnicate"),
+]
+
+
+@pytest.mark.parametrize("argv, needle", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_is_one_line_on_stderr(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("cnncalc: error: ") and err.count("\n") == 1, err
+    assert needle in err
+    assert "Traceback" not in err
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_layer_calculator_never_imports_torch() -> None:
+    code = (
+        "import sys, io, contextlib\n"
+        "from cnncalc.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    for fmt in ('table', 'json', 'csv', 'markdown'):\n"
+        "        assert main(['compare', 'xception-dw', 'standard', 'deformable', 'shuffle:v=2', 'se',\n"
+        "                     '--cin', '32', '--cout', '32', '-f', fmt]) == 0\n"
+        "        assert main(['layer', 'inception', '-f', fmt]) == 0\n"
+        "    assert main(['designs']) == 0\n"
+        "heavy = sorted(m for m in ('torch', 'torchvision', 'fvcore', 'numpy') if m in sys.modules)\n"
+        "print(heavy)\n"
+    )
+    result = _python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_python_dash_m_runs() -> None:
+    result = subprocess.run([sys.executable, "-m", "cnncalc", "compare", "xception-dw", "standard", "--cin", "3",
+                             "--cout", "256", "-f", "json"], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert [r["params"] for r in json.loads(result.stdout)] == [795, 6_912]
+
+
+def test_bad_input_exit_code_from_a_real_process() -> None:
+    result = subprocess.run([sys.executable, "-m", "cnncalc", "layer", "standard", "--cin", "3"],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2
+    assert result.stderr == "cnncalc: error: standard needs cout: give --cout N (or standard:cout=N in a spec)\n"
+
