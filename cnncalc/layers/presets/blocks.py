@@ -120,7 +120,7 @@ class InceptionNaive(Preset):
     symbolic = {"params": "cin·b1 + 9·cin·b3 + 25·cin·b5", "MACs": "params·Ho·Wo·N"}
     paper = "Szegedy et al., 'Going deeper with convolutions', CVPR 2015, figure 2(a)"
     counterpart = "inception"
-    extras = INCEPTION_EXTRAS
+    extras = {k: INCEPTION_EXTRAS[k] for k in ("b1", "b3", "b5")}
     defaults = {"cin": 192}
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:

@@ -29,7 +29,7 @@ class Deformable(Preset):
     idea = ("An offset conv predicts where each of the k² taps samples (2·k² channels; v2 adds k² mask "
             "channels);", "the input is bilinearly sampled there, then convolved: offset conv + sampling + "
             "the k×k conv.")
-    symbolic = {"params": "k²·cin·(2 or 3)·k²·G + (2 or 3)·k²·G + k²·cin·cout",
+    symbolic = {"params": "offset conv k²·cin·2k²G + 2k²G (v2: 3k²G) + k²·(cin/g)·cout",
                 "MACs": "offset conv + k²·cin·cout·Ho·Wo·N",
                 "other": "sampling (12, v2 16)·N·G·k²·Ho·Wo + 7·N·cin·k²·Ho·Wo"}
     paper = ("Dai et al., 'Deformable convolutional networks', ICCV 2017; Zhu et al., 'Deformable ConvNets "

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
 from cnncalc.formulas.cost import Pair
-from cnncalc.layers.graph import LayerGraph, Tensor
+from cnncalc.layers.graph import LayerGraph, Tensor, same_padding
 from cnncalc.layers.presets.blocks import bottleneck_mid
 from cnncalc.layers.presets.convs import kxk
 from cnncalc.layers.registry import Config, Preset, register_layer
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 
 def block_args(c: Config) -> tuple[Pair, Pair, int]:
-    """kernel, stride, cout of a residual block; the kernel must be odd so that 'same' padding keeps the size."""
+    """kernel, stride, cout of a residual block. Padding is always 'same' (k//2), so the kernel must be odd:
+    the body's output must match the shortcut's shape for the add."""
     k = c.kernel
     if k[0] % 2 == 0 or k[1] % 2 == 0:
         raise CnncalcError(f"kernel={k[0]}x{k[1]} cannot keep the feature map's size for the residual add: "
@@ -52,8 +53,8 @@ class ResidualBasic(Preset):
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
         k, s, cout = block_args(c)
-        x = g.act(g.bn(g.conv(g.input, cout, k, s, c.padding(k), bias=c.bias, label=f"conv {kxk(k)} #1")))
-        x = g.bn(g.conv(x, cout, k, (1, 1), c.padding(k), bias=c.bias, label=f"conv {kxk(k)} #2"))
+        x = g.act(g.bn(g.conv(g.input, cout, k, s, same_padding(k), bias=c.bias, label=f"conv {kxk(k)} #1")))
+        x = g.bn(g.conv(x, cout, k, (1, 1), same_padding(k), bias=c.bias, label=f"conv {kxk(k)} #2"))
         return g.act(g.add(x, shortcut(g, c, g.input, cout)))
 
     def build(self, c: Config) -> nn.Module:
@@ -62,8 +63,8 @@ class ResidualBasic(Preset):
         from cnncalc.modules import Residual
 
         k, s, cout = block_args(c)
-        body = nn.Sequential(nn.Conv2d(c.cin, cout, k, s, c.padding(k), bias=c.bias), nn.BatchNorm2d(cout),
-                             nn.ReLU(), nn.Conv2d(cout, cout, k, 1, c.padding(k), bias=c.bias),
+        body = nn.Sequential(nn.Conv2d(c.cin, cout, k, s, same_padding(k), bias=c.bias), nn.BatchNorm2d(cout),
+                             nn.ReLU(), nn.Conv2d(cout, cout, k, 1, same_padding(k), bias=c.bias),
                              nn.BatchNorm2d(cout))
         return Residual(body, build_shortcut(c, cout))
 
@@ -83,7 +84,7 @@ class ResidualBottleneck(Preset):
         k, s, cout = block_args(c)
         mid = bottleneck_mid(c, cout)
         x = g.act(g.bn(g.conv(g.input, mid, (1, 1), bias=c.bias, label="reduce 1×1")))
-        x = g.act(g.bn(g.conv(x, mid, k, s, c.padding(k), (1, 1), c.get("groups", 1), c.bias,
+        x = g.act(g.bn(g.conv(x, mid, k, s, same_padding(k), (1, 1), c.get("groups", 1), c.bias,
                               label=f"conv {kxk(k)}")))
         x = g.bn(g.conv(x, cout, (1, 1), bias=c.bias, label="expand 1×1"))
         return g.act(g.add(x, shortcut(g, c, g.input, cout)))
@@ -97,7 +98,7 @@ class ResidualBottleneck(Preset):
         mid = bottleneck_mid(c, cout)
         body = nn.Sequential(
             nn.Conv2d(c.cin, mid, 1, bias=c.bias), nn.BatchNorm2d(mid), nn.ReLU(),
-            nn.Conv2d(mid, mid, k, s, c.padding(k), groups=c.get("groups", 1), bias=c.bias),
+            nn.Conv2d(mid, mid, k, s, same_padding(k), groups=c.get("groups", 1), bias=c.bias),
             nn.BatchNorm2d(mid), nn.ReLU(),
             nn.Conv2d(mid, cout, 1, bias=c.bias), nn.BatchNorm2d(cout))
         return Residual(body, build_shortcut(c, cout))
