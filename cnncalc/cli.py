@@ -46,10 +46,12 @@ DTypeOpt = Annotated[str, typer.Option("--dtype", metavar="DTYPE",
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
-def _options(**raw: Any) -> Any:
+def _options(arguments: dict[str, Any]) -> Any:
+    """The layer options among a command's arguments (named as the flags), validated."""
     from cnncalc import layer_options
+    from cnncalc.layers.options import OPTION_NAMES
 
-    return layer_options(**raw)
+    return layer_options(**{k: v for k, v in arguments.items() if k in OPTION_NAMES})
 
 
 def _emit(text: str) -> None:
@@ -74,8 +76,7 @@ def compare(
     """Designs side by side under the same options, each with its ratio to the first."""
     from cnncalc.layers.registry import evaluate
 
-    base = _options(cin=cin, cout=cout, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
-                    groups=groups, reduction=reduction, mid=mid, size=size, batch=batch, bias=bias, dtype=dtype)
+    base = _options(locals())
     records = [evaluate(d, base) for d in designs]
     _render(records, fmt, single=False)
 
@@ -92,8 +93,7 @@ def layer(
     """One design: its cost, formula, ops, and how it fares against its natural counterpart."""
     from cnncalc.layers.registry import configure, evaluate
 
-    base = _options(cin=cin, cout=cout, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
-                    groups=groups, reduction=reduction, mid=mid, size=size, batch=batch, bias=bias, dtype=dtype)
+    base = _options(locals())
     record = evaluate(design, base)
     if fmt is not Format.table:
         _render([record], fmt, single=True)

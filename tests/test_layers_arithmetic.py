@@ -227,3 +227,13 @@ def test_dtype_scales_bytes_only(dtype: str, itemsize: int) -> None:
     # input 3·10·10 = 300, weights 3·3·3·8 = 216, output 8·10·10 = 800 elements: 1,316
     assert r.traffic_bytes == 1_316 * itemsize
     assert r.macs == 216 * 100
+
+
+def test_linear_formula_on_tokens() -> None:
+    from cnncalc.formulas.linear import linear
+
+    cost = linear((2, 197, 768), 3072, bias=True)
+    # weights 768·3,072 = 2,359,296 applied at 2·197 = 394 rows: 929,562,624 MACs; bias 3,072 params,
+    # one add per output element 2·197·3,072 = 1,210,368
+    assert (cost.params_weight, cost.params_bias) == (2_359_296, 3_072)
+    assert cost.macs == 929_562_624 and cost.other_flops == 1_210_368

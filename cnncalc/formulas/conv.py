@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, count_expr, numel, product_expr, register_formula
+from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, numel, register_formula, weighted_cost
 from cnncalc.formulas.receptive import effective_kernel
 
 _AXES = ("height", "width")
@@ -48,25 +48,13 @@ def conv2d(x: Shape, cout: int, kernel: Pair, stride: Pair = (1, 1), padding: Pa
     check_conv_args(cin, cout, kernel, stride, padding, dilation, groups)
     ho = conv_output_size(h, kernel[0], stride[0], padding[0], dilation[0], "height")
     wo = conv_output_size(w, kernel[1], stride[1], padding[1], dilation[1], "width")
-    out = (n, cout, ho, wo)
-    cpg = cin // groups
-    weight = kernel[0] * kernel[1] * cpg * cout
-    spatial = (ho, wo, n)
-    factors = (kernel[0], kernel[1], cout) if cpg == 1 else (kernel[0], kernel[1], cpg, cout)
-    return OpCost(
-        kind=OpKind.conv,
-        output_shape=out,
-        macs=weight * numel(spatial),
-        other_flops=numel(out) if bias else 0,
-        inputs=numel(x),
-        weights=weight + (cout if bias else 0),
-        outputs=numel(out),
-        params_weight=weight,
-        params_bias=cout if bias else 0,
-        param_expr=product_expr(*factors),
-        mac_expr=count_expr(weight, *spatial),
-        other_expr=f"bias {count_expr(*out)}" if bias else "",
-    )
+    return weighted_cost(OpKind.conv, numel(x), (n, cout, ho, wo), kernel_factors(kernel, cin // groups, cout),
+                         (ho, wo, n), cout if bias else 0)
+
+
+def kernel_factors(kernel: Pair, per_group: int, channels: int) -> tuple[int, ...]:
+    """kh·kw·(channels per group)·channels, the per-group factor left out when it is 1 (depthwise)."""
+    return (kernel[0], kernel[1], channels) if per_group == 1 else (kernel[0], kernel[1], per_group, channels)
 
 
 def transposed_output_size(size: int, kernel: int, stride: int, padding: int, output_padding: int,
@@ -97,23 +85,6 @@ def conv_transpose2d(x: Shape, cout: int, kernel: Pair, stride: Pair = (1, 1), p
     check_conv_args(cin, cout, kernel, stride, padding, dilation, groups)
     ho = transposed_output_size(h, kernel[0], stride[0], padding[0], output_padding[0], dilation[0], "height")
     wo = transposed_output_size(w, kernel[1], stride[1], padding[1], output_padding[1], dilation[1], "width")
-    out = (n, cout, ho, wo)
-    opg = cout // groups
-    weight = cin * opg * kernel[0] * kernel[1]
-    spatial = (h, w, n)
-    factors = (kernel[0], kernel[1], cin) if opg == 1 else (kernel[0], kernel[1], cin, opg)
-    return OpCost(
-        kind=OpKind.conv_transpose,
-        output_shape=out,
-        macs=weight * numel(spatial),
-        other_flops=numel(out) if bias else 0,
-        inputs=numel(x),
-        weights=weight + (cout if bias else 0),
-        outputs=numel(out),
-        params_weight=weight,
-        params_bias=cout if bias else 0,
-        param_expr=product_expr(*factors),
-        mac_expr=count_expr(weight, *spatial),
-        other_expr=f"bias {count_expr(*out)}" if bias else "",
-    )
+    return weighted_cost(OpKind.conv_transpose, numel(x), (n, cout, ho, wo),
+                         kernel_factors(kernel, cout // groups, cin), (h, w, n), cout if bias else 0)
 

@@ -70,6 +70,31 @@ class OpCost:
         return (self.inputs + self.weights + self.outputs) * itemsize
 
 
+def weighted_cost(kind: OpKind, inputs: int, out: Shape, factors: tuple[int, ...], positions: tuple[int, ...],
+                  bias_size: int, other_flops: int = 0, other_expr: str = "") -> OpCost:
+    """The cost of an op that applies a learnable weight at each of `positions`: convolutions and linear
+    layers. weights = product of `factors`; MACs = weights · product of `positions`. A bias of `bias_size`
+    elements (0: none) adds 1 FLOP per output element."""
+    weight = numel(factors)
+    bias = bias_size > 0
+    bias_params = bias_size
+    bias_expr = f"bias {count_expr(*out)}" if bias else ""
+    return OpCost(
+        kind=kind,
+        output_shape=out,
+        macs=weight * numel(positions),
+        other_flops=other_flops + (numel(out) if bias else 0),
+        inputs=inputs,
+        weights=weight + bias_params,
+        outputs=numel(out),
+        params_weight=weight,
+        params_bias=bias_params,
+        param_expr=product_expr(*factors),
+        mac_expr=count_expr(weight, *positions),
+        other_expr=" + ".join(e for e in (other_expr, bias_expr) if e),
+    )
+
+
 F = TypeVar("F", bound=Callable[..., OpCost])
 FORMULAS: dict[OpKind, Callable[..., OpCost]] = {}
 

@@ -24,8 +24,8 @@ MACs exactly. A plain-torch reference implementation in the tests counts these o
 from __future__ import annotations
 
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.conv import check_conv_args, conv_output_size
-from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, count_expr, numel, product_expr, register_formula
+from cnncalc.formulas.conv import check_conv_args, conv_output_size, kernel_factors
+from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, count_expr, numel, register_formula, weighted_cost
 
 FLOPS_PER_POINT = 12
 FLOPS_PER_POINT_MODULATED = 16
@@ -48,29 +48,14 @@ def deform_conv2d(x: Shape, cout: int, kernel: Pair, stride: Pair = (1, 1), padd
         raise CnncalcError(f"offset_groups={offset_groups} must be ≥ 1 and divide cin={cin}")
     ho = conv_output_size(h, kernel[0], stride[0], padding[0], dilation[0], "height")
     wo = conv_output_size(w, kernel[1], stride[1], padding[1], dilation[1], "width")
-    out = (n, cout, ho, wo)
     taps = kernel[0] * kernel[1]
     points = n * offset_groups * taps * ho * wo
     values = n * cin * taps * ho * wo
     per_point = FLOPS_PER_POINT_MODULATED if modulated else FLOPS_PER_POINT
-    cpg = cin // groups
-    weight = taps * cpg * cout
-    spatial = (ho, wo, n)
     offsets = n * 2 * offset_groups * taps * ho * wo
     mask = n * offset_groups * taps * ho * wo if modulated else 0
-    factors = (kernel[0], kernel[1], cout) if cpg == 1 else (kernel[0], kernel[1], cpg, cout)
-    sampling = f"sampling {per_point}·{count_expr(points)} + {FLOPS_PER_VALUE}·{count_expr(values)}"
-    return OpCost(
-        kind=OpKind.deform_conv,
-        output_shape=out,
-        macs=weight * numel(spatial),
-        other_flops=per_point * points + FLOPS_PER_VALUE * values + (numel(out) if bias else 0),
-        inputs=numel(x) + offsets + mask,
-        weights=weight + (cout if bias else 0),
-        outputs=numel(out),
-        params_weight=weight,
-        params_bias=cout if bias else 0,
-        param_expr=product_expr(*factors),
-        mac_expr=count_expr(weight, *spatial),
-        other_expr=sampling + (f" + bias {count_expr(*out)}" if bias else ""),
-    )
+    return weighted_cost(
+        OpKind.deform_conv, numel(x) + offsets + mask, (n, cout, ho, wo),
+        kernel_factors(kernel, cin // groups, cout), (ho, wo, n), cout if bias else 0,
+        other_flops=per_point * points + FLOPS_PER_VALUE * values,
+        other_expr=f"sampling {per_point}·{count_expr(points)} + {FLOPS_PER_VALUE}·{count_expr(values)}")
