@@ -37,7 +37,7 @@ class SqueezeExcite(nn.Module):
         self.gate = nn.Sigmoid()
 
     def forward(self, x: Tensor) -> Tensor:
-        return x * self.gate(self.fc2(self.relu(self.fc1(self.pool(x)))))  # type: ignore[no-any-return]
+        return x * self.gate(self.fc2(self.relu(self.fc1(self.pool(x)))))
 
 
 class DeformableConv(nn.Module):
@@ -58,9 +58,9 @@ class DeformableConv(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         branch = self.offset(x)
         if not self.modulated:
-            return self.conv(x, branch)  # type: ignore[no-any-return]
+            return self.conv(x, branch)
         offset, mask = branch[:, : self.n_offsets], branch[:, self.n_offsets:]
-        return self.conv(x, offset, torch.sigmoid(mask))  # type: ignore[no-any-return]
+        return self.conv(x, offset, torch.sigmoid(mask))
 
 
 def conv_bn(cin: int, cout: int, kernel: int | tuple[int, int], stride: int | tuple[int, int] = 1,
@@ -85,19 +85,20 @@ class Residual(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         identity = x if self.shortcut is None else self.shortcut(x)
-        return self.relu(self.body(x) + identity)  # type: ignore[no-any-return]
+        return self.relu(self.body(x) + identity)
 
 
 class ShuffleV1Unit(nn.Module):
     """ShuffleNet v1 unit (Zhang et al., CVPR 2018): GConv1×1 → BN → ReLU → shuffle → DWConv k×k → BN →
     GConv1×1 → BN; add the input (stride 1) or concat a 3×3 average pool of it (stride 2); ReLU."""
 
-    def __init__(self, cin: int, cout: int, mid: int, groups: int, stride: int, kernel: int, bias: bool) -> None:
+    def __init__(self, cin: int, cout: int, mid: int, groups: int, stride: int, kernel: int, bias: bool,
+                 first_groups: int | None = None) -> None:
         super().__init__()
         self.stride = stride
         main_out = cout if stride == 1 else cout - cin
         self.body = nn.Sequential(
-            conv_bn(cin, mid, 1, groups=groups, bias=bias),
+            conv_bn(cin, mid, 1, groups=groups if first_groups is None else first_groups, bias=bias),
             nn.ChannelShuffle(groups),
             conv_bn(mid, mid, kernel, stride, groups=mid, bias=bias, relu=False),
             conv_bn(mid, main_out, 1, groups=groups, bias=bias, relu=False),
@@ -108,8 +109,8 @@ class ShuffleV1Unit(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         out = self.body(x)
         if self.pool is None:
-            return self.relu(out + x)  # type: ignore[no-any-return]
-        return self.relu(torch.cat([self.pool(x), out], dim=1))  # type: ignore[no-any-return]
+            return self.relu(out + x)
+        return self.relu(torch.cat([self.pool(x), out], dim=1))
 
 
 class ShuffleV2Unit(nn.Module):
@@ -136,4 +137,4 @@ class ShuffleV2Unit(nn.Module):
             out = torch.cat([x1, self.branch2(x2)], dim=1)
         else:
             out = torch.cat([self.branch1(x), self.branch2(x)], dim=1)
-        return self.shuffle(out)  # type: ignore[no-any-return]
+        return self.shuffle(out)

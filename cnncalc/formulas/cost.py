@@ -30,6 +30,13 @@ class OpKind(str, Enum):
     concat = "concat"
     channel_shuffle = "channel_shuffle"
     view = "view"
+    matmul = "matmul"
+    layer_norm = "layer_norm"
+    adaptive_pool = "adaptive_pool"
+    reduce = "reduce"
+    elementwise = "elementwise"
+    copy = "copy"
+    interpolate = "interpolate"
 
 
 @dataclass(frozen=True)

@@ -64,3 +64,38 @@ def view(x: Shape, shape: Shape) -> OpCost:
     if numel(shape) > numel(x):
         raise CnncalcError(f"a view of {x} cannot have shape {shape}")
     return OpCost(kind=OpKind.view, output_shape=shape)
+
+
+@register_formula(OpKind.elementwise)
+def elementwise(out: Shape, inputs: tuple[Shape, ...], name: str, flops_per_element: int = 1) -> OpCost:
+    """Any other element-wise arithmetic (sub, div, comparisons, masked fill, …): 1 FLOP per output element."""
+    return OpCost(kind=OpKind.elementwise, output_shape=out, other_flops=flops_per_element * numel(out),
+                  inputs=sum(numel(s) for s in inputs), outputs=numel(out),
+                  other_expr=f"{name} {count_expr(*out)}")
+
+
+@register_formula(OpKind.reduce)
+def reduce(x: Shape, out: Shape, name: str = "sum") -> OpCost:
+    """A reduction (sum, mean, max over some axes): 1 FLOP per input element."""
+    return OpCost(kind=OpKind.reduce, output_shape=out, other_flops=numel(x), inputs=numel(x), outputs=numel(out),
+                  other_expr=f"{name} {count_expr(*x)}")
+
+
+@register_formula(OpKind.copy)
+def copy(inputs: tuple[Shape, ...], out: Shape) -> OpCost:
+    """Pure data movement (clone, dtype cast, padding, gather, roll, nearest upsampling): no arithmetic;
+    the inputs are read and the output written."""
+    return OpCost(kind=OpKind.copy, output_shape=out, inputs=sum(numel(s) for s in inputs), outputs=numel(out))
+
+
+#: Bilinear interpolation of one value from its four neighbours: 4 multiplies + 3 adds (the weights are
+#: shared along rows and columns), the same arithmetic as deformable sampling's per-value cost.
+BILINEAR_FLOPS = 7
+
+
+@register_formula(OpKind.interpolate)
+def interpolate(x: Shape, out: Shape, mode: str) -> OpCost:
+    """Upsampling: nearest copies (no arithmetic); bilinear weighs 4 neighbours (7 FLOPs per output)."""
+    per = BILINEAR_FLOPS if mode == "bilinear" else 0
+    return OpCost(kind=OpKind.interpolate, output_shape=out, other_flops=per * numel(out), inputs=numel(x),
+                  outputs=numel(out), other_expr=f"{mode} {per}·{count_expr(*out)}" if per else "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.cost import OpCost, OpKind, Shape, numel, register_formula, weighted_cost
+from cnncalc.formulas.cost import OpCost, OpKind, Shape, count_expr, numel, register_formula, weighted_cost
 
 
 @register_formula(OpKind.linear)
@@ -16,3 +16,22 @@ def linear(x: Shape, fout: int, bias: bool = False) -> OpCost:
         raise CnncalcError(f"linear layer from {x[-1] if x else 0} to {fout} features: both must be ≥ 1")
     return weighted_cost(OpKind.linear, numel(x), (*x[:-1], fout), (x[-1], fout), (numel(x[:-1]),),
                          fout if bias else 0)
+
+
+@register_formula(OpKind.matmul)
+def matmul(a: Shape, b: Shape, bias: Shape | None = None) -> OpCost:
+    """Batched matrix product a (..., M, K) @ b (..., K, N), optionally + bias (addmm, baddbmm).
+
+    MACs = batch · M · K · N; the bias add is 1 FLOP per output element. Both operands count as inputs
+    (in a linear layer b is the weight; the bytes are the same).
+    """
+    if len(a) < 2 or len(b) < 2 or a[-1] != b[-2]:
+        raise CnncalcError(f"matrix product of shapes {a} and {b}: inner dimensions do not match")
+    batch = max(numel(a[:-2]), numel(b[:-2]))
+    m, k, n = a[-2], a[-1], b[-1]
+    out = (*(a[:-2] if numel(a[:-2]) >= numel(b[:-2]) else b[:-2]), m, n)
+    return OpCost(kind=OpKind.matmul, output_shape=out, macs=batch * m * k * n,
+                  other_flops=numel(out) if bias is not None else 0,
+                  inputs=numel(a) + numel(b) + (numel(bias) if bias is not None else 0), outputs=numel(out),
+                  mac_expr=count_expr(batch, m, k, n),
+                  other_expr=f"bias {count_expr(*out)}" if bias is not None else "")

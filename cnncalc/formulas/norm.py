@@ -27,3 +27,11 @@ def batch_norm(x: Shape, affine: bool = True, track_running_stats: bool = True) 
         param_expr=product_expr(2, c) if affine else "",
         other_expr=f"norm {count_expr(*x)}",
     )
+
+
+@register_formula(OpKind.layer_norm)
+def normalization(x: Shape, params: int = 0, name: str = "layer norm") -> OpCost:
+    """Layer, group or instance norm of x: 1 FLOP per element by the convention (statistics included),
+    reading `params` affine elements (γ and β)."""
+    return OpCost(kind=OpKind.layer_norm, output_shape=x, other_flops=numel(x), inputs=numel(x), weights=params,
+                  outputs=numel(x), other_expr=f"{name} {count_expr(*x)}")

@@ -56,12 +56,12 @@ def through_transposed(field: Field, kernel: Pair, stride: Pair, dilation: Pair 
     return Field(size=(size[0], size[1]), jump=(jump[0], jump[1]))
 
 
-def merge(*fields: Field) -> Field:
-    """Branches meet: the largest size and jump along each axis."""
-    return Field(
-        size=(max(f.size[0] for f in fields), max(f.size[1] for f in fields)),
-        jump=(max(f.jump[0] for f in fields), max(f.jump[1] for f in fields)),
-    )
+def merge(*fields: Field, grid: Field | None = None) -> Field:
+    """Branches meet: the largest size along each axis. The jump is that of `grid`, the input laid out on
+    the output's own grid (a broadcast SE gate of 1×1 does not change the grid of the map it scales);
+    without one, the largest jump."""
+    jump = grid.jump if grid is not None else (max(f.jump[0] for f in fields), max(f.jump[1] for f in fields))
+    return Field(size=(max(f.size[0] for f in fields), max(f.size[1] for f in fields)), jump=jump)
 
 
 def fraction_text(value: Fraction) -> str:

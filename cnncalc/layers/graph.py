@@ -103,7 +103,7 @@ class LayerGraph:
         return self._add(label, elem_f.add(a.shape, b.shape), rf.merge(a.field, b.field))
 
     def mul(self, a: Tensor, b: Tensor, label: str = "scale") -> Tensor:
-        return self._add(label, elem_f.mul(a.shape, b.shape), rf.merge(a.field, b.field))
+        return self._add(label, elem_f.mul(a.shape, b.shape), rf.merge(a.field, b.field, grid=a.field))
 
     def concat(self, parts: list[Tensor], label: str = "concat") -> Tensor:
         cost = elem_f.concat(tuple(p.shape for p in parts))

@@ -50,7 +50,7 @@ class Config:
     def pair(self, name: str, default: Pair) -> Pair:
         value = getattr(self.opts, name)
         result: Pair = default if value is None else value
-        return self._note(name, result)  # type: ignore[no-any-return]
+        return self._note(name, result)
 
     def extra(self, key: str) -> int:
         default, _ = self.preset.extras[key]

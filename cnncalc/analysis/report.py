@@ -1,0 +1,159 @@
+"""Frozen records of a model analysis; renderers turn them into tables, JSON, CSV and Markdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from cnncalc.formulas.receptive import fraction_text
+
+
+def _field_json(value: tuple[Fraction, Fraction] | None) -> list[int | float] | None:
+    if value is None:
+        return None
+    return [v.numerator if v.denominator == 1 else float(v) for v in value]
+
+
+def field_text(value: tuple[Fraction, Fraction] | None) -> str:
+    return "" if value is None else f"{fraction_text(value[0])}×{fraction_text(value[1])}"
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Counts summed over a set of ops. MACs are multiply-accumulates; FLOPs = 2 × MACs + other."""
+
+    macs: int = 0
+    other_flops: int = 0
+    activation_bytes: int = 0
+    traffic_bytes: int = 0
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs + self.other_flops
+
+    @property
+    def intensity(self) -> float:
+        return self.flops / self.traffic_bytes if self.traffic_bytes else 0.0
+
+    def __add__(self, other: Costs) -> Costs:
+        return Costs(self.macs + other.macs, self.other_flops + other.other_flops,
+                     self.activation_bytes + other.activation_bytes, self.traffic_bytes + other.traffic_bytes)
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One module of the model: its own subtree's totals, the shape it returned, the field of its output."""
+
+    name: str
+    type: str
+    depth: int
+    calls: int
+    output_shape: tuple[int, ...] | None
+    params: int
+    buffers: int
+    costs: Costs
+    output_bytes: int
+    receptive_field: tuple[Fraction, Fraction] | None
+    jump: tuple[Fraction, Fraction] | None
+
+    @property
+    def macs(self) -> int:
+        return self.costs.macs
+
+    @property
+    def flops(self) -> int:
+        return self.costs.flops
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "type": self.type, "depth": self.depth, "calls": self.calls,
+            "output_shape": list(self.output_shape) if self.output_shape else None,
+            "params": self.params, "buffers": self.buffers, "macs": self.costs.macs, "flops": self.costs.flops,
+            "other_flops": self.costs.other_flops, "activation_bytes": self.costs.activation_bytes,
+            "output_bytes": self.output_bytes, "traffic_bytes": self.costs.traffic_bytes,
+            "arithmetic_intensity": round(self.costs.intensity, 4),
+            "receptive_field": _field_json(self.receptive_field), "jump": _field_json(self.jump),
+        }
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The whole model: params and buffers (count and bytes), costs, peak live activations, output field."""
+
+    params: int
+    buffers: int
+    param_bytes: int
+    buffer_bytes: int
+    costs: Costs
+    peak_activation_bytes: int
+    output_shape: tuple[int, ...] | None
+    receptive_field: tuple[Fraction, Fraction] | None
+    jump: tuple[Fraction, Fraction] | None
+
+    @property
+    def macs(self) -> int:
+        return self.costs.macs
+
+    @property
+    def flops(self) -> int:
+        return self.costs.flops
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "params": self.params, "buffers": self.buffers, "param_bytes": self.param_bytes,
+            "buffer_bytes": self.buffer_bytes, "macs": self.costs.macs, "flops": self.costs.flops,
+            "other_flops": self.costs.other_flops, "activation_bytes": self.costs.activation_bytes,
+            "peak_activation_bytes": self.peak_activation_bytes, "traffic_bytes": self.costs.traffic_bytes,
+            "arithmetic_intensity": round(self.costs.intensity, 4),
+            "output_shape": list(self.output_shape) if self.output_shape else None,
+            "receptive_field": _field_json(self.receptive_field), "jump": _field_json(self.jump),
+        }
+
+
+@dataclass(frozen=True)
+class UncountedOp:
+    """An op the tracer saw and has no formula for: reported, never dropped."""
+
+    op: str
+    module: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"op": self.op, "module": self.module, "count": self.count}
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """The analysis of one model at one input shape."""
+
+    model: str
+    input_shape: tuple[int, ...]
+    dtype: str
+    total: Totals
+    layers: tuple[LayerRow, ...]
+    uncounted: tuple[UncountedOp, ...]
+    free_ops: tuple[tuple[str, int], ...]
+    backward: Costs | None = None
+
+    def layer(self, name: str) -> LayerRow:
+        for row in self.layers:
+            if row.name == name:
+                return row
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "model": self.model,
+            "input_shape": list(self.input_shape),
+            "dtype": self.dtype,
+            "total": self.total.to_dict(),
+            "layers": [row.to_dict() for row in self.layers if row.depth > 0],
+            "uncounted": [u.to_dict() for u in self.uncounted],
+            "free_ops": dict(self.free_ops),
+        }
+        if self.backward is not None:
+            data["backward"] = {"macs": self.backward.macs, "flops": self.backward.flops,
+                                "other_flops": self.backward.other_flops,
+                                "traffic_bytes": self.backward.traffic_bytes}
+        return data

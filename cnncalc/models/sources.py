@@ -1,0 +1,129 @@
+"""Where models come from: the zoo, torchvision's classification registry, `package.module:callable`,
+`path/to/file.py:ClassOrFactory`, and timm when it is installed. Built with parameters on meta."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from cnncalc.analysis.build import on_meta, to_meta
+from cnncalc.errors import CnncalcError, UnknownNameError
+
+DEFAULT_INPUT = (1, 3, 224, 224)
+#: torchvision models that need another input than 1×3×224×224, and builder arguments for inference.
+TORCHVISION_INPUT = {"inception_v3": (1, 3, 299, 299)}
+TORCHVISION_KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False},
+                      "inception_v3": {"aux_logits": False, "init_weights": False}}
+
+
+@dataclass
+class LoadedModel:
+    name: str
+    module: nn.Module
+    input_shape: tuple[int, ...]
+    source: str
+
+
+def parse_input_shape(text: str) -> tuple[int, ...]:
+    """'1x3x224x224' → (1, 3, 224, 224)."""
+    if not re.fullmatch(r"\s*-?\d+(\s*[x×,]\s*-?\d+)+\s*", text):
+        raise CnncalcError(f"--input {text!r} is malformed: expected dimensions joined by x, e.g. 1x3x224x224")
+    dims = tuple(int(d) for d in re.split(r"[x×,]", text.replace(" ", "")))
+    for d in dims:
+        if d < 1:
+            raise CnncalcError(f"--input {text!r} has a dimension of {d}: every dimension must be ≥ 1")
+    return dims
+
+
+def torchvision_names() -> list[str]:
+    import torchvision
+
+    return sorted(torchvision.models.list_models(module=torchvision.models))
+
+
+def _built(name: str, make: Any, source: str) -> nn.Module:
+    try:
+        with on_meta():
+            module = make()
+    except CnncalcError:
+        raise
+    except Exception as err:  # user code can raise anything while building
+        raise CnncalcError(f"building {name} failed: {type(err).__name__}: {err}") from err
+    if not isinstance(module, nn.Module):
+        raise CnncalcError(f"{source} returned {type(module).__name__}, not a torch.nn.Module")
+    return to_meta(module).eval()
+
+
+def _from_callable(spec: str, target: Any, name: str) -> nn.Module:
+    if not callable(target):
+        raise CnncalcError(f"{spec}: {name} is a {type(target).__name__}, not a class or function")
+    return _built(spec, target, spec)
+
+
+def _import_path(spec: str) -> LoadedModel:
+    where, _, attr = spec.rpartition(":")
+    if where.endswith(".py") or "/" in where:
+        path = Path(where)
+        if not path.is_file():
+            raise CnncalcError(f"model file {where!r} does not exist")
+        module_name = f"cnncalc_user_{abs(hash(path.resolve()))}"
+        file_spec = importlib.util.spec_from_file_location(module_name, path)
+        if file_spec is None or file_spec.loader is None:
+            raise CnncalcError(f"cannot import {where!r} as Python")
+        module = importlib.util.module_from_spec(file_spec)
+        sys.modules[module_name] = module
+        try:
+            file_spec.loader.exec_module(module)
+        except Exception as err:
+            raise CnncalcError(f"importing {where!r} failed: {type(err).__name__}: {err}") from err
+    else:
+        try:
+            module = importlib.import_module(where)
+        except Exception as err:
+            raise CnncalcError(f"cannot import {where!r}: {type(err).__name__}: {err}") from err
+    if not hasattr(module, attr):
+        names = [n for n in dir(module) if not n.startswith("_")]
+        close = difflib.get_close_matches(attr, names, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise CnncalcError(f"{where!r} has no {attr!r}{hint}")
+    built = _from_callable(spec, getattr(module, attr), attr)
+    return LoadedModel(spec, built, DEFAULT_INPUT, spec)
+
+
+def load_model(spec: str) -> LoadedModel:
+    """Resolve a model name or import path to a module with parameters on meta, in eval mode."""
+    from cnncalc.models.zoo import ZOO
+
+    name = spec.strip()
+    if not name:
+        raise CnncalcError("empty model name: give a zoo or torchvision name, or package.module:callable")
+    if ":" in name:
+        return _import_path(name)
+    key = name.lower()
+    if key in ZOO:
+        entry = ZOO[key]
+        return LoadedModel(key, _built(key, entry.build, key), entry.input_shape, "zoo")
+    tv = torchvision_names()
+    if key in tv:
+        import torchvision
+
+        kwargs = TORCHVISION_KWARGS.get(key, {})
+        module = _built(key, lambda: torchvision.models.get_model(key, weights=None, **kwargs), key)
+        return LoadedModel(key, module, TORCHVISION_INPUT.get(key, DEFAULT_INPUT), "torchvision")
+    if importlib.util.find_spec("timm") is not None:
+        import timm
+
+        if key in timm.list_models():
+            module = _built(key, lambda: timm.create_model(key, pretrained=False), key)
+            cfg = getattr(module, "pretrained_cfg", {}) or {}
+            size = tuple(cfg.get("input_size", (3, 224, 224)))
+            return LoadedModel(key, module, (1, *size), "timm")
+    raise UnknownNameError("model", name, [*ZOO, *tv])
