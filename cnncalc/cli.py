@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -73,11 +74,19 @@ def compare(
     size: Size = "224", batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Designs side by side under the same options, each with its ratio to the first."""
-    from cnncalc.layers.registry import evaluate
+    """Layer designs (or models) side by side, each with its ratio to the first."""
+    from cnncalc.layers.registry import is_design
 
-    base = _options(locals())
-    records = [evaluate(d, base) for d in designs]
+    if all(is_design(d) for d in designs):
+        from cnncalc.layers.registry import evaluate
+
+        base = _options(locals())
+        records: list[Any] = [evaluate(d, base) for d in designs]
+    elif not any(is_design(d) for d in designs):
+        records = _model_summaries(designs, batch, dtype)
+    else:
+        raise CnncalcError("compare takes layer designs or models, not both: "
+                           + ", ".join(f"{d} ({'design' if is_design(d) else 'model'})" for d in designs))
     _render(records, fmt, single=False)
 
 
@@ -108,6 +117,96 @@ def layer(
         except CnncalcError:
             counterpart = None  # the counterpart cannot take these options; the design alone still stands
     _show(layer_table(record, counterpart))
+
+
+def _model_summaries(names: Sequence[str], batch: str, dtype: str) -> list[Any]:
+    from cnncalc.analysis.analyze import analyze_module
+    from cnncalc.layers.options import parse_int
+    from cnncalc.models.sources import load_model
+
+    n = parse_int("batch", batch)
+    summaries = []
+    for name in names:
+        loaded = load_model(name)
+        shape = (n, *loaded.input_shape[1:])
+        summaries.append(analyze_module(loaded.module, shape, loaded.name, dtype, copy=False).summary())
+    return summaries
+
+
+InputOpt = Annotated[str | None, typer.Option("--input", "-i", metavar="NxCxHxW",
+                                              help="Input shape (default: the model's own).")]
+DepthOpt = Annotated[int, typer.Option("--depth", "-d", min=0, help="Module rows down to this depth.")]
+
+
+@app.command()
+def analyze(
+    model: Annotated[str, typer.Argument(metavar="MODEL", show_default=False,
+                                         help="Zoo or torchvision name, package.module:callable or file.py:Class.")],
+    input_shape: InputOpt = None, depth: DepthOpt = 2,
+    backward: Annotated[bool, typer.Option("--backward", help="Add the training step (backward pass).")] = False,
+    dtype: DTypeOpt = "float32", fmt: FormatOpt = Format.table,
+) -> None:
+    """A model's cost per module, from one forward pass on the meta device (no weights, no compute)."""
+    from cnncalc.analysis.analyze import analyze as run_analysis
+    from cnncalc.render import model as view
+
+    report = run_analysis(model, input_shape, dtype=dtype, backward=backward)
+    if fmt is Format.json:
+        _emit(view.report_json(report))
+    elif fmt is Format.csv:
+        _emit(view.report_csv(report, depth))
+    elif fmt is Format.markdown:
+        _emit(view.report_markdown(report, depth))
+    else:
+        _show(view.report_table(report, depth))
+
+
+@app.command()
+def models(fmt: FormatOpt = Format.table) -> None:
+    """The zoo and torchvision's classification models: params, MACs, default input, paper."""
+    from cnncalc.models.catalogue import catalogue
+    from cnncalc.render import model as view
+
+    entries = catalogue()
+    if fmt is Format.json:
+        _emit(json.dumps(entries, indent=2))
+    elif fmt is Format.csv:
+        _emit(view.entries_csv(entries))
+    elif fmt is Format.markdown:
+        _emit(view.entries_markdown(entries))
+    else:
+        _show(view.models_rows(entries))
+
+
+@app.command()
+def validate(
+    names: Annotated[list[str] | None, typer.Argument(metavar="MODEL", show_default=False,
+                                                      help="Models to check (default: the zoo).")] = None,
+    all_models: Annotated[bool, typer.Option("--all", help="Every zoo and torchvision model.")] = False,
+    input_shape: InputOpt = None,
+    fvcore: Annotated[bool, typer.Option("--fvcore/--no-fvcore", help="Also run fvcore (real tensors).")] = True,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """cnncalc beside numel, FlopCounterMode, fvcore and torchvision's tables; exit 1 on an unexplained gap."""
+    from cnncalc.analysis.validate import validate as run_validation
+    from cnncalc.models.catalogue import every_model
+    from cnncalc.models.sources import parse_input_shape
+    from cnncalc.models.zoo import ZOO
+    from cnncalc.render import model as view
+
+    targets = every_model() if all_models else (list(names) if names else list(ZOO))
+    shape = parse_input_shape(input_shape) if input_shape else None
+    results = [run_validation(name, shape, fvcore=fvcore) for name in targets]
+    if fmt is Format.json:
+        _emit(json.dumps([r.to_dict() for r in results], indent=2))
+    elif fmt in (Format.csv, Format.markdown):
+        _emit(view.validations_text(results, fmt.value))
+    else:
+        _show(view.validations_table(results))
+    failed = [r.model for r in results if not r.ok]
+    if failed:
+        print(f"cnncalc: unexplained differences in {', '.join(failed)}", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 @app.command()

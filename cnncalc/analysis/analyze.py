@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 import torch
 from torch import nn
@@ -35,26 +36,53 @@ def check_input_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def analyze_module(model: nn.Module, input_shape: tuple[int, ...], name: str, dtype: DType | str = DType.float32,
-                   copy: bool = True) -> ModelReport:
-    """Trace `model` (left untouched: a meta copy is traced unless `copy` is False) on an input shape."""
+                   copy: bool = True, backward: bool = False) -> ModelReport:
+    """Trace `model` (left untouched: a meta copy is traced unless `copy` is False) on an input shape.
+
+    With `backward`, a second trace runs a training step (train mode, backward of the output's sum) on a
+    fresh meta copy, and the report carries the backward pass's costs.
+    """
     dt = parse_dtype(dtype)
     input_shape = check_input_shape(tuple(int(d) for d in input_shape))
     meta = meta_copy(model) if copy else model
     meta = meta.to(TORCH_DTYPES[dt])
-    x = torch.empty(input_shape, device="meta", dtype=TORCH_DTYPES[dt])
+    tracer = _run(meta, input_shape, dt, name, backward=False)
+    report = _report(meta, tracer, name, input_shape, dt)
+    if backward:
+        training = meta_copy(meta).train()
+        for p in training.parameters():
+            p.requires_grad_(True)
+        step = _run(training, input_shape, dt, name, backward=True)
+        costs = Costs()
+        for op in step.ops:
+            if op.backward:
+                c = op.cost
+                costs = costs + Costs(c.macs, c.other_flops, c.outputs * op.itemsize, c.traffic_bytes(op.itemsize))
+        report = replace(report, backward=costs,
+                         uncounted=report.uncounted + tuple(
+                             UncountedOp(op, "(backward)", n) for (op, module), n in sorted(step.uncounted.items())
+                             if module == "" and op not in {u.op for u in report.uncounted}))
+    return report
+
+
+def _run(model: nn.Module, input_shape: tuple[int, ...], dtype: DType, name: str, backward: bool) -> Tracer:
+    x = torch.empty(input_shape, device="meta", dtype=TORCH_DTYPES[dtype])
     try:
-        tracer = trace(meta, x)
+        return trace(model, x, backward=backward)
     except ForwardError as err:
         raise CnncalcError(f"{name} at input {'x'.join(map(str, input_shape))}: {err}") from None
-    return _report(meta, tracer, name, input_shape, dt)
 
 
 def _report(model: nn.Module, tracer: Tracer, name: str, input_shape: tuple[int, ...], dtype: DType) -> ModelReport:
     own: dict[str, Costs] = defaultdict(Costs)
+    kinds: dict[str, Costs] = defaultdict(Costs)
+    by_op: dict[str, Costs] = defaultdict(Costs)
     for op in tracer.ops:
         c = op.cost
-        own[op.module] = own[op.module] + Costs(c.macs, c.other_flops, c.outputs * op.itemsize,
-                                                c.traffic_bytes(op.itemsize))
+        costs = Costs(c.macs, c.other_flops, c.outputs * op.itemsize, c.traffic_bytes(op.itemsize))
+        own[op.module] = own[op.module] + costs
+        kinds[c.kind.value] = kinds[c.kind.value] + costs
+        by_op[op.op] = by_op[op.op] + costs
     subtree: dict[str, Costs] = defaultdict(Costs)
     for module, costs in own.items():
         for ancestor in _ancestors(module):
@@ -76,8 +104,11 @@ def _report(model: nn.Module, tracer: Tracer, name: str, input_shape: tuple[int,
             jump=call.field.jump if call and call.field else None,
         ))
     root = tracer.modules.get("")
+    named = list(model.named_parameters())
     total = Totals(
-        params=sum(int(p.numel()) for p in model.parameters()),
+        params=sum(int(p.numel()) for _, p in named),
+        weight_params=sum(int(p.numel()) for n, p in named if not n.endswith("bias")),
+        bias_params=sum(int(p.numel()) for n, p in named if n.endswith("bias")),
         buffers=sum(int(b.numel()) for b in model.buffers()),
         param_bytes=sum(int(p.numel()) * p.element_size() for p in model.parameters()),
         buffer_bytes=sum(int(b.numel()) * b.element_size() for b in model.buffers()),
@@ -89,11 +120,12 @@ def _report(model: nn.Module, tracer: Tracer, name: str, input_shape: tuple[int,
     )
     uncounted = tuple(UncountedOp(op, module or "(model)", n) for (op, module), n in sorted(tracer.uncounted.items()))
     return ModelReport(model=name, input_shape=input_shape, dtype=dtype.value, total=total, layers=tuple(rows),
-                       uncounted=uncounted, free_ops=tuple(sorted(tracer.free_ops.items())))
+                       uncounted=uncounted, free_ops=tuple(sorted(tracer.free_ops.items())),
+                       by_kind=tuple(sorted(kinds.items())), by_op=tuple(sorted(by_op.items())))
 
 
 def analyze(model: nn.Module | str, input_shape: tuple[int, ...] | list[int] | str | None = None,
-            dtype: DType | str = DType.float32) -> ModelReport:
+            dtype: DType | str = DType.float32, backward: bool = False) -> ModelReport:
     """Analyse a model given as an nn.Module or a name (zoo, torchvision, `pkg.mod:fn`, `file.py:Class`)."""
     from cnncalc.models.sources import load_model, parse_input_shape
 
@@ -101,9 +133,9 @@ def analyze(model: nn.Module | str, input_shape: tuple[int, ...] | list[int] | s
     if isinstance(model, nn.Module):
         if shape is None:
             raise CnncalcError("input_shape is required for a module (e.g. (1, 3, 224, 224))")
-        return analyze_module(model, tuple(shape), type(model).__name__, dtype)
+        return analyze_module(model, tuple(shape), type(model).__name__, dtype, backward=backward)
     loaded = load_model(model)
     return analyze_module(loaded.module, tuple(shape) if shape else loaded.input_shape, loaded.name, dtype,
-                          copy=False)
+                          copy=False, backward=backward)
 
 

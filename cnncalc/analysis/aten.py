@@ -243,10 +243,11 @@ def _shuffle(name: str, a: Args, out: Any) -> Traced:
 
 @handles(aten.clone, aten._to_copy, aten.copy_, aten.constant_pad_nd, aten.index, aten.index_select,
          aten.gather, aten.roll, aten.repeat, aten.flip, aten.upsample_nearest2d, aten._unsafe_index,
-         aten.reflection_pad2d, aten.replication_pad2d, aten.tril, aten.triu, aten.fill_, aten.zero_)
+         aten.reflection_pad2d, aten.replication_pad2d, aten.tril, aten.triu, aten.fill_, aten.zero_,
+         aten.select_backward, aten.slice_backward, aten.index_put, aten.index_put_)
 def _copy(name: str, a: Args, out: Any) -> Traced:
     reads = tuple(shape(v) for k, v in a.items()
-                  if isinstance(v, torch.Tensor) and not (name == "copy_" and k == "self"))
+                  if isinstance(v, torch.Tensor) and not (name in ("copy_", "index_put_") and k == "self"))
     if name in ("fill_", "zero_"):
         reads = ()
     return Traced(elem_f.copy(reads, shape(first(out))))
@@ -264,7 +265,7 @@ ZERO_COST = {
     aten.unsqueeze, aten.squeeze, aten.flatten, aten.detach, aten.alias, aten.as_strided, aten.as_strided_,
     aten.lift_fresh, aten.unfold, aten.view_as_real, aten.view_as_complex, aten.narrow, aten.movedim,
     aten.empty, aten.empty_like, aten.empty_strided, aten.zeros, aten.zeros_like, aten.ones, aten.ones_like,
-    aten.full, aten.full_like, aten.arange, aten.new_empty, aten.new_zeros, aten.new_ones, aten.new_full,
+    aten.full, aten.full_like, aten.arange, aten.new_empty_strided, aten.new_empty, aten.new_zeros, aten.new_ones, aten.new_full,
     aten.scalar_tensor, aten.linspace, aten.rand, aten.randn, aten.rand_like, aten.randn_like, aten.bernoulli_,
     aten.dropout, aten.native_dropout, aten.feature_dropout, aten.alpha_dropout, aten.lift_fresh_copy,
     aten._local_scalar_dense, aten.sym_size, aten.sym_stride, aten.sym_numel, aten.is_same_size,

@@ -82,6 +82,8 @@ class Totals:
     """The whole model: params and buffers (count and bytes), costs, peak live activations, output field."""
 
     params: int
+    weight_params: int
+    bias_params: int
     buffers: int
     param_bytes: int
     buffer_bytes: int
@@ -101,7 +103,8 @@ class Totals:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "params": self.params, "buffers": self.buffers, "param_bytes": self.param_bytes,
+            "params": self.params, "weight_params": self.weight_params, "bias_params": self.bias_params,
+            "buffers": self.buffers, "param_bytes": self.param_bytes,
             "buffer_bytes": self.buffer_bytes, "macs": self.costs.macs, "flops": self.costs.flops,
             "other_flops": self.costs.other_flops, "activation_bytes": self.costs.activation_bytes,
             "peak_activation_bytes": self.peak_activation_bytes, "traffic_bytes": self.costs.traffic_bytes,
@@ -134,7 +137,23 @@ class ModelReport:
     layers: tuple[LayerRow, ...]
     uncounted: tuple[UncountedOp, ...]
     free_ops: tuple[tuple[str, int], ...]
+    #: costs by op kind (conv, matmul, batch_norm, deform_conv, …): what each peer does or does not count
+    by_kind: tuple[tuple[str, Costs], ...] = ()
+    #: costs by aten op (aten.convolution.default, aten.bmm.default, …)
+    by_op: tuple[tuple[str, Costs], ...] = ()
     backward: Costs | None = None
+
+    def kind(self, name: str) -> Costs:
+        return dict(self.by_kind).get(name, Costs())
+
+    def summary(self) -> ModelSummary:
+        t = self.total
+        return ModelSummary(
+            name=self.model, title=self.model, input_shape=self.input_shape, output_shape=t.output_shape or (),
+            weight_params=t.weight_params, bias_params=t.bias_params, buffers=t.buffers, macs=t.macs,
+            other_flops=t.costs.other_flops, activation_bytes=t.costs.activation_bytes,
+            traffic_bytes=t.costs.traffic_bytes, receptive_field=t.receptive_field or (Fraction(0), Fraction(0)),
+            jump=t.jump or (Fraction(0), Fraction(0)), dtype=self.dtype)
 
     def layer(self, name: str) -> LayerRow:
         for row in self.layers:
@@ -151,9 +170,60 @@ class ModelReport:
             "layers": [row.to_dict() for row in self.layers if row.depth > 0],
             "uncounted": [u.to_dict() for u in self.uncounted],
             "free_ops": dict(self.free_ops),
+            "by_kind": {k: {"macs": c.macs, "other_flops": c.other_flops} for k, c in self.by_kind},
         }
         if self.backward is not None:
             data["backward"] = {"macs": self.backward.macs, "flops": self.backward.flops,
                                 "other_flops": self.backward.other_flops,
                                 "traffic_bytes": self.backward.traffic_bytes}
         return data
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """A model's totals with the same fields as a layer record, so `compare` renders both alike."""
+
+    name: str
+    title: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    weight_params: int
+    bias_params: int
+    buffers: int
+    macs: int
+    other_flops: int
+    activation_bytes: int
+    traffic_bytes: int
+    receptive_field: tuple[Fraction, Fraction]
+    jump: tuple[Fraction, Fraction]
+    dtype: str
+    formulas: tuple[Any, ...] = ()
+    ignored: tuple[str, ...] = ()
+
+    @property
+    def params(self) -> int:
+        return self.weight_params + self.bias_params
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs + self.other_flops
+
+    @property
+    def intensity(self) -> float:
+        return self.flops / self.traffic_bytes if self.traffic_bytes else 0.0
+
+    @property
+    def rf_text(self) -> str:
+        return field_text(self.receptive_field)
+
+    @property
+    def jump_text(self) -> str:
+        return field_text(self.jump)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "input_shape": list(self.input_shape), "output_shape": list(self.output_shape),
+                "params": self.params, "weight_params": self.weight_params, "bias_params": self.bias_params,
+                "buffers": self.buffers, "macs": self.macs, "flops": self.flops, "other_flops": self.other_flops,
+                "activation_bytes": self.activation_bytes, "traffic_bytes": self.traffic_bytes,
+                "arithmetic_intensity": round(self.intensity, 4), "receptive_field": _field_json(self.receptive_field),
+                "jump": _field_json(self.jump), "dtype": self.dtype}

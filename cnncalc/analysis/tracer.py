@@ -20,6 +20,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 from torch.utils.weak import WeakTensorKeyDictionary
 
+from cnncalc.analysis import aten_backward  # noqa: F401  (registers the backward ops)
 from cnncalc.analysis.aten import HANDLERS, ZERO_COST, Traced, bind
 from cnncalc.formulas import receptive as rf
 from cnncalc.formulas.cost import OpCost
@@ -33,6 +34,7 @@ class OpRecord:
     op: str
     cost: OpCost
     itemsize: int
+    backward: bool = False
 
 
 @dataclass
@@ -79,6 +81,8 @@ class Tracer(TorchDispatchMode):
         self.constants: dict[int, torch.Tensor] = {}
         self.live = 0
         self.peak = 0
+        #: set while autograd runs the backward pass
+        self.in_backward = False
 
     # module attribution ------------------------------------------------------------------------------------
     def enter(self, module: nn.Module, _inputs: Any) -> None:
@@ -168,7 +172,8 @@ class Tracer(TorchDispatchMode):
                 self.uncounted[(str(func), self.stack[-1])] += 1
             else:
                 itemsize = outputs[0].element_size() if outputs else 4
-                self.ops.append(OpRecord(self.stack[-1], str(func), traced.cost, itemsize))
+                module = "" if self.in_backward else self.stack[-1]
+                self.ops.append(OpRecord(module, str(func), traced.cost, itemsize, self.in_backward))
         self._propagate(inputs, outputs, traced)
         if _allocates(func):
             for t in outputs:
@@ -186,8 +191,9 @@ class ForwardError(RuntimeError):
         self.module = module
 
 
-def trace(model: nn.Module, x: torch.Tensor) -> Tracer:
-    """Run `model(x)` under the tracer; hooks are global and removed in all cases."""
+def trace(model: nn.Module, x: torch.Tensor, backward: bool = False) -> Tracer:
+    """Run `model(x)` under the tracer (and, with `backward`, the backward pass of its output's sum, the
+    model in training mode); hooks are global and removed in all cases."""
     names = {id(m): n for n, m in model.named_modules()}
     types = {n: type(m).__name__ for n, m in model.named_modules()}
     tracer = Tracer(names)
@@ -197,9 +203,15 @@ def trace(model: nn.Module, x: torch.Tensor) -> Tracer:
     try:
         # no_grad, not inference_mode: under inference_mode composite ops (conv2d, linear, batch_norm)
         # reach the mode undecomposed
-        with torch.no_grad(), tracer:
+        with torch.set_grad_enabled(backward), tracer:
             tracer.track_input(x)
-            model(x)
+            output = model(x)
+            if backward:
+                tracer.in_backward = True
+                outs = [t for t in _tensors(output) if t.requires_grad]
+                if not outs:
+                    raise RuntimeError("the output does not depend on any parameter: nothing to differentiate")
+                torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
     except Exception as err:  # the user's forward can raise anything; name where it failed
         where = tracer.stack[-1]
         raise ForwardError(where, types.get(where, type(model).__name__), err) from err

@@ -130,6 +130,12 @@ def get_preset(name: str) -> Preset:
         raise UnknownNameError("layer design", name, PRESETS, ALIASES)
     return PRESETS[key]
 
+def is_design(spec: str) -> bool:
+    """Whether a name (or spec string) names a layer design rather than a model."""
+    name = spec.partition(":")[0].strip().lower()
+    return bool(name) and (name in PRESETS or name in ALIASES)
+
+
 def all_extra_keys() -> frozenset[str]:
     return frozenset(k for p in PRESETS.values() for k in p.extras)
 

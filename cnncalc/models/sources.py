@@ -30,6 +30,18 @@ class LoadedModel:
     module: nn.Module
     input_shape: tuple[int, ...]
     source: str
+    #: builds the same architecture again, with real (randomly initialised) weights on the CPU
+    rebuild: Any = None
+
+
+def rebuild_real(loaded: LoadedModel) -> nn.Module:
+    """The model with real weights, for peers that need real tensors (fvcore traces with torch.jit)."""
+    if loaded.rebuild is None:
+        raise CnncalcError(f"{loaded.name} cannot be rebuilt with real weights")
+    module = loaded.rebuild()
+    if not isinstance(module, nn.Module):
+        raise CnncalcError(f"{loaded.name} did not build an nn.Module")
+    return module.eval()
 
 
 def parse_input_shape(text: str) -> tuple[int, ...]:
@@ -94,8 +106,9 @@ def _import_path(spec: str) -> LoadedModel:
         close = difflib.get_close_matches(attr, names, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise CnncalcError(f"{where!r} has no {attr!r}{hint}")
-    built = _from_callable(spec, getattr(module, attr), attr)
-    return LoadedModel(spec, built, DEFAULT_INPUT, spec)
+    target = getattr(module, attr)
+    built = _from_callable(spec, target, attr)
+    return LoadedModel(spec, built, DEFAULT_INPUT, spec, target)
 
 
 def load_model(spec: str) -> LoadedModel:
@@ -110,20 +123,28 @@ def load_model(spec: str) -> LoadedModel:
     key = name.lower()
     if key in ZOO:
         entry = ZOO[key]
-        return LoadedModel(key, _built(key, entry.build, key), entry.input_shape, "zoo")
+        return LoadedModel(key, _built(key, entry.build, key), entry.input_shape, "zoo", entry.build)
     tv = torchvision_names()
     if key in tv:
         import torchvision
 
         kwargs = TORCHVISION_KWARGS.get(key, {})
-        module = _built(key, lambda: torchvision.models.get_model(key, weights=None, **kwargs), key)
-        return LoadedModel(key, module, TORCHVISION_INPUT.get(key, DEFAULT_INPUT), "torchvision")
+
+        def make() -> nn.Module:
+            return torchvision.models.get_model(key, weights=None, **kwargs)
+
+        return LoadedModel(key, _built(key, make, key), TORCHVISION_INPUT.get(key, DEFAULT_INPUT), "torchvision",
+                           make)
     if importlib.util.find_spec("timm") is not None:
         import timm
 
         if key in timm.list_models():
-            module = _built(key, lambda: timm.create_model(key, pretrained=False), key)
+
+            def make_timm() -> nn.Module:
+                return timm.create_model(key, pretrained=False)
+
+            module = _built(key, make_timm, key)
             cfg = getattr(module, "pretrained_cfg", {}) or {}
             size = tuple(cfg.get("input_size", (3, 224, 224)))
-            return LoadedModel(key, module, (1, *size), "timm")
+            return LoadedModel(key, module, (1, *size), "timm", make_timm)
     raise UnknownNameError("model", name, [*ZOO, *tv])

@@ -1,0 +1,32 @@
+"""The model catalogue: every zoo model and torchvision classification model, with its cost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cnncalc.models.sources import DEFAULT_INPUT, TORCHVISION_INPUT, load_model, torchvision_names
+from cnncalc.models.zoo import ZOO
+
+
+def every_model() -> list[str]:
+    return [*ZOO, *torchvision_names()]
+
+
+def catalogue() -> list[dict[str, Any]]:
+    """Name, source, default input, params and MACs (from a meta-device trace), paper or description."""
+    from cnncalc.analysis.analyze import analyze_module
+
+    entries = []
+    for name in every_model():
+        loaded = load_model(name)
+        report = analyze_module(loaded.module, loaded.input_shape, name, copy=False)
+        entry = ZOO.get(name)
+        entries.append({
+            "name": name, "source": loaded.source, "input": "x".join(map(str, loaded.input_shape)),
+            "params": report.total.params, "macs": report.total.macs,
+            "paper": entry.paper if entry else f"torchvision.models.{name}",
+        })
+    return entries
+
+
+__all__ = ["DEFAULT_INPUT", "TORCHVISION_INPUT", "catalogue", "every_model"]
