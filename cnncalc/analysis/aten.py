@@ -216,7 +216,8 @@ def _adaptive_pool(name: str, a: Args, out: Any) -> Traced:
     return Traced(cost, Window(kernel, (max(1, x[2] // out_hw[0]), max(1, x[3] // out_hw[1]))))
 
 
-@handles(aten.mean, aten.sum, aten.amax, aten.max, aten.min, aten.amin, aten.var, aten.std, aten.var_mean)
+@handles(aten.mean, aten.sum, aten.amax, aten.max, aten.min, aten.amin, aten.var, aten.std, aten.var_mean,
+         aten.linalg_vector_norm, aten.norm, aten.logsumexp, aten.prod, aten.cumsum)
 def _reduce(name: str, a: Args, out: Any) -> Traced:
     x = shape(a["self"])
     result = shape(first(out))
@@ -265,7 +266,8 @@ ZERO_COST = {
     aten.unsqueeze, aten.squeeze, aten.flatten, aten.detach, aten.alias, aten.as_strided, aten.as_strided_,
     aten.lift_fresh, aten.unfold, aten.view_as_real, aten.view_as_complex, aten.narrow, aten.movedim,
     aten.empty, aten.empty_like, aten.empty_strided, aten.zeros, aten.zeros_like, aten.ones, aten.ones_like,
-    aten.full, aten.full_like, aten.arange, aten.new_empty_strided, aten.new_empty, aten.new_zeros, aten.new_ones, aten.new_full,
+    aten.full, aten.full_like, aten.arange, aten.new_empty_strided, aten.new_empty, aten.new_zeros,
+    aten.new_ones, aten.new_full,
     aten.scalar_tensor, aten.linspace, aten.rand, aten.randn, aten.rand_like, aten.randn_like, aten.bernoulli_,
     aten.dropout, aten.native_dropout, aten.feature_dropout, aten.alpha_dropout, aten.lift_fresh_copy,
     aten._local_scalar_dense, aten.sym_size, aten.sym_stride, aten.sym_numel, aten.is_same_size,

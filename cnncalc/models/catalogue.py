@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnncalc.models.sources import DEFAULT_INPUT, TORCHVISION_INPUT, load_model, torchvision_names
+from cnncalc.models.sources import load_model, torchvision_names
 from cnncalc.models.zoo import ZOO
 
 
@@ -28,5 +28,3 @@ def catalogue() -> list[dict[str, Any]]:
         })
     return entries
 
-
-__all__ = ["DEFAULT_INPUT", "TORCHVISION_INPUT", "catalogue", "every_model"]

@@ -18,8 +18,7 @@ from cnncalc.analysis.build import on_meta, to_meta
 from cnncalc.errors import CnncalcError, UnknownNameError
 
 DEFAULT_INPUT = (1, 3, 224, 224)
-#: torchvision models that need another input than 1×3×224×224, and builder arguments for inference.
-TORCHVISION_INPUT = {"inception_v3": (1, 3, 299, 299)}
+#: builder arguments for inference: the auxiliary heads only training runs are left out
 TORCHVISION_KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False},
                       "inception_v3": {"aux_logits": False, "init_weights": False}}
 
@@ -53,6 +52,21 @@ def parse_input_shape(text: str) -> tuple[int, ...]:
         if d < 1:
             raise CnncalcError(f"--input {text!r} has a dimension of {d}: every dimension must be ≥ 1")
     return dims
+
+
+def torchvision_input(name: str) -> tuple[int, ...]:
+    """1×3×S×S with S the crop size of the model's default weights (what torchvision's GFLOPS refer to);
+    a ViT built without weights is fixed at 224."""
+    import torchvision
+
+    if name.startswith("vit_"):
+        return DEFAULT_INPUT
+    try:
+        weights = torchvision.models.get_model_weights(name).DEFAULT
+        crop = int(weights.transforms.keywords["crop_size"])
+    except (ValueError, KeyError, AttributeError, TypeError):
+        return DEFAULT_INPUT
+    return (1, 3, crop, crop)
 
 
 def torchvision_names() -> list[str]:
@@ -133,8 +147,7 @@ def load_model(spec: str) -> LoadedModel:
         def make() -> nn.Module:
             return torchvision.models.get_model(key, weights=None, **kwargs)
 
-        return LoadedModel(key, _built(key, make, key), TORCHVISION_INPUT.get(key, DEFAULT_INPUT), "torchvision",
-                           make)
+        return LoadedModel(key, _built(key, make, key), torchvision_input(key), "torchvision", make)
     if importlib.util.find_spec("timm") is not None:
         import timm
 
