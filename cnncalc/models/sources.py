@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import nn
 
 from cnncalc.analysis.build import on_meta, to_meta
@@ -76,9 +77,16 @@ def torchvision_names() -> list[str]:
 
 
 def _built(name: str, make: Any, source: str) -> nn.Module:
+    """Build under torch.device("meta") (nothing allocated, initialisers skipped); a constructor that
+    computes tensors fails there (torchvision's RegNet), so it is built again with only its parameters
+    and buffers sent to meta as they are registered."""
     try:
-        with on_meta():
-            module = make()
+        try:
+            with torch.device("meta"):
+                module = make()
+        except Exception:  # the constructor needs real tensors: build with parameters on meta only
+            with on_meta():
+                module = make()
     except CnncalcError:
         raise
     except Exception as err:  # user code can raise anything while building
@@ -117,7 +125,7 @@ def _import_path(spec: str) -> LoadedModel:
             raise CnncalcError(f"cannot import {where!r}: {type(err).__name__}: {err}") from err
     if not hasattr(module, attr):
         names = [n for n in dir(module) if not n.startswith("_")]
-        close = difflib.get_close_matches(attr, names, n=3)
+        close = difflib.get_close_matches(attr, names, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise CnncalcError(f"{where!r} has no {attr!r}{hint}")
     target = getattr(module, attr)

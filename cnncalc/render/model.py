@@ -47,6 +47,7 @@ def report_csv(report: ModelReport, depth: int) -> str:
     writer.writerow([h for h, _ in LAYER_COLUMNS])
     for row in visible(report, depth):
         writer.writerow([get(row) for _, get in LAYER_COLUMNS])
+    writer.writerow([get(report.layers[0]) for _, get in LAYER_COLUMNS])  # the whole model, depth 0
     return out.getvalue()
 
 

@@ -1,0 +1,124 @@
+"""The model commands: analyze, validate, models, compare with models; and their bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cnncalc.cli import main
+
+FIXTURE = Path(__file__).parent / "fixtures" / "user_models.py"
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_analyze_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "analyze", "resnet18", "--format", "json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["model"] == "resnet18" and data["input_shape"] == [1, 3, 224, 224]
+    assert data["total"]["params"] == 11_689_512
+    assert data["total"]["flops"] == 2 * data["total"]["macs"] + data["total"]["other_flops"]
+    assert data["uncounted"] == []
+    first = data["layers"][0]
+    assert {"name", "type", "output_shape", "params", "macs", "flops"} <= set(first)
+    assert first["name"] == "conv1" and first["output_shape"] == [1, 64, 112, 112]
+    # the layer rows at depth 1 add up to the total
+    assert sum(r["macs"] for r in data["layers"] if r["depth"] == 1) == data["total"]["macs"]
+
+
+def test_analyze_api_to_dict_is_the_json_object() -> None:
+    import cnncalc.analysis.analyze as analysis
+
+    report = analysis.analyze("lenet5")
+    assert set(report.to_dict()) >= {"model", "input_shape", "total", "layers", "uncounted"}
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])
+def test_analyze_formats(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    code, out, _ = run(capsys, "analyze", "lenet5", "--format", fmt, "--depth", "1")
+    assert code == 0
+    assert "61,706" in out or "61706" in out
+    assert "ultiply-accumulates" in out
+
+
+def test_analyze_backward_and_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "analyze", "resnet18", "--input", "2x3x64x64", "--backward", "-f", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["input_shape"] == [2, 3, 64, 64]
+    assert data["backward"]["macs"] > data["total"]["macs"]
+
+
+def test_analyze_import_paths(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(capsys, "analyze", f"{FIXTURE}:Tiny", "--input", "1x3x8x8", "-f", "json")
+    assert code == 0
+    # 3·3·3·4 = 108 weights at 8·8 = 6,912 MACs
+    assert json.loads(out)["total"]["macs"] == 6_912
+    monkeypatch.syspath_prepend(str(FIXTURE.parent))
+    code, out, _ = run(capsys, "analyze", "user_models:make_tiny", "--input", "1x3x8x8", "-f", "json")
+    assert code == 0 and json.loads(out)["total"]["params"] == 108
+
+
+def test_compare_models(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "compare", "resnet50", "se_resnet50", "-f", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [d["params"] for d in data] == [25_557_032, 28_088_024]
+    code, out, _ = run(capsys, "compare", "resnet18", "resnet34")
+    assert code == 0 and "resnet18 vs resnet34" in out
+
+
+def test_models_lists_zoo_and_torchvision(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "models", "-f", "json")
+    assert code == 0
+    entries = {e["name"]: e for e in json.loads(out)}
+    assert entries["lenet5"]["params"] == 61_706 and entries["lenet5"]["input"] == "1x1x32x32"
+    assert entries["resnet50"]["macs"] == 4_089_184_256 and entries["resnet50"]["source"] == "torchvision"
+    assert "Krizhevsky" in entries["alexnet_grouped"]["paper"]
+
+
+def test_validate_passes_and_reconciles(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "validate", "lenet5", "deform_resnet50", "-f", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert all(r["ok"] for r in data)
+    notes = " ".join(c["note"] for c in data[1]["checks"])
+    assert "deform_conv2d" in notes
+
+
+BAD = [
+    (["analyze", "resnet5"], "did you mean 'resnet50'"),
+    (["analyze", "resnet18", "--input", "1x3x224"], "forward pass failed"),
+    (["analyze", "resnet18", "--input", "1x1x224x224"], "conv1 (Conv2d)"),
+    (["analyze", "resnet18", "--input", "1x3x0x224"], "dimension of 0"),
+    (["analyze", "resnet18", "--input", "big"], "--input 'big' is malformed"),
+    (["analyze", "resnet18", "--input", "3"], "malformed"),
+    (["analyze", "no_such_package.mod:thing"], "cannot import 'no_such_package.mod'"),
+    (["analyze", "tests/fixtures/nothing.py:Model"], "does not exist"),
+    (["analyze", f"{FIXTURE}:Tni"], "did you mean Tiny"),
+    (["analyze", f"{FIXTURE}:not_a_module"], "returned int, not a torch.nn.Module"),
+    (["analyze", f"{FIXTURE}:broken"], "this factory is broken"),
+    (["analyze", "resnet18", "--depth", "-1"], "--depth"),
+    (["compare", "resnet18", "standard"], "not both"),
+]
+
+
+@pytest.mark.parametrize("argv, needle", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_model_input(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("cnncalc: error: ") and err.count("\n") == 1, err
+    assert needle in err
