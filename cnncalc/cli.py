@@ -82,11 +82,20 @@ def compare(
 
         base = _options(locals())
         records: list[Any] = [evaluate(d, base) for d in designs]
-    elif not any(is_design(d) for d in designs):
-        records = _model_summaries(designs, batch, dtype)
     else:
-        raise CnncalcError("compare takes layer designs or models, not both: "
-                           + ", ".join(f"{d} ({'design' if is_design(d) else 'model'})" for d in designs))
+        from cnncalc.models.sources import is_model
+
+        for d in designs:
+            if not is_design(d) and not is_model(d):
+                from cnncalc.errors import UnknownNameError
+                from cnncalc.layers.registry import ALIASES, PRESETS
+                from cnncalc.models.catalogue import every_model
+
+                raise UnknownNameError("layer design or model", d, list(PRESETS), [*ALIASES, *every_model()])
+        if any(is_design(d) for d in designs):
+            raise CnncalcError("compare takes layer designs or models, not both: "
+                               + ", ".join(f"{d} ({'design' if is_design(d) else 'model'})" for d in designs))
+        records = _model_summaries(designs, batch, dtype)
     _render(records, fmt, single=False)
 
 

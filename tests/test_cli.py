@@ -29,7 +29,7 @@ def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_commands_are_the_expected_ones() -> None:
-    assert set(COMMANDS) == {"compare", "layer", "designs"}
+    assert set(COMMANDS) == {"compare", "layer", "designs", "analyze", "models", "validate"}
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -100,7 +100,8 @@ def test_designs_lists_every_design(capsys: pytest.CaptureFixture[str], fmt: str
 
 
 BAD = [
-    (["compare", "xceptoin", "standard", "--cin", "3", "--cout", "8"], "'xceptoin': did you mean 'xception-dw'"),
+    (["compare", "xceptoin", "standard", "--cin", "3", "--cout", "8"],
+     "'xceptoin': did you mean 'xception' or 'xception-dw'"),
     (["layer", "standard", "--cin", "0", "--cout", "3"], "cin=0"),
     (["layer", "standard", "--cin", "-3", "--cout", "3"], "cin=-3"),
     (["layer", "standard", "--cin", "abc", "--cout", "3"], "cin='abc'"),

@@ -133,6 +133,20 @@ def _import_path(spec: str) -> LoadedModel:
     return LoadedModel(spec, built, DEFAULT_INPUT, spec, target)
 
 
+def is_model(spec: str) -> bool:
+    """Whether a name could be a model (an import path, a zoo, torchvision or timm name); builds nothing."""
+    from cnncalc.models.zoo import ZOO
+
+    name = spec.strip().lower()
+    if ":" in name or name in ZOO or name in torchvision_names():
+        return True
+    if importlib.util.find_spec("timm") is not None:
+        import timm
+
+        return name in timm.list_models()
+    return False
+
+
 def load_model(spec: str) -> LoadedModel:
     """Resolve a model name or import path to a module with parameters on meta, in eval mode."""
     from cnncalc.models.zoo import ZOO
