@@ -41,3 +41,9 @@ def test_headline_block_is_current(capsys: pytest.CaptureFixture[str], monkeypat
 
 def test_design_table_is_current() -> None:
     assert block("designs").strip() == designs_markdown(list(PRESETS.values())).strip()
+
+
+def test_zoo_table_is_current() -> None:
+    from cnncalc.models.catalogue import zoo_markdown
+
+    assert block("zoo").strip() == zoo_markdown().strip()

@@ -28,3 +28,16 @@ def catalogue() -> list[dict[str, Any]]:
         })
     return entries
 
+
+
+def zoo_markdown() -> str:
+    """The zoo as a Markdown table: name, default input, params, MACs, paper (for the README)."""
+    from cnncalc.analysis.analyze import analyze_module
+
+    lines = ["| model | input | params | MACs | what | paper |", "|---|---|---:|---:|---|---|"]
+    for name, entry in ZOO.items():
+        loaded = load_model(name)
+        report = analyze_module(loaded.module, loaded.input_shape, name, copy=False)
+        lines.append(f"| `{name}` | {'×'.join(map(str, entry.input_shape))} | {report.total.params:,} | "
+                     f"{report.total.macs:,} | {entry.summary} | {entry.paper} |")
+    return "\n".join(lines) + "\n"
