@@ -4,6 +4,7 @@ ptflops / thop when installed, with a line that reconciles every difference (whi
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +27,12 @@ class Check:
     expected: int | float
     agrees: bool
     note: str
+    #: shown for reference: the peer's conventions are not reconciled term by term
+    reference: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"tool": self.tool, "quantity": self.quantity, "value": self.value, "expected": self.expected,
-                "agrees": self.agrees, "note": self.note}
+                "agrees": self.agrees, "reference": self.reference, "note": self.note}
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,9 @@ def _fvcore(report: ModelReport, real: torch.nn.Module) -> Check:
     analysis = FlopCountAnalysis(real, torch.randn(report.input_shape))
     analysis.unsupported_ops_warnings(False)
     analysis.uncalled_modules_warnings(False)
-    by_op = analysis.by_operator()
+    with warnings.catch_warnings():  # fvcore traces with torch.jit, which warns that it is deprecated
+        warnings.simplefilter("ignore")
+        by_op = analysis.by_operator()
     macs = int(sum(v for k, v in by_op.items() if k in MAC_OPS))
     extras = {k: int(v) for k, v in by_op.items() if k not in MAC_OPS and v}
     deform = report.kind("deform_conv").macs
@@ -130,16 +135,16 @@ def _optional_peers(report: ModelReport, real: torch.nn.Module) -> list[Check]:
 
         macs, _ = thop.profile(real, inputs=(torch.randn(report.input_shape),), verbose=False)
         checks.append(Check("thop", "MACs", int(macs), report.total.macs, True,
-                            "thop counts MACs of the layers it knows, plus BN, activations and pooling as "
-                            "'ops'; reported for reference"))
+                            "thop adds BN, activation and pooling elements to the MACs of the modules it "
+                            "knows; shown for reference, not reconciled term by term", reference=True))
     if importlib.util.find_spec("ptflops") is not None:
         from ptflops import get_model_complexity_info
 
         macs, _ = get_model_complexity_info(real, tuple(report.input_shape[1:]), as_strings=False,
                                             print_per_layer_stat=False, verbose=False)
         checks.append(Check("ptflops", "MACs", int(macs or 0), report.total.macs, True,
-                            "ptflops (pytorch backend) counts MACs of hooked modules plus BN, activation and "
-                            "pooling elements; reported for reference"))
+                            "ptflops (pytorch backend) adds BN, activation and pooling elements to the MACs of "
+                            "hooked modules; shown for reference, not reconciled term by term", reference=True))
     return checks
 
 

@@ -154,7 +154,7 @@ def validations_table(results: list[Any]) -> RenderableType:
             value = "–" if c.value is None else (integer(c.value) if isinstance(c.value, int) else str(c.value))
             expected = integer(c.expected) if isinstance(c.expected, int) else str(c.expected)
             table.add_row(r.model if i == 0 else "", c.tool, c.quantity, value, expected,
-                          "✓" if c.agrees else "✗", c.note)
+                          "ref" if c.reference else "✓" if c.agrees else "✗", c.note)
     return Group(table, Text(CONVENTION.short, style="dim"))
 
 
