@@ -18,6 +18,7 @@ from cnncalc.models.registry import register_model
     published={"params": 61_706, "paper_params": 60_000},
 )
 def lenet5() -> nn.Module:
+    """LeNet-5 (LeCun et al., Proc. IEEE 1998), in its modern form: full C3, average pooling, tanh."""
     return nn.Sequential(
         nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2),
         nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2),
@@ -34,6 +35,7 @@ def lenet5() -> nn.Module:
     published={"params": 60_965_224},
 )
 def alexnet_grouped() -> nn.Module:
+    """AlexNet as trained on two GPUs (Krizhevsky et al., NeurIPS 2012): conv2, 4, 5 split in two groups."""
     return nn.Sequential(
         nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(), nn.LocalResponseNorm(5, 1e-4, 0.75, 2.0), nn.MaxPool2d(3, 2),
         nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(), nn.LocalResponseNorm(5, 1e-4, 0.75, 2.0),

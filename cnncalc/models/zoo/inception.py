@@ -43,6 +43,7 @@ def inception_module(cin: int, b1: int, b3r: int, b3: int, b5r: int, b5: int, pp
                "macs_g": 1.5},
 )
 def inception_v1() -> nn.Module:
+    """GoogLeNet as in Szegedy et al., CVPR 2015, table 1: 5×5 branches, LRN, for inference (no aux heads)."""
     blocks = {name: inception_module(*widths) for name, widths in INCEPTION_TABLE.items()}
     lrn = nn.LocalResponseNorm(5, 1e-4, 0.75, 1.0)
     return nn.Sequential(

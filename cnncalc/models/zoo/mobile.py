@@ -44,6 +44,7 @@ class XceptionBlock(nn.Module):
     published={"params": 22_855_952},
 )
 def xception() -> nn.Module:
+    """Xception (Chollet, CVPR 2017), with Keras's layer order: valid-padded stem, 8 middle-flow blocks."""
     def conv_bn(cin: int, cout: int, stride: int) -> list[nn.Module]:
         return [nn.Conv2d(cin, cout, 3, stride, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
 

@@ -36,6 +36,7 @@ SE_PAPER = "Hu, Shen & Sun, 'Squeeze-and-excitation networks', CVPR 2018"
                 # ResNet-50's 25,557,032 + Σ blocks (2·C²/16 + C/16 + C) = 28,088,024
                 published={"params": 28_088_024})
 def se_resnet50() -> nn.Module:
+    """SE-ResNet-50 (Hu et al., CVPR 2018)."""
     return ResNet(SEBottleneck, [3, 4, 6, 3])
 
 
@@ -43,6 +44,7 @@ def se_resnet50() -> nn.Module:
                 summary="ResNet-101 with an SE block (r = 16) in every bottleneck",
                 published={"params": 49_326_872})
 def se_resnet101() -> nn.Module:
+    """SE-ResNet-101 (Hu et al., CVPR 2018)."""
     return ResNet(SEBottleneck, [3, 4, 23, 3])
 
 
@@ -52,6 +54,7 @@ def se_resnet101() -> nn.Module:
                         "stride 8, same params, larger maps",
                 published={"params": 25_557_032})
 def drn_a_50() -> nn.Module:
+    """DRN-A-50 (Yu, Koltun & Funkhouser, CVPR 2017): ResNet-50 dilated in its last two stages."""
     return ResNet(Bottleneck, [3, 4, 6, 3], replace_stride_with_dilation=[False, True, True])
 
 
@@ -80,4 +83,5 @@ class DeformResNet(ResNet):
                 # 25,557,032 + offset convs (3·3·256·18 + 18)·6 + (3·3·512·18 + 18)·3 = 26,054,858
                 published={"params": 26_054_858})
 def deform_resnet50() -> nn.Module:
+    """Deformable ResNet-50 (Dai et al., ICCV 2017): DCN v1 3×3 convs in conv4_x and conv5_x."""
     return DeformResNet()
