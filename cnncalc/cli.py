@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -73,6 +74,10 @@ def compare(
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
     size: Size = "224", batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
     fmt: FormatOpt = Format.table,
+    time_it: Annotated[bool, typer.Option("--time", help="Also time each design's real module.")] = False,
+    device: Annotated[str, typer.Option("--device", help="With --time: cpu, cuda, cuda:N or mps.")] = "cpu",
+    warmup: Annotated[int, typer.Option("--warmup", help="With --time: warm-up calls.")] = 10,
+    min_time: Annotated[float, typer.Option("--min-time", help="With --time: seconds of samples.")] = 0.5,
 ) -> None:
     """Layer designs (or models) side by side, each with its ratio to the first."""
     from cnncalc.layers.registry import is_design
@@ -96,7 +101,25 @@ def compare(
             raise CnncalcError("compare takes layer designs or models, not both: "
                                + ", ".join(f"{d} ({'design' if is_design(d) else 'model'})" for d in designs))
         records = _model_summaries(designs, batch, dtype)
+    if not time_it:
+        _render(records, fmt, single=False)
+        return
+    if not all(is_design(d) for d in designs):
+        raise CnncalcError("--time times layer designs; for models use: cnncalc profile MODEL")
+    from cnncalc.profile.layers import time_designs
+
+    with _progress() as report:
+        timings = time_designs(records, base, device, warmup, min_time, progress=report)
+    if fmt is Format.json:
+        from cnncalc.render.formats import record_json
+
+        _emit(json.dumps([{**record_json(r), "timing": t.to_dict()} for r, t in zip(records, timings, strict=True)],
+                         indent=2))
+        return
+    from cnncalc.render.profile import design_timing_table
+
     _render(records, fmt, single=False)
+    _show(design_timing_table(records, timings))
 
 
 @app.command()
@@ -140,6 +163,24 @@ def _model_summaries(names: Sequence[str], batch: str, dtype: str) -> list[Any]:
         shape = (n, *loaded.input_shape[1:])
         summaries.append(analyze_module(loaded.module, shape, loaded.name, dtype, copy=False).summary())
     return summaries
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, float], None]]:
+    """A rich progress bar on stderr, one task per label; data stays on stdout."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    tasks: dict[str, Any] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+
+        def update(label: str, fraction: float) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=1.0)
+            bar.update(tasks[label], completed=fraction)
+
+        yield update
 
 
 InputOpt = Annotated[str | None, typer.Option("--input", "-i", metavar="NxCxHxW",
@@ -216,6 +257,49 @@ def validate(
     if failed:
         print(f"cnncalc: unexplained differences in {', '.join(failed)}", file=sys.stderr)
         raise typer.Exit(1)
+
+
+@app.command()
+def profile(
+    model: Annotated[str, typer.Argument(metavar="MODEL", show_default=False,
+                                         help="Zoo or torchvision name, package.module:callable or file.py:Class.")],
+    device: Annotated[str, typer.Option("--device", help="cpu, cuda, cuda:N or mps.")] = "cpu",
+    batch: Annotated[str, typer.Option("--batch", metavar="N[,N…]", help="Batch sizes, e.g. 1,8,32.")] = "1",
+    dtype: DTypeOpt = "float32",
+    input_shape: InputOpt = None,
+    channels_last: Annotated[bool, typer.Option("--channels-last", help="NHWC memory format.")] = False,
+    compile_it: Annotated[bool, typer.Option("--compile", help="torch.compile the model first.")] = False,
+    warmup: Annotated[int, typer.Option("--warmup", help="Warm-up calls after the cold one.")] = 10,
+    min_time: Annotated[float, typer.Option("--min-time", help="Seconds of samples per batch size.")] = 1.0,
+    per_layer: Annotated[bool, typer.Option("--per-layer", help="Time each module too (hooks).")] = False,
+    plot: Annotated[str | None, typer.Option("--plot", metavar="FILE.png",
+                                             help="Roofline plot of the layers (implies --per-layer).")] = None,
+    peak_tflops: Annotated[float | None, typer.Option("--peak-tflops", help="Override the compute peak.")] = None,
+    peak_bandwidth: Annotated[float | None, typer.Option("--peak-bandwidth", metavar="GB/S",
+                                                         help="Override the memory bandwidth.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Timed forward passes on CPU or GPU, beside the analytic cost and the device's roofline."""
+    from cnncalc.models.sources import parse_input_shape
+    from cnncalc.profile.run import profile as run_profile
+    from cnncalc.render import profile as view
+
+    shape = parse_input_shape(input_shape) if input_shape else None
+    with _progress() as report_progress:
+        report = run_profile(model, device=device, batch=batch, dtype=dtype, input_shape=shape,
+                             channels_last=channels_last, compile=compile_it, warmup=warmup, min_time=min_time,
+                             per_layer=per_layer or plot is not None, peak_tflops=peak_tflops,
+                             peak_bandwidth=peak_bandwidth, progress=report_progress)
+    if plot:
+        view.plot_roofline(report, plot)
+    if fmt is Format.json:
+        _emit(view.report_json(report))
+    elif fmt is Format.csv:
+        _emit(view.report_csv(report))
+    elif fmt is Format.markdown:
+        _emit(view.report_markdown(report))
+    else:
+        _show(view.report_table(report))
 
 
 @app.command()

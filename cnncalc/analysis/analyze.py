@@ -46,13 +46,13 @@ def analyze_module(model: nn.Module, input_shape: tuple[int, ...], name: str, dt
     input_shape = check_input_shape(tuple(int(d) for d in input_shape))
     meta = meta_copy(model) if copy else model
     meta = meta.to(TORCH_DTYPES[dt])
-    tracer = _run(meta, input_shape, dt, name, backward=False)
-    report = _report(meta, tracer, name, input_shape, dt)
+    tracer = run_trace(meta, input_shape, dt, name, backward=False)
+    report = make_report(meta, tracer, name, input_shape, dt)
     if backward:
         training = meta_copy(meta).train()
         for p in training.parameters():
             p.requires_grad_(True)
-        step = _run(training, input_shape, dt, name, backward=True)
+        step = run_trace(training, input_shape, dt, name, backward=True)
         costs = Costs()
         for op in step.ops:
             if op.backward:
@@ -65,7 +65,7 @@ def analyze_module(model: nn.Module, input_shape: tuple[int, ...], name: str, dt
     return report
 
 
-def _run(model: nn.Module, input_shape: tuple[int, ...], dtype: DType, name: str, backward: bool) -> Tracer:
+def run_trace(model: nn.Module, input_shape: tuple[int, ...], dtype: DType, name: str, backward: bool) -> Tracer:
     x = torch.empty(input_shape, device="meta", dtype=TORCH_DTYPES[dtype])
     try:
         return trace(model, x, backward=backward)
@@ -73,7 +73,7 @@ def _run(model: nn.Module, input_shape: tuple[int, ...], dtype: DType, name: str
         raise CnncalcError(f"{name} at input {'x'.join(map(str, input_shape))}: {err}") from None
 
 
-def _report(model: nn.Module, tracer: Tracer, name: str, input_shape: tuple[int, ...], dtype: DType) -> ModelReport:
+def make_report(model: nn.Module, tracer: Tracer, name: str, input_shape: tuple[int, ...], dtype: DType) -> ModelReport:
     own: dict[str, Costs] = defaultdict(Costs)
     kinds: dict[str, Costs] = defaultdict(Costs)
     by_op: dict[str, Costs] = defaultdict(Costs)

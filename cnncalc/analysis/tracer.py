@@ -201,9 +201,9 @@ def trace(model: nn.Module, x: torch.Tensor, backward: bool = False) -> Tracer:
     # not always_call: when the forward raises, the stack still names the innermost module running
     post = nn.modules.module.register_module_forward_hook(tracer.leave)
     try:
-        # no_grad, not inference_mode: under inference_mode composite ops (conv2d, linear, batch_norm)
-        # reach the mode undecomposed
-        with torch.set_grad_enabled(backward), tracer:
+        # never under inference mode (the caller's is switched off here): there composite ops (conv2d,
+        # linear, batch_norm) reach the mode undecomposed
+        with torch.inference_mode(False), torch.set_grad_enabled(backward), tracer:
             tracer.track_input(x)
             output = model(x)
             if backward:

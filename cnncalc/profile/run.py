@@ -1,0 +1,201 @@
+"""`profile(model, device=…, batch=…)`: timed forward passes beside the analytic cost and the roofline."""
+
+from __future__ import annotations
+
+import copy
+import resource
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+import torch
+from torch import nn
+
+from cnncalc.analysis.analyze import make_report, run_trace
+from cnncalc.analysis.build import meta_copy
+from cnncalc.dtypes import DType, parse_dtype
+from cnncalc.errors import CnncalcError
+from cnncalc.profile.devices import TORCH_DTYPES, check_dtype, device_peaks, resolve_device
+from cnncalc.profile.report import LayerTime, ProfileReport, Run, Settings
+from cnncalc.profile.roofline import bound_ms, op_bound
+from cnncalc.profile.timing import synchronize, time_calls
+
+Progress = Callable[[str, float], None]
+
+
+def parse_batches(text: str | Sequence[int]) -> tuple[int, ...]:
+    """'1,8,32' → (1, 8, 32); every batch ≥ 1."""
+    items = [str(b).strip() for b in (text.split(",") if isinstance(text, str) else text)]
+    try:
+        batches = tuple(int(b) for b in items)
+    except ValueError:
+        raise CnncalcError(f"--batch {text!r} is malformed: expected sizes joined by commas, e.g. 1,8,32") from None
+    if not batches or any(b < 1 for b in batches):
+        raise CnncalcError(f"--batch {text!r}: every batch size must be ≥ 1")
+    return batches
+
+
+def _rss_reset() -> int:
+    """Reset the peak resident set (Linux: /proc/self/clear_refs) and return the current one, in bytes."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        return int(fields["VmRSS"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _rss_peak() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        return int(fields["VmHWM"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+@contextmanager
+def _cudnn_benchmark(on: bool) -> Any:
+    before = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = on
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = before
+
+
+def _is_oom(err: BaseException) -> bool:
+    return isinstance(err, torch.cuda.OutOfMemoryError) or "out of memory" in str(err).lower() or \
+        "can't allocate memory" in str(err).lower()
+
+
+def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[int] = (1,),
+            dtype: DType | str = DType.float32, input_shape: Sequence[int] | None = None,
+            channels_last: bool = False, compile: bool = False, warmup: int = 10, min_time: float = 1.0,
+            per_layer: bool = False, peak_tflops: float | None = None, peak_bandwidth: float | None = None,
+            progress: Progress | None = None) -> ProfileReport:
+    """Time the model's forward pass at each batch size and set it beside its cost and roofline bound."""
+    from cnncalc.models.sources import load_model, rebuild_real
+
+    dev = resolve_device(device)
+    dt = parse_dtype(dtype)
+    batches = parse_batches(batch)
+    if warmup < 0 or min_time <= 0:
+        raise CnncalcError(f"--warmup {warmup} / --min-time {min_time}: warm-up must be ≥ 0 and min-time > 0")
+    check_dtype(dev, dt)
+    if isinstance(model, nn.Module):
+        name, meta, real = type(model).__name__, meta_copy(model), copy.deepcopy(model)
+        if input_shape is None:
+            raise CnncalcError("input_shape is required for a module (e.g. (1, 3, 224, 224))")
+        shape = tuple(input_shape)
+    else:
+        loaded = load_model(model)
+        name, meta, real = loaded.name, loaded.module, rebuild_real(loaded)
+        shape = tuple(input_shape) if input_shape else loaded.input_shape
+    torch_dtype = TORCH_DTYPES[dt]
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    real = real.eval().to(device=dev, dtype=torch_dtype, memory_format=memory_format)  # type: ignore[call-overload]
+    runner: Any = torch.compile(real) if compile else real
+    meta = meta.to(torch_dtype)
+    peaks = device_peaks(dev, peak_tflops, peak_bandwidth)
+    on_cuda = dev.type == "cuda"
+    settings = Settings(
+        device=str(dev), threads=torch.get_num_threads() if dev.type == "cpu" else None,
+        cudnn_benchmark=True if on_cuda else None,
+        tf32_conv=torch.backends.cudnn.allow_tf32 if on_cuda else None,
+        tf32_matmul=torch.backends.cuda.matmul.allow_tf32 if on_cuda else None,
+        channels_last=channels_last, compiled=compile, warmup=warmup, min_time=min_time)
+    runs = []
+    layers: tuple[LayerTime, ...] = ()
+    with _cudnn_benchmark(on_cuda), torch.inference_mode():
+        for b in batches:
+            item_shape = (b, *shape[1:])
+            tracer = run_trace(meta, item_shape, dt, name, backward=False)
+            costs = make_report(meta, tracer, name, item_shape, dt).total.costs
+            roofline = bound_ms(tracer.ops, dt, peaks, on_cuda)
+            label = f"{name} batch {b}"
+            try:
+                x = torch.randn(item_shape, device=dev, dtype=torch_dtype).contiguous(memory_format=memory_format)
+                if on_cuda:
+                    torch.cuda.reset_peak_memory_stats(dev)
+                    base = torch.cuda.memory_allocated(dev)
+                else:
+                    base = _rss_reset()
+                report_progress = partial(progress, label) if progress else None
+                stats = time_calls(partial(runner, x), dev, warmup, min_time, progress=report_progress)
+                peak = (torch.cuda.max_memory_allocated(dev) - base) if on_cuda else max(0, _rss_peak() - base)
+                runs.append(Run(b, dt.value, stats, costs.macs, costs.flops, costs.traffic_bytes, peak, roofline))
+                if per_layer and not layers:
+                    layers = time_layers(real, x, dev, tracer, dt, peaks)
+            except Exception as err:  # an out-of-memory batch is reported and the others go on
+                if not _is_oom(err):
+                    raise CnncalcError(f"{name} batch {b} on {dev} failed: {str(err).splitlines()[0]}") from err
+                runs.append(Run(b, dt.value, None, costs.macs, costs.flops, costs.traffic_bytes, None, roofline,
+                                error="out of memory"))
+                if on_cuda:
+                    torch.cuda.empty_cache()
+            if progress:
+                progress(label, 1.0)
+    if all(r.error for r in runs):
+        raise CnncalcError(f"{name} on {dev}: no batch size fitted in memory ({', '.join(map(str, batches))})")
+    return ProfileReport(name, shape, peaks, settings, tuple(runs), layers)
+
+
+def time_layers(model: nn.Module, x: torch.Tensor, device: torch.device, tracer: Any, dtype: DType,
+                peaks: Any, iterations: int = 20) -> tuple[LayerTime, ...]:
+    """Each leaf module's time from hooks (CUDA events, no synchronize in the hooks; perf_counter on the
+    CPU), median over iterations; beside its FLOPs, bytes and roofline bound from the trace."""
+    import time
+
+    on_cuda = device.type == "cuda"
+    leaves = {m: n for n, m in model.named_modules() if n and not any(m.children())}
+    marks: dict[str, list[Any]] = {n: [] for n in leaves.values()}
+    pending: dict[int, Any] = {}
+
+    def stamp() -> Any:
+        if on_cuda:
+            event = torch.cuda.Event(enable_timing=True)
+            event.record()
+            return event
+        return time.perf_counter()
+
+    def pre(module: nn.Module, _: Any) -> None:
+        pending[id(module)] = stamp()
+
+    def post(module: nn.Module, _: Any, __: Any) -> None:
+        marks[leaves[module]].append((pending.pop(id(module)), stamp()))
+
+    handles = [m.register_forward_pre_hook(pre) for m in leaves] + [m.register_forward_hook(post) for m in leaves]
+    try:
+        for _ in range(3):
+            model(x)
+        for n in marks:
+            marks[n].clear()
+        for _ in range(iterations):
+            model(x)
+        synchronize(device)
+    finally:
+        for h in handles:
+            h.remove()
+    per_module: dict[str, list[Any]] = {}
+    for op in tracer.ops:
+        per_module.setdefault(op.module, []).append(op)
+    rows = []
+    types = {n: type(m).__name__ for m, n in leaves.items()}
+    for n, pairs in marks.items():
+        if not pairs:
+            continue
+        elapsed = [(s.elapsed_time(e) if on_cuda else (e - s) * 1e3) for s, e in pairs]
+        ms = sum(elapsed) / iterations
+        ops = [op for key, group in per_module.items() if key == n or key.startswith(n + ".") for op in group]
+        bounds = [op_bound(op, dtype, peaks, on_cuda) for op in ops]
+        roofline = sum(b for b in bounds if b is not None) * 1e3 if bounds and None not in bounds else None
+        rows.append(LayerTime(n, types[n], ms, sum(op.cost.flops for op in ops),
+                              sum(op.cost.traffic_bytes(op.itemsize) for op in ops), roofline))
+    return tuple(rows)
