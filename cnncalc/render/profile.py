@@ -175,7 +175,7 @@ def plot_roofline(report: ProfileReport, path: str) -> None:
         pts = [(layer.intensity, layer.flops_per_s) for layer in report.layers
                if layer.type == t and layer.intensity > 0 and layer.flops_per_s > 0]
         if pts:
-            ax.scatter(*zip(*pts, strict=True), s=18, color=cmap(i % 10), label=t, alpha=0.8)
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=18, color=cmap(i % 10), label=t, alpha=0.8)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (FLOP / byte, ideal-reuse traffic)")
