@@ -167,20 +167,30 @@ def _model_summaries(names: Sequence[str], batch: str, dtype: str) -> list[Any]:
 
 @contextmanager
 def _progress() -> Iterator[Callable[[str, float], None]]:
-    """A rich progress bar on stderr, one task per label; data stays on stdout."""
+    """A rich progress bar on stderr, one task per label, started with the first task and only on a
+    terminal; data stays on stdout."""
+    if not sys.stderr.isatty():
+        yield lambda label, fraction: None
+        return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     tasks: dict[str, Any] = {}
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True)
 
-        def update(label: str, fraction: float) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(label, total=1.0)
-            bar.update(tasks[label], completed=fraction)
+    def update(label: str, fraction: float) -> None:
+        if not tasks:
+            bar.start()
+        if label not in tasks:
+            tasks[label] = bar.add_task(label, total=1.0)
+        bar.update(tasks[label], completed=fraction)
 
+    try:
         yield update
+    finally:
+        if tasks:
+            bar.stop()
 
 
 InputOpt = Annotated[str | None, typer.Option("--input", "-i", metavar="NxCxHxW",

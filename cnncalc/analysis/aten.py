@@ -23,7 +23,30 @@ from cnncalc.formulas import norm as norm_f
 from cnncalc.formulas import pool as pool_f
 from cnncalc.formulas.cost import OpCost, Pair, Shape
 
-aten = torch.ops.aten
+
+class Ops:
+    """torch.ops.aten, where an op this PyTorch version lacks is a placeholder that matches nothing (so one
+    list of handlers serves several PyTorch releases)."""
+
+    def __init__(self, namespace: Any) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return getattr(self._namespace, name)
+        except AttributeError:
+            return _Missing(name)
+
+
+class _Missing:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<aten.{self.name}: not in this PyTorch>"
+
+
+aten = Ops(torch.ops.aten)
 
 
 @dataclass(frozen=True)
@@ -118,7 +141,7 @@ def _convolution(name: str, a: Args, out: Any) -> Traced | None:
     return Traced(cost, Window(kernel, stride, dilation, transposed=bool(a["transposed"])))
 
 
-@handles(torch.ops.torchvision.deform_conv2d)
+@handles(Ops(torch.ops.torchvision).deform_conv2d)
 def _deform_conv2d(name: str, a: Args, out: Any) -> Traced:
     w = a["weight"]
     kernel = (int(w.shape[2]), int(w.shape[3]))

@@ -15,11 +15,11 @@ from typing import Any
 
 import torch
 
-from cnncalc.analysis.aten import Args, Traced, _convolution, first, handles, shape
+from cnncalc.analysis.aten import Args, Ops, Traced, _convolution, first, handles, shape
 from cnncalc.formulas import elementwise as elem_f
 from cnncalc.formulas.cost import OpCost, numel
 
-aten = torch.ops.aten
+aten = Ops(torch.ops.aten)
 
 
 @handles(aten.convolution_backward)

@@ -81,7 +81,8 @@ def gpu_peaks(name: str, properties: object | None = None) -> DevicePeaks:
 SIMD_LANES = (("avx512f", 16), ("avx2", 8), ("avx", 8), ("sse2", 4), ("asimd", 4))
 
 
-def cpu_peaks(threads: int, cpuinfo: str | None = None) -> DevicePeaks:
+def cpu_peaks(threads: int, cpuinfo: str | None = None,
+              max_freq_path: str = "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq") -> DevicePeaks:
     """An estimate: threads × clock × FP32 lanes × 2 FMA units × 2 FLOPs per FMA, read from /proc/cpuinfo
     (and the cpufreq maximum where the kernel exposes it). Labelled as an estimate; bandwidth is measured
     separately (`measure_cpu_bandwidth`)."""
@@ -95,7 +96,7 @@ def cpu_peaks(threads: int, cpuinfo: str | None = None) -> DevicePeaks:
     flags_line = re.search(r"^(?:flags|Features)\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
     flags = set(flags_line.group(1).split()) if flags_line else set()
     lanes = next((n for flag, n in SIMD_LANES if flag in flags), 1)
-    ghz = _max_ghz(cpuinfo)
+    ghz = _max_ghz(cpuinfo, max_freq_path)
     name = model.group(1).strip() if model else "CPU"
     if ghz is None:
         return DevicePeaks(name, None, None, None, None, "CPU: clock unknown, no compute estimate")
@@ -105,8 +106,8 @@ def cpu_peaks(threads: int, cpuinfo: str | None = None) -> DevicePeaks:
     return DevicePeaks(name, fp32, None, None, None, source)
 
 
-def _max_ghz(cpuinfo: str) -> float | None:
-    path = "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq"
+def _max_ghz(cpuinfo: str, path: str) -> float | None:
+    """The cpufreq maximum where the kernel exposes it, else the highest 'cpu MHz' in /proc/cpuinfo."""
     if os.path.exists(path):
         try:
             with open(path, encoding="utf-8") as f:
