@@ -113,7 +113,8 @@ def test_profile_json_and_plot(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     data = json.loads(out)
     assert data["model"] == "lenet5" and data["device"]["device"] == "cpu"
     run0 = data["runs"][0]
-    assert {"batch", "dtype", "latency_ms", "throughput", "flops_per_s", "peak_memory_bytes", "roofline_ms"} <= set(run0)
+    keys = {"batch", "dtype", "latency_ms", "throughput", "flops_per_s", "peak_memory_bytes", "roofline_ms"}
+    assert keys <= set(run0)
     assert set(run0["latency_ms"]) == {"median", "p10", "p90", "min", "cold"}
     assert "hook overhead" in data["per_layer_note"]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
