@@ -53,6 +53,10 @@ class DeformableConv(nn.Module):
         self.modulated = modulated
         self.offset = nn.Conv2d(cin, (3 if modulated else 2) * taps, kernel, stride, padding, dilation,
                                 bias=True)
+        # zero offsets at initialisation, as the DCN papers start: the regular grid (and no sampling far
+        # outside the image from random weights, which torchvision's CPU kernel does not always survive)
+        nn.init.zeros_(self.offset.weight)
+        nn.init.zeros_(self.offset.bias)
         self.conv = DeformConv2d(cin, cout, kernel, stride, padding, dilation, groups, bias=bias)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from cnncalc.formulas.receptive import fraction_text
+from cnncalc.layers.record import Derived
 
 
 def _field_json(value: tuple[Fraction, Fraction] | None) -> list[int | float] | None:
@@ -180,7 +181,7 @@ class ModelReport:
 
 
 @dataclass(frozen=True)
-class ModelSummary:
+class ModelSummary(Derived):
     """A model's totals with the same fields as a layer record, so `compare` renders both alike."""
 
     name: str
@@ -199,26 +200,6 @@ class ModelSummary:
     dtype: str
     formulas: tuple[Any, ...] = ()
     ignored: tuple[str, ...] = ()
-
-    @property
-    def params(self) -> int:
-        return self.weight_params + self.bias_params
-
-    @property
-    def flops(self) -> int:
-        return 2 * self.macs + self.other_flops
-
-    @property
-    def intensity(self) -> float:
-        return self.flops / self.traffic_bytes if self.traffic_bytes else 0.0
-
-    @property
-    def rf_text(self) -> str:
-        return field_text(self.receptive_field)
-
-    @property
-    def jump_text(self) -> str:
-        return field_text(self.jump)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "input_shape": list(self.input_shape), "output_shape": list(self.output_shape),

@@ -140,8 +140,11 @@ def _optional_peers(report: ModelReport, real: torch.nn.Module) -> list[Check]:
     if importlib.util.find_spec("ptflops") is not None:
         from ptflops import get_model_complexity_info
 
+        # ptflops's default input is torch.empty: garbage that can reach deform_conv2d as NaN offsets,
+        # which torchvision's CPU kernel does not survive. Give it real numbers.
         macs, _ = get_model_complexity_info(real, tuple(report.input_shape[1:]), as_strings=False,
-                                            print_per_layer_stat=False, verbose=False)
+                                            print_per_layer_stat=False, verbose=False,
+                                            input_constructor=lambda _: torch.randn(report.input_shape))
         checks.append(Check("ptflops", "MACs", int(macs or 0), report.total.macs, True,
                             "ptflops (pytorch backend) adds BN, activation and pooling elements to the MACs of "
                             "hooked modules; shown for reference, not reconciled term by term", reference=True))

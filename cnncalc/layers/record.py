@@ -38,8 +38,44 @@ class FormulaLine:
     numeric: str
 
 
+class Derived:
+    """The quantities derived from a record's counts, shared by layer records and model summaries (the
+    `compare` views render both)."""
+
+    weight_params: int
+    bias_params: int
+    macs: int
+    other_flops: int
+    traffic_bytes: int
+    receptive_field: tuple[Fraction, Fraction]
+    jump: tuple[Fraction, Fraction]
+
+    @property
+    def params(self) -> int:
+        """Learnable elements: weights + biases (BN γ counts as a weight, β as a bias)."""
+        return self.weight_params + self.bias_params
+
+    @property
+    def flops(self) -> int:
+        """FLOPs = 2 × MACs + other arithmetic."""
+        return 2 * self.macs + self.other_flops
+
+    @property
+    def intensity(self) -> float:
+        """Arithmetic intensity: FLOPs per byte of ideal memory traffic."""
+        return self.flops / self.traffic_bytes if self.traffic_bytes else 0.0
+
+    @property
+    def rf_text(self) -> str:
+        return f"{fraction_text(self.receptive_field[0])}×{fraction_text(self.receptive_field[1])}"
+
+    @property
+    def jump_text(self) -> str:
+        return f"{fraction_text(self.jump[0])}×{fraction_text(self.jump[1])}"
+
+
 @dataclass(frozen=True)
-class LayerRecord:
+class LayerRecord(Derived):
     """Everything cnncalc computes for one layer design. Counts are exact integers.
 
     MACs are multiply-accumulates; FLOPs = 2 × MACs + other arithmetic (`cnncalc.conventions`).
@@ -69,28 +105,6 @@ class LayerRecord:
     options: tuple[tuple[str, Any], ...]
     #: Options the user set that this design does not use (e.g. --groups on `standard`).
     ignored: tuple[str, ...] = ()
-
-    @property
-    def params(self) -> int:
-        """Learnable elements: weights + biases (BN γ counts as a weight, β as a bias)."""
-        return self.weight_params + self.bias_params
-
-    @property
-    def flops(self) -> int:
-        return 2 * self.macs + self.other_flops
-
-    @property
-    def intensity(self) -> float:
-        """Arithmetic intensity: FLOPs per byte of ideal memory traffic."""
-        return self.flops / self.traffic_bytes if self.traffic_bytes else 0.0
-
-    @property
-    def rf_text(self) -> str:
-        return f"{fraction_text(self.receptive_field[0])}×{fraction_text(self.receptive_field[1])}"
-
-    @property
-    def jump_text(self) -> str:
-        return f"{fraction_text(self.jump[0])}×{fraction_text(self.jump[1])}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
