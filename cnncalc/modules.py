@@ -56,7 +56,7 @@ class DeformableConv(nn.Module):
         # zero offsets at initialisation, as the DCN papers start: the regular grid (and no sampling far
         # outside the image from random weights, which torchvision's CPU kernel does not always survive)
         nn.init.zeros_(self.offset.weight)
-        nn.init.zeros_(self.offset.bias)
+        nn.init.zeros_(self.offset.bias)  # type: ignore[arg-type]
         self.conv = DeformConv2d(cin, cout, kernel, stride, padding, dilation, groups, bias=bias)
 
     def forward(self, x: Tensor) -> Tensor:
