@@ -5,9 +5,12 @@
     795
     >>> [r.params for r in cnncalc.compare("xception-dw", "standard", cin=3, cout=256)]
     [795, 6912]
+    >>> cnncalc.analyze("resnet50").total.params        # whole models, traced on the meta device
+    25557032
+    >>> cnncalc.profile("resnet18", device="cpu", batch=[1, 8]).runs[0].latency.median  # doctest: +SKIP
 
 MACs are multiply-accumulates; FLOPs = 2 × MACs + other arithmetic (see `cnncalc.CONVENTION`).
-Importing cnncalc, `layer` and `compare` never import torch.
+Importing cnncalc, `layer` and `compare` never import torch; `analyze` and `profile` do, when first used.
 """
 
 from __future__ import annotations
@@ -22,7 +25,20 @@ from cnncalc.layers.registry import all_extra_keys
 
 __version__ = "0.1.0"
 __all__ = ["CONVENTION", "PRESETS", "CnncalcError", "CountingConvention", "LayerOptions", "LayerRecord",
-           "UnknownNameError", "compare", "layer", "layer_options"]
+           "UnknownNameError", "analyze", "compare", "layer", "layer_options", "profile"]
+
+
+def __getattr__(name: str) -> Any:
+    """`cnncalc.analyze` and `cnncalc.profile` import torch, so only when first used."""
+    if name == "analyze":
+        from cnncalc.analysis.analyze import analyze
+
+        return analyze
+    if name == "profile":
+        from cnncalc.profile.run import profile
+
+        return profile
+    raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
 
 
 def layer_options(**options: Any) -> LayerOptions:

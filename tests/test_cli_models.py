@@ -122,3 +122,15 @@ def test_bad_model_input(capsys: pytest.CaptureFixture[str], argv: list[str], ne
     assert out == ""
     assert err.startswith("cnncalc: error: ") and err.count("\n") == 1, err
     assert needle in err
+
+
+def test_top_level_api_is_lazy() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, cnncalc\n"
+            "assert 'torch' not in sys.modules\n"
+            "assert cnncalc.analyze('lenet5').total.params == 61706\n"
+            "assert callable(cnncalc.profile)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
