@@ -313,6 +313,39 @@ def profile(
 
 
 @app.command()
+def sweep(
+    target: Annotated[str, typer.Argument(metavar="DESIGN|MODEL", show_default=False,
+                                          help="A layer design (or spec) or a model name.")],
+    vary: Annotated[str, typer.Option("--vary", metavar="NAME=v1,v2,…", show_default=False,
+                                      help="The option to sweep: any layer option (groups=1,2,3,4,8), or for "
+                                           "a model input=224,320,448 or batch=1,8.")],
+    cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
+    dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
+    size: Size = "224", batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
+    fmt: FormatOpt = Format.table,
+    plot: Annotated[str | None, typer.Option("--plot", metavar="FILE.png", help="Line plot of the sweep.")] = None,
+) -> None:
+    """One design (or model) across the values of one option: same records and views as compare."""
+    from cnncalc.layers.registry import is_design
+    from cnncalc.sweep import sweep as run_sweep
+
+    base = _options(locals()) if is_design(target) else None
+    points = run_sweep(target, vary, base, dtype)
+    if plot:
+        from cnncalc.render.plots import plot_sweep
+
+        plot_sweep(points, target, vary.partition("=")[0], plot)
+    if fmt is Format.table:
+        from cnncalc.render.table import sweep_table
+
+        _show(sweep_table(points, target, vary.partition("=")[0]))
+    else:
+        from cnncalc.render.formats import sweep_text
+
+        _emit(sweep_text(points, fmt.value))
+
+
+@app.command()
 def designs(fmt: FormatOpt = Format.table) -> None:
     """The layer designs, their aliases, options and formulas."""
     from cnncalc.layers import PRESETS

@@ -134,3 +134,44 @@ def quantity_rows(records: Sequence[LayerRecord]) -> list[tuple[str, list[str]]]
         ("receptive field", cells(lambda r: f"{r.rf_text}, jump {r.jump_text}", str, False)),
     ]
     return rows
+
+
+def sweep_rows(points: list[Any]) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows (exact values) of a sweep, for every format."""
+    header = ["value", "output_shape", "params", "macs (multiply-accumulates)", "flops (2*macs + other)",
+              "activation_bytes", "traffic_bytes", "intensity (flop/byte)", "receptive_field"]
+    has_counterpart = any(p.counterpart is not None for p in points)
+    is_model = any(p.peak_activation_bytes is not None for p in points)
+    if has_counterpart:
+        header += [f"params vs {points[0].counterpart.name}", f"macs vs {points[0].counterpart.name}"]
+    if is_model:
+        header += ["peak_activation_bytes", "rf / input"]
+    rows = []
+    for p in points:
+        r = p.record
+        row: list[Any] = [p.value, "x".join(map(str, r.output_shape)), r.params, r.macs, r.flops, r.activation_bytes,
+                          r.traffic_bytes, round(r.intensity, 4), r.rf_text.replace("×", "x")]
+        if has_counterpart:
+            c = p.counterpart
+            row += [round(r.params / c.params, 6) if c and c.params else None,
+                    round(r.macs / c.macs, 6) if c and c.macs else None]
+        if is_model:
+            row += [p.peak_activation_bytes, round(p.coverage, 3) if p.coverage else None]
+        rows.append(row)
+    return header, rows
+
+
+def sweep_text(points: list[Any], fmt: str) -> str:
+    header, rows = sweep_rows(points)
+    if fmt == "json":
+        return json.dumps([{**p.to_dict(), "convention": convention_dict()} for p in points], indent=2,
+                          ensure_ascii=False)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return out.getvalue()
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join([*lines, "", f"_{CONVENTION.short}_", ""])

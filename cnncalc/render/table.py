@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -68,3 +69,28 @@ def layer_table(record: LayerRecord, counterpart: LayerRecord | None) -> Rendera
     if counterpart is not None:
         parts.append(Text(summary_lines([record, counterpart])[0], style="bold green"))
     return Group(*parts, *_footer([record]))
+
+
+def sweep_table(points: list[Any], target: str, vary: str) -> RenderableType:
+    from cnncalc.render.formats import sweep_rows
+
+    header, rows = sweep_rows(points)
+    table = Table(title=f"cnncalc sweep {target} over {vary}", title_justify="left", header_style="bold")
+    labels = {"macs (multiply-accumulates)": "MACs", "flops (2*macs + other)": "FLOPs",
+              "activation_bytes": "activations", "traffic_bytes": "traffic", "intensity (flop/byte)": "FLOP/B",
+              "receptive_field": "RF", "peak_activation_bytes": "peak live", "output_shape": "output"}
+    for h in header:
+        table.add_column(labels.get(h, h), justify="left" if h == "value" else "right")
+    for row in rows:
+        cells = []
+        for h, c in zip(header, row, strict=True):
+            if h.endswith("bytes"):
+                cells.append(nbytes(c) if c is not None else "–")
+            elif isinstance(c, int):
+                cells.append(integer(c))
+            elif isinstance(c, float):
+                cells.append(f"{c:.4g}")
+            else:
+                cells.append("–" if c is None else str(c))
+        table.add_row(*cells)
+    return Group(table, Text(CONVENTION.short, style="dim"))

@@ -1,0 +1,95 @@
+"""Design-space sweeps: one layer design (or one model) across the values of one option."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cnncalc.errors import CnncalcError
+from cnncalc.layers.options import LayerOptions, make_options
+from cnncalc.layers.record import LayerRecord
+from cnncalc.layers.registry import all_extra_keys, configure, evaluate, is_design
+
+MODEL_AXES = ("input", "batch")
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One value of the swept option and what the design (or model) costs there."""
+
+    value: str
+    record: Any  # LayerRecord, or ModelSummary for a model
+    counterpart: LayerRecord | None = None
+    peak_activation_bytes: int | None = None
+
+    @property
+    def coverage(self) -> float | None:
+        """Receptive field ÷ input size along the height (≥ 1: every output sees the whole input)."""
+        size = self.record.input_shape[2] if len(self.record.input_shape) > 2 else None
+        return float(self.record.receptive_field[0]) / size if size else None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"value": self.value, **self.record.to_dict()}
+        if self.counterpart is not None:
+            data["counterpart"] = self.counterpart.name
+            data["params_vs_counterpart"] = _ratio(self.record.params, self.counterpart.params)
+            data["macs_vs_counterpart"] = _ratio(self.record.macs, self.counterpart.macs)
+        if self.peak_activation_bytes is not None:
+            data["peak_activation_bytes"] = self.peak_activation_bytes
+            data["receptive_field_coverage"] = self.coverage
+        return data
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return a / b if b else None
+
+
+def parse_vary(text: str) -> tuple[str, list[str]]:
+    """'groups=1,2,3' → ('groups', ['1', '2', '3'])."""
+    name, eq, values = text.partition("=")
+    items = [v.strip() for v in values.split(",")] if eq else []
+    if not name.strip() or not items or any(not v for v in items):
+        raise CnncalcError(f"--vary {text!r} is malformed: expected NAME=v1,v2,… e.g. groups=1,2,3,4,8")
+    return name.strip().lower(), items
+
+
+def sweep(target: str, vary: str, base: LayerOptions | None = None, dtype: str = "float32") -> list[SweepPoint]:
+    """Sweep a layer design over a layer option, or a model over its input size or batch."""
+    name, values = parse_vary(vary)
+    if is_design(target):
+        return _sweep_design(target, name, values, base or LayerOptions())
+    return _sweep_model(target, name, values, dtype)
+
+
+def _sweep_design(spec: str, name: str, values: list[str], base: LayerOptions) -> list[SweepPoint]:
+    points = []
+    for value in values:
+        try:
+            opts = base.merged(make_options(all_extra_keys(), **{name: value}))
+        except CnncalcError as err:
+            raise CnncalcError(f"--vary {name}={value}: {err}") from None
+        record = evaluate(spec, opts)
+        preset, config = configure(spec, opts)
+        counterpart = evaluate(preset.counterpart, config.opts) if preset.counterpart else None
+        points.append(SweepPoint(value, record, counterpart))
+    return points
+
+
+def _sweep_model(model: str, name: str, values: list[str], dtype: str) -> list[SweepPoint]:
+    from cnncalc.analysis.analyze import analyze_module
+    from cnncalc.layers.options import parse_int, parse_pair
+    from cnncalc.models.sources import load_model
+
+    if name not in MODEL_AXES:
+        raise CnncalcError(f"--vary {name}: a model sweeps over {' or '.join(MODEL_AXES)} (e.g. input=224,320,448)")
+    loaded = load_model(model)
+    points = []
+    for value in values:
+        shape = list(loaded.input_shape)
+        if name == "input":
+            shape[2:4] = parse_pair("input", value)
+        else:
+            shape[0] = parse_int("batch", value)
+        report = analyze_module(loaded.module, tuple(shape), loaded.name, dtype, copy=False)
+        points.append(SweepPoint(value, report.summary(), peak_activation_bytes=report.total.peak_activation_bytes))
+    return points
