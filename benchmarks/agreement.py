@@ -177,7 +177,10 @@ def cnncalc_parts(m: nn.Module, shape: tuple[int, ...], name: str) -> dict[str, 
     report = analyze_module(m, shape, name)
     by_op = dict(report.by_op)
     out = report.total.output_shape or shape
-    positions = (lambda s: s[2] * s[3] if len(s) == 4 else 1)
+
+    def positions(s: tuple[int, ...]) -> int:
+        return s[2] * s[3] if len(s) == 4 else 1
+
     return {
         "macs": report.total.macs, "other": report.total.costs.other_flops, "flops": report.total.flops,
         "deform_macs": report.kind("deform_conv").macs,
