@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/cnncalc compare xception-dw standard --cin 3 --cout 256
 
 lint: $(STAMP)
-	$(BIN)/ruff check cnncalc tests benchmarks
+	$(BIN)/ruff check cnncalc tests benchmarks scripts
 	$(BIN)/mypy
 
 test: lint
