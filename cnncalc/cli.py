@@ -60,6 +60,14 @@ def _emit(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def _output(fmt: Format, table: Callable[[], Any], **text: Callable[[], str]) -> None:
+    """Render in the chosen format: a rich table on the terminal, or text (json, csv, markdown)."""
+    if fmt is Format.table:
+        _show(table())
+    else:
+        _emit(text[fmt.value]())
+
+
 def _show(renderable: Any) -> None:
     from rich.console import Console
 
@@ -211,14 +219,8 @@ def analyze(
     from cnncalc.render import model as view
 
     report = run_analysis(model, input_shape, dtype=dtype, backward=backward)
-    if fmt is Format.json:
-        _emit(view.report_json(report))
-    elif fmt is Format.csv:
-        _emit(view.report_csv(report, depth))
-    elif fmt is Format.markdown:
-        _emit(view.report_markdown(report, depth))
-    else:
-        _show(view.report_table(report, depth))
+    _output(fmt, lambda: view.report_table(report, depth), json=lambda: view.report_json(report),
+            csv=lambda: view.report_csv(report, depth), markdown=lambda: view.report_markdown(report, depth))
 
 
 @app.command()
@@ -228,14 +230,8 @@ def models(fmt: FormatOpt = Format.table) -> None:
     from cnncalc.render import model as view
 
     entries = catalogue()
-    if fmt is Format.json:
-        _emit(json.dumps(entries, indent=2))
-    elif fmt is Format.csv:
-        _emit(view.entries_csv(entries))
-    elif fmt is Format.markdown:
-        _emit(view.entries_markdown(entries))
-    else:
-        _show(view.models_rows(entries))
+    _output(fmt, lambda: view.models_rows(entries), json=lambda: json.dumps(entries, indent=2),
+            csv=lambda: view.entries_csv(entries), markdown=lambda: view.entries_markdown(entries))
 
 
 @app.command()
@@ -302,14 +298,8 @@ def profile(
                              peak_bandwidth=peak_bandwidth, progress=report_progress)
     if plot:
         view.plot_roofline(report, plot)
-    if fmt is Format.json:
-        _emit(view.report_json(report))
-    elif fmt is Format.csv:
-        _emit(view.report_csv(report))
-    elif fmt is Format.markdown:
-        _emit(view.report_markdown(report))
-    else:
-        _show(view.report_table(report))
+    _output(fmt, lambda: view.report_table(report), json=lambda: view.report_json(report),
+            csv=lambda: view.report_csv(report), markdown=lambda: view.report_markdown(report))
 
 
 @app.command()

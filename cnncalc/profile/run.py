@@ -36,6 +36,16 @@ def parse_batches(text: str | Sequence[int]) -> tuple[int, ...]:
     return batches
 
 
+def _status_bytes(field: str) -> int:
+    """A size from /proc/self/status (VmRSS, VmHWM) in bytes; the peak from getrusage elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        return int(fields[field].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _rss_reset() -> int:
     """Reset the peak resident set (Linux: /proc/self/clear_refs) and return the current one, in bytes."""
     try:
@@ -43,21 +53,11 @@ def _rss_reset() -> int:
             f.write("5")
     except OSError:
         pass
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            fields = dict(line.split(":", 1) for line in f if ":" in line)
-        return int(fields["VmRSS"].split()[0]) * 1024
-    except (OSError, KeyError, ValueError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return _status_bytes("VmRSS")
 
 
 def _rss_peak() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            fields = dict(line.split(":", 1) for line in f if ":" in line)
-        return int(fields["VmHWM"].split()[0]) * 1024
-    except (OSError, KeyError, ValueError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return _status_bytes("VmHWM")
 
 
 @contextmanager
