@@ -69,7 +69,8 @@ else:
 model = model.eval()
 from cnncalc.analysis.build import meta_copy
 meta = meta_copy(model)
-x = torch.randn(shape)
+# cnncalc needs only the input's shape: no real input is made for it (the others run real tensors)
+x = torch.empty(shape, device="meta") if sys.argv[4] == "cnncalc" else torch.randn(shape)
 """
 EPILOGUE = """
 times, count = [], None
@@ -88,8 +89,8 @@ def run_one(tool: str, model: str, shape: str) -> dict[str, Any]:
     code = PRELUDE + TOOLS[tool][1] + EPILOGUE
     repeats = "1" if "1024" in shape else "3"
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, model, shape, repeats], capture_output=True, text=True,
-                          check=False, timeout=900)
+    done = subprocess.run([sys.executable, "-c", code, model, shape, repeats, tool], capture_output=True,
+                          text=True, check=False, timeout=900)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
