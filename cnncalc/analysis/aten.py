@@ -197,20 +197,17 @@ def _tensor_shapes(a: Args) -> tuple[Shape, ...]:
     return tuple(shape(v) for v in a.values() if isinstance(v, torch.Tensor))
 
 
-@handles(aten.add, aten.add_)
-def _add(name: str, a: Args, out: Any) -> Traced:
-    shapes, result = _tensor_shapes(a), shape(first(out))
-    if len(shapes) == 2 and len(shapes[0]) == len(shapes[1]) == len(result):
-        return Traced(elem_f.add(shapes[0], shapes[1]))
-    return Traced(elem_f.elementwise(result, shapes, "add"))
+BINARY = {"add": elem_f.add, "mul": elem_f.mul}
 
 
-@handles(aten.mul, aten.mul_)
-def _mul(name: str, a: Args, out: Any) -> Traced:
+@handles(aten.add, aten.add_, aten.mul, aten.mul_)
+def _binary(name: str, a: Args, out: Any) -> Traced:
+    """Two tensors of one rank: the residual add or the (broadcast) scale; otherwise plain element-wise."""
+    op = name.rstrip("_")
     shapes, result = _tensor_shapes(a), shape(first(out))
     if len(shapes) == 2 and len(shapes[0]) == len(shapes[1]) == len(result):
-        return Traced(elem_f.mul(shapes[0], shapes[1]))
-    return Traced(elem_f.elementwise(result, shapes, "mul"))
+        return Traced(BINARY[op](shapes[0], shapes[1]))
+    return Traced(elem_f.elementwise(result, shapes, op))
 
 
 @handles(aten.sub, aten.sub_, aten.rsub, aten.div, aten.div_, aten.eq, aten.ne, aten.lt, aten.gt, aten.le,

@@ -58,13 +58,23 @@ def to_json(records: Sequence[LayerRecord], single: bool) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def to_csv(records: Sequence[LayerRecord]) -> str:
+def csv_text(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
+    """One CSV document: a header line and the rows, exact values."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([h for h, _ in COLUMNS])
-    for r in records:
-        writer.writerow([get(r) for _, get in COLUMNS])
+    writer.writerow(header)
+    writer.writerows(rows)
     return out.getvalue()
+
+
+def markdown_table(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """The lines of a Markdown table; integers get separators, pipes are escaped."""
+    lines = ["| " + " | ".join(str(h) for h in header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+
+
+def to_csv(records: Sequence[LayerRecord]) -> str:
+    return csv_text([h for h, _ in COLUMNS], [[get(r) for _, get in COLUMNS] for r in records])
 
 
 def _md_cell(value: Any) -> str:
@@ -73,9 +83,7 @@ def _md_cell(value: Any) -> str:
 
 
 def to_markdown(records: Sequence[LayerRecord]) -> str:
-    headers = [h for h, _ in COLUMNS]
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_md_cell(get(r)) for _, get in COLUMNS) + " |" for r in records]
+    lines = markdown_table([h for h, _ in COLUMNS], [[get(r) for _, get in COLUMNS] for r in records])
     lines.append("")
     for r in records:
         lines.append(f"**{r.name}** ({r.title})")
@@ -167,11 +175,5 @@ def sweep_text(points: list[Any], fmt: str) -> str:
         return json.dumps([{**p.to_dict(), "convention": convention_dict()} for p in points], indent=2,
                           ensure_ascii=False)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        return out.getvalue()
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join([*lines, "", f"_{CONVENTION.short}_", ""])
+        return csv_text(header, rows)
+    return "\n".join([*markdown_table(header, rows), "", f"_{CONVENTION.short}_", ""])

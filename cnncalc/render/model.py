@@ -13,7 +13,7 @@ from rich.text import Text
 
 from cnncalc.analysis.report import LayerRow, ModelReport, field_text
 from cnncalc.conventions import CONVENTION
-from cnncalc.render.formats import convention_dict
+from cnncalc.render.formats import convention_dict, csv_text, markdown_table
 from cnncalc.render.numbers import integer, nbytes, shape
 
 LAYER_COLUMNS: tuple[tuple[str, Any], ...] = (
@@ -42,13 +42,8 @@ def report_json(report: ModelReport) -> str:
 
 
 def report_csv(report: ModelReport, depth: int) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([h for h, _ in LAYER_COLUMNS])
-    for row in visible(report, depth):
-        writer.writerow([get(row) for _, get in LAYER_COLUMNS])
-    writer.writerow([get(report.layers[0]) for _, get in LAYER_COLUMNS])  # the whole model, depth 0
-    return out.getvalue()
+    rows = [*visible(report, depth), report.layers[0]]  # the last row is the whole model, depth 0
+    return csv_text([h for h, _ in LAYER_COLUMNS], [[get(row) for _, get in LAYER_COLUMNS] for row in rows])
 
 
 def _totals_pairs(report: ModelReport) -> list[tuple[str, str]]:
@@ -162,11 +157,5 @@ def validations_text(results: list[Any], fmt: str) -> str:
     rows = [(r.model, c.tool, c.quantity, c.value, c.expected, c.agrees, c.note) for r in results for c in r.checks]
     header = ("model", "tool", "quantity", "value", "cnncalc_equivalent", "agrees", "note")
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        return out.getvalue()
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+        return csv_text(header, rows)
+    return "\n".join(markdown_table(header, rows)) + "\n"

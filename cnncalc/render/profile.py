@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -13,6 +11,7 @@ from rich.text import Text
 
 from cnncalc.conventions import CONVENTION
 from cnncalc.profile.report import ProfileReport
+from cnncalc.render.formats import csv_text
 from cnncalc.render.numbers import integer, nbytes
 
 PER_LAYER_NOTE = "per-layer times carry hook overhead; the totals above come from the plain runs"
@@ -77,12 +76,7 @@ RUN_COLUMNS: tuple[tuple[str, Any], ...] = (
 
 
 def report_csv(report: ProfileReport) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([h for h, _ in RUN_COLUMNS])
-    for run in report.runs:
-        writer.writerow([get(run) for _, get in RUN_COLUMNS])
-    return out.getvalue()
+    return csv_text([h for h, _ in RUN_COLUMNS], [[get(run) for _, get in RUN_COLUMNS] for run in report.runs])
 
 
 def report_markdown(report: ProfileReport) -> str:
