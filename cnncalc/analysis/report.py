@@ -7,13 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from cnncalc.formulas.receptive import fraction_text
-from cnncalc.layers.record import Derived
-
-
-def _field_json(value: tuple[Fraction, Fraction] | None) -> list[int | float] | None:
-    if value is None:
-        return None
-    return [v.numerator if v.denominator == 1 else float(v) for v in value]
+from cnncalc.layers.record import Derived, field_json
 
 
 def field_text(value: tuple[Fraction, Fraction] | None) -> str:
@@ -36,6 +30,11 @@ class Costs:
     @property
     def intensity(self) -> float:
         return self.flops / self.traffic_bytes if self.traffic_bytes else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"macs": self.macs, "flops": self.flops, "other_flops": self.other_flops,
+                "activation_bytes": self.activation_bytes, "traffic_bytes": self.traffic_bytes,
+                "arithmetic_intensity": round(self.intensity, 4)}
 
     def __add__(self, other: Costs) -> Costs:
         return Costs(self.macs + other.macs, self.other_flops + other.other_flops,
@@ -70,11 +69,9 @@ class LayerRow:
         return {
             "name": self.name, "type": self.type, "depth": self.depth, "calls": self.calls,
             "output_shape": list(self.output_shape) if self.output_shape else None,
-            "params": self.params, "buffers": self.buffers, "macs": self.costs.macs, "flops": self.costs.flops,
-            "other_flops": self.costs.other_flops, "activation_bytes": self.costs.activation_bytes,
-            "output_bytes": self.output_bytes, "traffic_bytes": self.costs.traffic_bytes,
-            "arithmetic_intensity": round(self.costs.intensity, 4),
-            "receptive_field": _field_json(self.receptive_field), "jump": _field_json(self.jump),
+            "params": self.params, "buffers": self.buffers, **self.costs.to_dict(),
+            "output_bytes": self.output_bytes, "receptive_field": field_json(self.receptive_field),
+            "jump": field_json(self.jump),
         }
 
 
@@ -106,12 +103,10 @@ class Totals:
         return {
             "params": self.params, "weight_params": self.weight_params, "bias_params": self.bias_params,
             "buffers": self.buffers, "param_bytes": self.param_bytes,
-            "buffer_bytes": self.buffer_bytes, "macs": self.costs.macs, "flops": self.costs.flops,
-            "other_flops": self.costs.other_flops, "activation_bytes": self.costs.activation_bytes,
-            "peak_activation_bytes": self.peak_activation_bytes, "traffic_bytes": self.costs.traffic_bytes,
-            "arithmetic_intensity": round(self.costs.intensity, 4),
+            "buffer_bytes": self.buffer_bytes, **self.costs.to_dict(),
+            "peak_activation_bytes": self.peak_activation_bytes,
             "output_shape": list(self.output_shape) if self.output_shape else None,
-            "receptive_field": _field_json(self.receptive_field), "jump": _field_json(self.jump),
+            "receptive_field": field_json(self.receptive_field), "jump": field_json(self.jump),
         }
 
 
@@ -203,8 +198,5 @@ class ModelSummary(Derived):
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "input_shape": list(self.input_shape), "output_shape": list(self.output_shape),
-                "params": self.params, "weight_params": self.weight_params, "bias_params": self.bias_params,
-                "buffers": self.buffers, "macs": self.macs, "flops": self.flops, "other_flops": self.other_flops,
-                "activation_bytes": self.activation_bytes, "traffic_bytes": self.traffic_bytes,
-                "arithmetic_intensity": round(self.intensity, 4), "receptive_field": _field_json(self.receptive_field),
-                "jump": _field_json(self.jump), "dtype": self.dtype}
+                **self.counts_dict(), "buffers": self.buffers, "activation_bytes": self.activation_bytes,
+                "dtype": self.dtype}

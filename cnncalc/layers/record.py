@@ -73,6 +73,15 @@ class Derived:
     def jump_text(self) -> str:
         return f"{fraction_text(self.jump[0])}×{fraction_text(self.jump[1])}"
 
+    def counts_dict(self) -> dict[str, Any]:
+        """The counts every record's JSON carries, layer or model alike."""
+        return {
+            "params": self.params, "weight_params": self.weight_params, "bias_params": self.bias_params,
+            "macs": self.macs, "flops": self.flops, "other_flops": self.other_flops,
+            "traffic_bytes": self.traffic_bytes, "arithmetic_intensity": round(self.intensity, 4),
+            "receptive_field": field_json(self.receptive_field), "jump": field_json(self.jump),
+        }
+
 
 @dataclass(frozen=True)
 class LayerRecord(Derived):
@@ -113,19 +122,10 @@ class LayerRecord(Derived):
             "title": self.title,
             "input_shape": list(self.input_shape),
             "output_shape": list(self.output_shape),
-            "params": self.params,
-            "weight_params": self.weight_params,
-            "bias_params": self.bias_params,
+            **self.counts_dict(),
             "buffers": self.buffers,
-            "macs": self.macs,
-            "flops": self.flops,
-            "other_flops": self.other_flops,
             "activation_bytes": self.activation_bytes,
             "output_bytes": self.output_bytes,
-            "traffic_bytes": self.traffic_bytes,
-            "arithmetic_intensity": round(self.intensity, 4),
-            "receptive_field": [_json_number(v) for v in self.receptive_field],
-            "jump": [_json_number(v) for v in self.jump],
             "dtype": self.dtype,
             "options": dict(self.options),
             "ignored_options": list(self.ignored),
@@ -134,8 +134,11 @@ class LayerRecord(Derived):
         }
 
 
-def _json_number(value: Fraction) -> int | float:
-    return value.numerator if value.denominator == 1 else float(value)
+def field_json(value: tuple[Fraction, Fraction] | None) -> list[int | float] | None:
+    """A receptive field or jump for JSON: integers where exact, floats for fractional jumps."""
+    if value is None:
+        return None
+    return [v.numerator if v.denominator == 1 else float(v) for v in value]
 
 
 def _sum_line(terms: list[tuple[str, int]]) -> str:
