@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +17,7 @@ from cnncalc.render.formats import Format
 try:
     from typer._click.exceptions import ClickException
 except ImportError:  # typer < 0.16 depends on click itself
-    from click.exceptions import ClickException  # type: ignore[no-redef, import-not-found, unused-ignore]
+    from click.exceptions import ClickException  # type: ignore[no-redef, import-not-found, assignment, unused-ignore]
 
 app = typer.Typer(
     name="cnncalc",
@@ -29,10 +30,12 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-PAIR = "N or HxW"
+PAIR = "N or per axis"
 Cin = Annotated[str | None, typer.Option("--cin", metavar="N", help="Input channels.", show_default=False)]
 Cout = Annotated[str | None, typer.Option("--cout", metavar="N", help="Output channels.", show_default=False)]
-Kernel = Annotated[str | None, typer.Option("--kernel", "-k", metavar=PAIR, help="Kernel size (default 3).")]
+Kernel = Annotated[str | None, typer.Option("--kernel", "-k", metavar=PAIR,
+                                            help="Kernel size: one number or one per axis, e.g. 3, 1x7, 3x3x3 "
+                                                 "(default 3).")]
 Stride = Annotated[str | None, typer.Option("--stride", metavar=PAIR, help="Stride (default 1).")]
 Padding = Annotated[str | None, typer.Option("--padding", metavar=PAIR,
                                              help="Zero padding (default dilation·(k−1)/2, 'same').")]
@@ -40,7 +43,12 @@ Dilation = Annotated[str | None, typer.Option("--dilation", metavar=PAIR, help="
 Groups = Annotated[str | None, typer.Option("--groups", metavar="N", help="Groups (group conv default 2).")]
 Reduction = Annotated[str | None, typer.Option("--reduction", metavar="N", help="SE reduction ratio r (default 16).")]
 Mid = Annotated[str | None, typer.Option("--mid", metavar="N", help="Bottleneck width (default cout/4).")]
-Size = Annotated[str, typer.Option("--size", metavar=PAIR, help="Input height and width.")]
+Size = Annotated[str, typer.Option("--size", metavar="N|HxW|DxHxW",
+                                   help="Input size: one number is a square 2-D map (a cube or a length with "
+                                        "--dims); HxW is 2-D; DxHxW (or TxHxW) is 3-D.")]
+Dims = Annotated[str | None, typer.Option("--dims", metavar="1|2|3",
+                                          help="Spatial axes: 1 (signals), 2 (images, the default) or 3 "
+                                               "(volumes, video).", show_default=False)]
 Batch = Annotated[str, typer.Option("--batch", metavar="N", help="Batch size.")]
 Bias = Annotated[bool, typer.Option("--bias/--no-bias", help="Bias on the convolutions.")]
 DTypeOpt = Annotated[str, typer.Option("--dtype", metavar="DTYPE",
@@ -80,7 +88,7 @@ def compare(
                                                  help="Designs or specs, e.g. xception-dw standard group:g=4.")],
     cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
-    size: Size = "224", batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
+    size: Size = "224", dims: Dims = None, batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
     fmt: FormatOpt = Format.table,
     time_it: Annotated[bool, typer.Option("--time", help="Also time each design's real module.")] = False,
     device: Annotated[str, typer.Option("--device", help="With --time: cpu, cuda, cuda:N or mps.")] = "cpu",
@@ -136,7 +144,7 @@ def layer(
                                               show_default=False)],
     cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
-    size: Size = "224", batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
+    size: Size = "224", dims: Dims = None, batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
     fmt: FormatOpt = Format.table,
 ) -> None:
     """One design: its cost, formula, ops, and how it fares against its natural counterpart."""
@@ -160,17 +168,11 @@ def layer(
 
 
 def _model_summaries(names: Sequence[str], batch: str, dtype: str) -> list[Any]:
-    from cnncalc.analysis.analyze import analyze_module
+    from cnncalc.analysis.analyze import analyze
     from cnncalc.layers.options import parse_int
-    from cnncalc.models.sources import load_model
 
     n = parse_int("batch", batch)
-    summaries = []
-    for name in names:
-        loaded = load_model(name)
-        shape = (n, *loaded.input_shape[1:])
-        summaries.append(analyze_module(loaded.module, shape, loaded.name, dtype, copy=False).summary())
-    return summaries
+    return [analyze(name, dtype=dtype, batch=n).summary() for name in names]
 
 
 @contextmanager
@@ -201,8 +203,13 @@ def _progress() -> Iterator[Callable[[str, float], None]]:
             bar.stop()
 
 
-InputOpt = Annotated[str | None, typer.Option("--input", "-i", metavar="NxCxHxW",
-                                              help="Input shape (default: the model's own).")]
+InputOpt = Annotated[list[str] | None, typer.Option(
+    "--input", "-i", metavar="SHAPE[:dtype]", show_default=False,
+    help="An input: SHAPE[:dtype] (e.g. 1x3x224x224, 2x128:int64), or name=SHAPE[:dtype] for a keyword "
+         "argument. Repeat it, one per input, in order (default: the model's own).")]
+ImageOpt = Annotated[str | None, typer.Option("--image", metavar="FILE", show_default=False,
+                                              help="A photo (JPEG, PNG, …) as the first input: its values drive the "
+                                                   "ops that depend on data (a detector's boxes).")]
 DepthOpt = Annotated[int, typer.Option("--depth", "-d", min=0, help="Module rows down to this depth.")]
 
 
@@ -210,26 +217,46 @@ DepthOpt = Annotated[int, typer.Option("--depth", "-d", min=0, help="Module rows
 def analyze(
     model: Annotated[str, typer.Argument(metavar="MODEL", show_default=False,
                                          help="Zoo or torchvision name, package.module:callable or file.py:Class.")],
-    input_shape: InputOpt = None, depth: DepthOpt = 2,
+    input_shape: InputOpt = None, image: ImageOpt = None, depth: DepthOpt = 2,
     backward: Annotated[bool, typer.Option("--backward", help="Add the training step (backward pass).")] = False,
+    worst_case: Annotated[bool, typer.Option("--worst-case/--no-worst-case",
+                                             help="For a detector, also count it at its own limits.")] = True,
     dtype: DTypeOpt = "float32", fmt: FormatOpt = Format.table,
 ) -> None:
-    """A model's cost per module, from one forward pass on the meta device (no weights, no compute)."""
+    """A model's cost per module, from one forward pass on the meta device (no weights, no compute); ops
+    whose output depends on values (a detector's boxes) are counted on real CPU tensors instead."""
     from cnncalc.analysis.analyze import analyze as run_analysis
+    from cnncalc.inputs import parse_input
     from cnncalc.render import model as view
 
-    report = run_analysis(model, input_shape, dtype=dtype, backward=backward)
+    specs = [parse_input(text) for text in input_shape] if input_shape else None
+    report = run_analysis(model, dtype=dtype, backward=backward, inputs=specs, image=image, worst_case=worst_case)
     _output(fmt, lambda: view.report_table(report, depth), json=lambda: view.report_json(report),
             csv=lambda: view.report_csv(report, depth), markdown=lambda: view.report_markdown(report, depth))
 
 
+class Task(str, Enum):
+    """The model families `cnncalc models --task` lists."""
+
+    classification = "classification"
+    detection = "detection"
+    segmentation = "segmentation"
+    video = "video"
+    optical_flow = "optical_flow"
+    zoo = "zoo"
+
+
 @app.command()
-def models(fmt: FormatOpt = Format.table) -> None:
-    """The zoo and torchvision's classification models: params, MACs, default input, paper."""
+def models(
+    task: Annotated[list[Task] | None, typer.Option("--task", "-t", show_default=False,
+                                                    help="Only this family (repeatable; default: all).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The zoo and torchvision's models of every task: params, MACs, default input, paper."""
     from cnncalc.models.catalogue import catalogue
     from cnncalc.render import model as view
 
-    entries = catalogue()
+    entries = catalogue([t.value for t in task] if task else None)
     _output(fmt, lambda: view.models_rows(entries), json=lambda: json.dumps(entries, indent=2),
             csv=lambda: view.entries_csv(entries), markdown=lambda: view.entries_markdown(entries))
 
@@ -245,14 +272,14 @@ def validate(
 ) -> None:
     """cnncalc beside numel, FlopCounterMode, fvcore and torchvision's tables; exit 1 on an unexplained gap."""
     from cnncalc.analysis.validate import validate as run_validation
+    from cnncalc.inputs import parse_input
     from cnncalc.models.catalogue import every_model
-    from cnncalc.models.sources import parse_input_shape
     from cnncalc.models.zoo import ZOO
     from cnncalc.render import model as view
 
     targets = every_model() if all_models else (list(names) if names else list(ZOO))
-    shape = parse_input_shape(input_shape) if input_shape else None
-    results = [run_validation(name, shape, fvcore=fvcore) for name in targets]
+    specs = [parse_input(text) for text in input_shape] if input_shape else None
+    results = [run_validation(name, specs, fvcore=fvcore) for name in targets]
     if fmt is Format.json:
         _emit(json.dumps([r.to_dict() for r in results], indent=2))
     elif fmt in (Format.csv, Format.markdown):
@@ -286,13 +313,13 @@ def profile(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Timed forward passes on CPU or GPU, beside the analytic cost and the device's roofline."""
-    from cnncalc.models.sources import parse_input_shape
+    from cnncalc.inputs import parse_input
     from cnncalc.profile.run import profile as run_profile
     from cnncalc.render import profile as view
 
-    shape = parse_input_shape(input_shape) if input_shape else None
+    specs = [parse_input(text) for text in input_shape] if input_shape else None
     with _progress() as report_progress:
-        report = run_profile(model, device=device, batch=batch, dtype=dtype, input_shape=shape,
+        report = run_profile(model, device=device, batch=batch, dtype=dtype, inputs=specs,
                              channels_last=channels_last, compile=compile_it, warmup=warmup, min_time=min_time,
                              per_layer=per_layer or plot is not None, peak_tflops=peak_tflops,
                              peak_bandwidth=peak_bandwidth, progress=report_progress)
@@ -311,7 +338,7 @@ def sweep(
                                            "a model input=224,320,448 or batch=1,8.")],
     cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
-    size: Size = "224", batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
+    size: Size = "224", dims: Dims = None, batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
     fmt: FormatOpt = Format.table,
     plot: Annotated[str | None, typer.Option("--plot", metavar="FILE.png", help="Line plot of the sweep.")] = None,
 ) -> None:

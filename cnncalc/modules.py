@@ -1,14 +1,34 @@
 """The real PyTorch modules the layer designs describe (imports torch; the calculator never does).
 
-Plain compositions of nn.Conv2d, nn.BatchNorm2d, nn.ReLU, torchvision.ops.DeformConv2d, … so that the
-tests can hold each design's analytic record against PyTorch's own modules and counters.
+Plain compositions of nn.Conv{1,2,3}d, nn.BatchNorm{1,2,3}d, nn.ReLU, torchvision.ops.DeformConv2d, … so
+that the tests can hold each design's analytic record against PyTorch's own modules and counters.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import torch
 from torch import Tensor, nn
-from torchvision.ops import DeformConv2d
+
+
+@dataclass(frozen=True)
+class Nd:
+    """PyTorch's module classes for one spatial rank (1, 2 or 3)."""
+
+    conv: Any
+    conv_transpose: Any
+    batch_norm: Any
+    max_pool: Any
+    avg_pool: Any
+    adaptive_avg_pool: Any
+
+
+def nd(rank: int) -> Nd:
+    """nd(3).conv is nn.Conv3d, nd(1).batch_norm is nn.BatchNorm1d, …"""
+    return Nd(*(getattr(nn, f"{name}{rank}d") for name in ("Conv", "ConvTranspose", "BatchNorm", "MaxPool",
+                                                            "AvgPool", "AdaptiveAvgPool")))
 
 
 class Concat(nn.Module):
@@ -25,15 +45,16 @@ class Concat(nn.Module):
 class SqueezeExcite(nn.Module):
     """Squeeze-and-excitation (Hu et al., CVPR 2018): x · σ(W₂·relu(W₁·avgpool(x))).
 
-    The same computation as torchvision.ops.SqueezeExcitation, with the FC biases optional.
+    The same computation as torchvision.ops.SqueezeExcitation, with the FC biases optional, at any rank.
     """
 
-    def __init__(self, channels: int, squeeze: int, bias: bool = False) -> None:
+    def __init__(self, channels: int, squeeze: int, bias: bool = False, rank: int = 2) -> None:
         super().__init__()
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fc1 = nn.Conv2d(channels, squeeze, 1, bias=bias)
+        layers = nd(rank)
+        self.pool = layers.adaptive_avg_pool(1)
+        self.fc1 = layers.conv(channels, squeeze, 1, bias=bias)
         self.relu = nn.ReLU()
-        self.fc2 = nn.Conv2d(squeeze, channels, 1, bias=bias)
+        self.fc2 = layers.conv(squeeze, channels, 1, bias=bias)
         self.gate = nn.Sigmoid()
 
     def forward(self, x: Tensor) -> Tensor:
@@ -44,19 +65,21 @@ class DeformableConv(nn.Module):
     """Deformable convolution: an offset branch (a k×k conv with bias, as in the DCN papers) feeding
     torchvision.ops.DeformConv2d; v2 adds a sigmoid-modulated mask from the same branch."""
 
-    def __init__(self, cin: int, cout: int, kernel: tuple[int, int], stride: tuple[int, int],
-                 padding: tuple[int, int], dilation: tuple[int, int], groups: int, offset_groups: int,
+    def __init__(self, cin: int, cout: int, kernel: tuple[int, ...], stride: tuple[int, ...],
+                 padding: tuple[int, ...], dilation: tuple[int, ...], groups: int, offset_groups: int,
                  bias: bool, modulated: bool) -> None:
+        from torchvision.ops import DeformConv2d
+
         super().__init__()
         taps = kernel[0] * kernel[1] * offset_groups
         self.n_offsets = 2 * taps
         self.modulated = modulated
-        self.offset = nn.Conv2d(cin, (3 if modulated else 2) * taps, kernel, stride, padding, dilation,
+        self.offset = nd(2).conv(cin, (3 if modulated else 2) * taps, kernel, stride, padding, dilation,
                                 bias=True)
         # zero offsets at initialisation, as the DCN papers start: the regular grid (and no sampling far
         # outside the image from random weights, which torchvision's CPU kernel does not always survive)
         nn.init.zeros_(self.offset.weight)
-        nn.init.zeros_(self.offset.bias)  # type: ignore[arg-type]
+        nn.init.zeros_(self.offset.bias)
         self.conv = DeformConv2d(cin, cout, kernel, stride, padding, dilation, groups, bias=bias)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -67,12 +90,13 @@ class DeformableConv(nn.Module):
         return self.conv(x, offset, torch.sigmoid(mask))
 
 
-def conv_bn(cin: int, cout: int, kernel: int | tuple[int, int], stride: int | tuple[int, int] = 1,
-            groups: int = 1, bias: bool = False, relu: bool = True) -> nn.Sequential:
-    """Conv → BN (→ ReLU), padding 'same' for odd kernels."""
-    k = (kernel, kernel) if isinstance(kernel, int) else kernel
-    layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, stride, (k[0] // 2, k[1] // 2), groups=groups, bias=bias),
-                               nn.BatchNorm2d(cout)]
+def conv_bn(cin: int, cout: int, kernel: int | tuple[int, ...], stride: int | tuple[int, ...] = 1,
+            groups: int = 1, bias: bool = False, relu: bool = True, rank: int = 2) -> nn.Sequential:
+    """Conv → BN (→ ReLU), padding 'same' for odd kernels, at any rank."""
+    k = (kernel,) * rank if isinstance(kernel, int) else kernel
+    n = nd(rank)
+    layers: list[nn.Module] = [n.conv(cin, cout, k, stride, tuple(a // 2 for a in k), groups=groups, bias=bias),
+                               n.batch_norm(cout)]
     if relu:
         layers.append(nn.ReLU())
     return nn.Sequential(*layers)
@@ -97,17 +121,17 @@ class ShuffleV1Unit(nn.Module):
     GConv1×1 → BN; add the input (stride 1) or concat a 3×3 average pool of it (stride 2); ReLU."""
 
     def __init__(self, cin: int, cout: int, mid: int, groups: int, stride: int, kernel: int, bias: bool,
-                 first_groups: int | None = None) -> None:
+                 first_groups: int | None = None, rank: int = 2) -> None:
         super().__init__()
         self.stride = stride
         main_out = cout if stride == 1 else cout - cin
         self.body = nn.Sequential(
-            conv_bn(cin, mid, 1, groups=groups if first_groups is None else first_groups, bias=bias),
+            conv_bn(cin, mid, 1, groups=groups if first_groups is None else first_groups, bias=bias, rank=rank),
             nn.ChannelShuffle(groups),
-            conv_bn(mid, mid, kernel, stride, groups=mid, bias=bias, relu=False),
-            conv_bn(mid, main_out, 1, groups=groups, bias=bias, relu=False),
+            conv_bn(mid, mid, kernel, stride, groups=mid, bias=bias, relu=False, rank=rank),
+            conv_bn(mid, main_out, 1, groups=groups, bias=bias, relu=False, rank=rank),
         )
-        self.pool = nn.AvgPool2d(3, stride, 1) if stride > 1 else None
+        self.pool = nd(rank).avg_pool(3, stride, 1) if stride > 1 else None
         self.relu = nn.ReLU()
 
     def forward(self, x: Tensor) -> Tensor:
@@ -120,18 +144,18 @@ class ShuffleV1Unit(nn.Module):
 class ShuffleV2Unit(nn.Module):
     """ShuffleNet v2 unit (Ma et al., ECCV 2018), as torchvision's InvertedResidual, with optional bias."""
 
-    def __init__(self, cin: int, cout: int, stride: int, kernel: int, bias: bool) -> None:
+    def __init__(self, cin: int, cout: int, stride: int, kernel: int, bias: bool, rank: int = 2) -> None:
         super().__init__()
         half = cout // 2
         self.stride = stride
         self.branch1 = nn.Sequential(
-            conv_bn(cin, cin, kernel, stride, groups=cin, bias=bias, relu=False),
-            conv_bn(cin, half, 1, bias=bias),
+            conv_bn(cin, cin, kernel, stride, groups=cin, bias=bias, relu=False, rank=rank),
+            conv_bn(cin, half, 1, bias=bias, rank=rank),
         ) if stride > 1 else None
         self.branch2 = nn.Sequential(
-            conv_bn(cin if stride > 1 else half, half, 1, bias=bias),
-            conv_bn(half, half, kernel, stride, groups=half, bias=bias, relu=False),
-            conv_bn(half, half, 1, bias=bias),
+            conv_bn(cin if stride > 1 else half, half, 1, bias=bias, rank=rank),
+            conv_bn(half, half, kernel, stride, groups=half, bias=bias, relu=False, rank=rank),
+            conv_bn(half, half, 1, bias=bias, rank=rank),
         )
         self.shuffle = nn.ChannelShuffle(2)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cnncalc.errors import CnncalcError
+from cnncalc.inputs import InputSpec
 from cnncalc.layers.options import LayerOptions, make_options
 from cnncalc.layers.record import LayerRecord
 from cnncalc.layers.registry import all_extra_keys, configure, evaluate, is_design
@@ -76,8 +77,8 @@ def _sweep_design(spec: str, name: str, values: list[str], base: LayerOptions) -
 
 
 def _sweep_model(model: str, name: str, values: list[str], dtype: str) -> list[SweepPoint]:
-    from cnncalc.analysis.analyze import analyze_module
-    from cnncalc.layers.options import parse_int, parse_pair
+    from cnncalc.analysis.analyze import analyze
+    from cnncalc.layers.options import parse_dims, parse_int
     from cnncalc.models.sources import load_model
 
     if name not in MODEL_AXES:
@@ -85,11 +86,22 @@ def _sweep_model(model: str, name: str, values: list[str], dtype: str) -> list[S
     loaded = load_model(model)
     points = []
     for value in values:
-        shape = list(loaded.input_shape)
         if name == "input":
-            shape[2:4] = parse_pair("input", value)
+            report = analyze(model, inputs=resized(loaded.inputs, parse_dims("input", value)), dtype=dtype)
         else:
-            shape[0] = parse_int("batch", value)
-        report = analyze_module(loaded.module, tuple(shape), loaded.name, dtype, copy=False)
+            report = analyze(model, dtype=dtype, batch=parse_int("batch", value))
         points.append(SweepPoint(value, report.summary(), peak_activation_bytes=report.total.peak_activation_bytes))
     return points
+
+
+def resized(specs: list[InputSpec], size: tuple[int, ...]) -> list[InputSpec]:
+    """The inputs with a new spatial size: one number sets the height and width (the length of a 1-D
+    input), several set the last axes. Every input shaped like the first changes (both frames of an
+    optical-flow model)."""
+    first = specs[0].shape
+    axes = min(2, len(first) - 2) if len(size) == 1 else len(size)
+    if axes < 1 or axes > len(first) - 2:
+        raise CnncalcError(f"--vary input={'x'.join(map(str, size))}: the input {'x'.join(map(str, first))} has "
+                           f"{max(0, len(first) - 2)} spatial axes")
+    new = (*first[:len(first) - axes], *(size * axes if len(size) == 1 else size))
+    return [replace(s, shape=new) if s.shape == first and s.name is None else s for s in specs]

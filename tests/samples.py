@@ -35,6 +35,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "shuffle": [dict(cin=24, cout=24), dict(cin=12, cout=24, stride=2, bias=True)],
     "shuffle:g=2": [dict(cin=16, cout=16)],
     "shuffle:v=2": [dict(cin=16, cout=16), dict(cin=8, cout=16, stride=2, bias=True)],
+    "r2plus1d": [dict(cin=4, cout=8, size="4x9x9"), dict(cin=6, cout=4, kernel="3x5x5", stride="2x1x2", bias=True,
+                                                       size="5x9x9")],
 }
 
 

@@ -84,7 +84,7 @@ def test_models_lists_zoo_and_torchvision(capsys: pytest.CaptureFixture[str]) ->
     code, out, _ = run(capsys, "models", "-f", "json")
     assert code == 0
     entries = {e["name"]: e for e in json.loads(out)}
-    assert entries["lenet5"]["params"] == 61_706 and entries["lenet5"]["input"] == "1x1x32x32"
+    assert entries["lenet5"]["params"] == 61_706 and entries["lenet5"]["inputs"] == ["1x1x32x32"]
     assert entries["resnet50"]["macs"] == 4_089_184_256 and entries["resnet50"]["source"] == "torchvision"
     assert "Krizhevsky" in entries["alexnet_grouped"]["paper"]
 
@@ -104,7 +104,8 @@ BAD = [
     (["analyze", "resnet18", "--input", "1x1x224x224"], "conv1 (Conv2d)"),
     (["analyze", "resnet18", "--input", "1x3x0x224"], "dimension of 0"),
     (["analyze", "resnet18", "--input", "big"], "--input 'big' is malformed"),
-    (["analyze", "resnet18", "--input", "3"], "malformed"),
+    (["analyze", "resnet18", "--input", "3x"], "malformed"),
+    (["analyze", "resnet18", "--input", "3"], "forward pass failed in conv1"),
     (["analyze", "no_such_package.mod:thing"], "cannot import 'no_such_package.mod'"),
     (["analyze", "tests/fixtures/nothing.py:Model"], "does not exist"),
     (["analyze", f"{FIXTURE}:Tni"], "did you mean Tiny"),

@@ -109,10 +109,10 @@ def test_receptive_field_against_gradients(case: tuple[str, dict[str, Any]]) -> 
     record, module, x = build(spec, opts)
     module = _positive(module, spec)
     x = x.double().abs() + 0.1
-    ho, wo = record.output_shape[2:]
+    middle = [size // 2 for size in record.output_shape[2:]]
     # a transposed conv's outputs see different numbers of inputs by their phase: try every phase
     phases = int(1 / min(record.jump)) if min(record.jump) < 1 else 1
-    positions = [(ho // 2 + i, wo // 2 + i) for i in range(phases)]
+    positions = [tuple(m + i for m in middle) for i in range(phases)]
     measured = gradient_extent(module, x, positions)
     # fields wider than the input are cut at its border (the SE block sees the whole input)
     expected = tuple(min(int(f), s) for f, s in zip(record.receptive_field, x.shape[2:], strict=True))

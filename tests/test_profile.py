@@ -15,7 +15,7 @@ from cnncalc.analysis.tracer import OpRecord
 from cnncalc.cli import main
 from cnncalc.dtypes import DType
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.conv import conv2d
+from cnncalc.formulas.conv import conv as conv_cost
 from cnncalc.formulas.elementwise import activation
 from cnncalc.profile.peaks import DevicePeaks, cpu_peaks, gpu_peaks
 from cnncalc.profile.roofline import bound_ms, op_bound
@@ -76,7 +76,7 @@ def test_cpu_estimate_by_hand(tmp_path: Path) -> None:
 # --- roofline ------------------------------------------------------------------------------------------------
 def test_roofline_bound_by_hand() -> None:
     peaks = DevicePeaks("test", fp32=1e12, tf32=None, half=None, bandwidth=1e11, source="test")
-    conv = OpRecord("c", "conv", conv2d((1, 64, 56, 56), 64, (3, 3), padding=(1, 1)), 4)
+    conv = OpRecord("c", "conv", conv_cost((1, 64, 56, 56), 64, (3, 3), padding=(1, 1)), 4)
     relu = OpRecord("r", "relu", activation((1, 64, 56, 56)), 4)
     # conv: 2·36,864·3,136 = 231,211,008 FLOPs / 1e12 = 231.2 µs; bytes (200,704 + 36,864 + 200,704)·4 =
     # 1,753,088 / 1e11 = 17.5 µs → compute-bound: 231.2 µs

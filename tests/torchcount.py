@@ -90,17 +90,21 @@ def fvcore_macs(module: torch.nn.Module, x: torch.Tensor) -> int:
     return int(sum(v for k, v in by_op.items() if k in ("conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum")))
 
 
-def gradient_extent(module: torch.nn.Module, x: torch.Tensor, positions: list[tuple[int, int]]) -> tuple[int, int]:
-    """Largest span (rows, cols) of input pixels whose gradient is non-zero for one output location,
-    over the given output positions (all channels summed)."""
-    best = (0, 0)
-    for oh, ow in positions:
+def gradient_extent(module: torch.nn.Module, x: torch.Tensor,
+                    positions: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """Largest span, along each spatial axis, of the input positions whose gradient is non-zero for one
+    output location, over the given output positions (all channels summed); any number of spatial axes."""
+    rank = x.dim() - 2
+    best = (0,) * rank
+    for position in positions:
         inp = x.clone().requires_grad_(True)
         out = module(inp)
-        out[:, :, oh, ow].sum().backward()
+        out[(slice(None), slice(None), *position)].sum().backward()
         nz = inp.grad.abs().sum(dim=(0, 1)) > 0
-        rows = torch.nonzero(nz.any(dim=1)).flatten()
-        cols = torch.nonzero(nz.any(dim=0)).flatten()
-        span = (int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)) if len(rows) else (0, 0)
-        best = (max(best[0], span[0]), max(best[1], span[1]))
+        spans = []
+        for axis in range(rank):
+            others = tuple(a for a in range(rank) if a != axis)
+            hit = torch.nonzero(nz.any(dim=others) if others else nz).flatten()
+            spans.append(int(hit.max() - hit.min() + 1) if len(hit) else 0)
+        best = tuple(max(b, s) for b, s in zip(best, spans, strict=True))
     return best

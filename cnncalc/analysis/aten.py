@@ -1,9 +1,9 @@
 """The aten ops the tracer understands, each mapped onto the one formula for its op (cnncalc.formulas).
 
-A handler receives the op and its bound arguments (meta tensors) and returns the formula's `OpCost` and,
-for ops that look through a spatial window, the window (for the receptive field). Ops that cost nothing
-(views, tensor factories) are declared in `ZERO_COST`. Anything else the tracer sees is reported as
-uncounted, never dropped.
+A handler receives the op and its bound arguments (meta tensors, or real ones on a real run) and returns the
+formula's `OpCost` and, for ops that look through a spatial window, the window (for the receptive field).
+Ops that cost nothing (views, tensor factories) are declared in `ZERO_COST`. Anything else the tracer sees is
+reported as uncounted, never dropped.
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
-import torchvision  # noqa: F401  (registers torch.ops.torchvision.*)
 
 from cnncalc.formulas import conv as conv_f
-from cnncalc.formulas import deform as deform_f
 from cnncalc.formulas import elementwise as elem_f
 from cnncalc.formulas import linear as linear_f
 from cnncalc.formulas import norm as norm_f
 from cnncalc.formulas import pool as pool_f
-from cnncalc.formulas.cost import OpCost, Pair, Shape
+from cnncalc.formulas import sample as sample_f
+from cnncalc.formulas.cost import Dims, OpCost, Shape
 
 
 class Ops:
@@ -51,11 +50,11 @@ aten = Ops(torch.ops.aten)
 
 @dataclass(frozen=True)
 class Window:
-    """A spatial window an op looks through, for the receptive field."""
+    """A spatial window an op looks through, for the receptive field (one value per axis)."""
 
-    kernel: Pair
-    stride: Pair
-    dilation: Pair = (1, 1)
+    kernel: Dims
+    stride: Dims
+    dilation: Dims | None = None
     transposed: bool = False
 
 
@@ -83,6 +82,22 @@ def handles(*packets: Any) -> Callable[[Handler], Handler]:
     return decorate
 
 
+_EXTENSIONS: list[bool] = []
+
+
+def register_extensions() -> bool:
+    """Register the handlers of torchvision's ops (deform_conv2d, nms, roi_align) once torchvision is loaded;
+    analysing a plain-torch model never imports it. True when something new was registered."""
+    import sys
+
+    if _EXTENSIONS or "torchvision" not in sys.modules:
+        return False
+    from cnncalc.analysis import aten_torchvision  # noqa: F401  (registers on import)
+
+    _EXTENSIONS.append(True)
+    return True
+
+
 def bind(func: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Args:
     """The op's arguments by schema name, defaults filled in."""
     bound: Args = {}
@@ -100,15 +115,16 @@ def shape(t: Any) -> Shape:
     return tuple(int(d) for d in t.shape)
 
 
-def pair(v: Any, default: Pair = (1, 1)) -> Pair:
+def dims(v: Any, rank: int, default: int) -> Dims:
+    """An aten per-axis argument (int, one-element list, list per axis, or None/empty) at `rank`."""
     if v is None:
-        return default
+        return (default,) * rank
     if isinstance(v, int):
-        return (v, v)
-    values = [int(x) for x in v]
+        return (v,) * rank
+    values = tuple(int(x) for x in v)
     if not values:
-        return default
-    return (values[0], values[0]) if len(values) == 1 else (values[0], values[1])
+        return (default,) * rank
+    return values * rank if len(values) == 1 else values
 
 
 def first(out: Any) -> Any:
@@ -119,38 +135,20 @@ def first(out: Any) -> Any:
 @handles(aten.convolution, aten._convolution)
 def _convolution(name: str, a: Args, out: Any) -> Traced | None:
     x, w, groups = a["input"], a["weight"], int(a["groups"])
-    spatial = w.dim() - 2
-    if spatial == 2:
-        xs = shape(x)
-        kernel = (int(w.shape[2]), int(w.shape[3]))
-        stride, padding, dilation = pair(a["stride"]), pair(a["padding"], (0, 0)), pair(a["dilation"])
-        output_padding = pair(a["output_padding"], (0, 0))
-    elif spatial == 1:  # a 1-D convolution is the 2-D one on a height-1 map
-        xs = (int(x.shape[0]), int(x.shape[1]), 1, int(x.shape[2]))
-        kernel = (1, int(w.shape[2]))
-        stride, padding = (1, int(a["stride"][0])), (0, int(a["padding"][0]))
-        dilation, output_padding = (1, int(a["dilation"][0])), (0, int(a["output_padding"][0]))
-    else:
-        return None  # 3-D convolution: no formula yet, so it is reported as uncounted
+    rank = w.dim() - 2
+    xs = shape(x)
+    if len(xs) == rank + 1:  # an unbatched input
+        xs = (1, *xs)
+    kernel = tuple(int(d) for d in w.shape[2:])
+    stride, padding = dims(a["stride"], rank, 1), dims(a["padding"], rank, 0)
+    dilation, output_padding = dims(a["dilation"], rank, 1), dims(a["output_padding"], rank, 0)
     bias = a["bias"] is not None
     if a["transposed"]:
-        cost = conv_f.conv_transpose2d(xs, int(w.shape[1]) * groups, kernel, stride, padding, output_padding,
-                                       dilation, groups, bias)
+        cost = conv_f.conv_transpose(xs, int(w.shape[1]) * groups, kernel, stride, padding, output_padding,
+                                     dilation, groups, bias)
     else:
-        cost = conv_f.conv2d(xs, int(w.shape[0]), kernel, stride, padding, dilation, groups, bias)
+        cost = conv_f.conv(xs, int(w.shape[0]), kernel, stride, padding, dilation, groups, bias)
     return Traced(cost, Window(kernel, stride, dilation, transposed=bool(a["transposed"])))
-
-
-@handles(Ops(torch.ops.torchvision).deform_conv2d)
-def _deform_conv2d(name: str, a: Args, out: Any) -> Traced:
-    w = a["weight"]
-    kernel = (int(w.shape[2]), int(w.shape[3]))
-    stride, dilation = (a["stride_h"], a["stride_w"]), (a["dilation_h"], a["dilation_w"])
-    # torchvision passes a tensor of zeros when there is no bias: the tracer hands it over as None
-    cost = deform_f.deform_conv2d(shape(a["input"]), int(w.shape[0]), kernel, stride, (a["pad_h"], a["pad_w"]),
-                                  dilation, a["groups"], a["offset_groups"], a["bias"] is not None,
-                                  modulated=bool(a["use_mask"]))
-    return Traced(cost, Window(kernel, stride, dilation))
 
 
 # matrix products -------------------------------------------------------------------------------------------
@@ -170,22 +168,29 @@ def _addmm(name: str, a: Args, out: Any) -> Traced:
 @handles(aten.native_batch_norm, aten._native_batch_norm_legit_no_training, aten._native_batch_norm_legit,
          aten._native_batch_norm_legit_functional)
 def _batch_norm(name: str, a: Args, out: Any) -> Traced:
-    return Traced(norm_f.batch_norm(shape(a["input"]), affine=a.get("weight") is not None))
+    """Batch norm, and instance norm (which runs it on an input reshaped to 1×(N·C)×…)."""
+    return Traced(norm_f.batch_norm(shape(a["input"]), affine=a.get("weight") is not None,
+                                    track_running_stats=a.get("running_mean") is not None))
 
 
-@handles(aten.native_layer_norm, aten.native_group_norm)
+@handles(aten.native_layer_norm, aten.native_group_norm, aten._fused_rms_norm)
 def _layer_norm(name: str, a: Args, out: Any) -> Traced:
     params = sum(int(t.numel()) for k, t in a.items() if k in ("weight", "bias") and t is not None)
-    return Traced(norm_f.normalization(shape(a["input"]), params, name.removeprefix("native_").replace("_", " ")))
+    label = name.removeprefix("native_").removeprefix("_fused_").replace("_", " ")
+    return Traced(norm_f.normalization(shape(a["input"]), params, label))
 
 
 # element-wise ----------------------------------------------------------------------------------------------
 ACTIVATIONS = (aten.relu, aten.relu_, aten.gelu, aten.gelu_, aten.silu, aten.silu_, aten.sigmoid, aten.sigmoid_,
                aten.tanh, aten.tanh_, aten.hardswish, aten.hardswish_, aten.hardsigmoid, aten.hardsigmoid_,
                aten.hardtanh, aten.hardtanh_, aten.leaky_relu, aten.leaky_relu_, aten.elu, aten.elu_, aten.mish,
-               aten.mish_, aten.clamp, aten.clamp_, aten.clamp_min, aten.clamp_min_, aten._softmax,
-               aten._safe_softmax, aten._log_softmax, aten.exp, aten.sqrt, aten.rsqrt, aten.neg, aten.erf,
-               aten._prelu_kernel, aten.abs)
+               aten.mish_, aten.clamp, aten.clamp_, aten.clamp_min, aten.clamp_min_, aten.clamp_max,
+               aten.clamp_max_, aten._softmax, aten._safe_softmax, aten._log_softmax, aten.exp, aten.exp_,
+               aten.sqrt, aten.rsqrt, aten.neg, aten.erf, aten._prelu_kernel, aten.abs, aten.abs_, aten.log,
+               aten.log_, aten.sign, aten.reciprocal, aten.sin, aten.cos, aten.softplus, aten.log_sigmoid_forward,
+               aten.glu, aten.threshold, aten.threshold_, aten.celu, aten.selu, aten.rrelu_with_noise, aten.square,
+               aten.sgn, aten.expm1, aten.log1p, aten.atan, aten.tan, aten.hardshrink, aten.softshrink, aten.log2,
+               aten.log10)
 
 
 @handles(*ACTIVATIONS)
@@ -211,41 +216,65 @@ def _binary(name: str, a: Args, out: Any) -> Traced:
 
 
 @handles(aten.sub, aten.sub_, aten.rsub, aten.div, aten.div_, aten.eq, aten.ne, aten.lt, aten.gt, aten.le,
-         aten.ge, aten.masked_fill, aten.masked_fill_, aten.where, aten.pow, aten.floor, aten.addcmul, aten.lerp)
+         aten.ge, aten.masked_fill, aten.masked_fill_, aten.where, aten.pow, aten.pow_, aten.floor, aten.ceil,
+         aten.round, aten.trunc, aten.frac, aten.addcmul, aten.addcdiv, aten.lerp, aten.minimum, aten.maximum,
+         aten.remainder, aten.fmod, aten.atan2, aten.logical_and, aten.logical_or, aten.logical_not,
+         aten.logical_xor, aten.bitwise_and, aten.bitwise_or, aten.bitwise_not, aten.bitwise_xor,
+         aten.floor_divide, aten.isnan, aten.isinf, aten.xlogy, aten.hypot)
 def _elementwise(name: str, a: Args, out: Any) -> Traced:
     return Traced(elem_f.elementwise(shape(first(out)), _tensor_shapes(a), name.rstrip("_")))
 
 
 # pooling and reductions ------------------------------------------------------------------------------------
-@handles(aten.max_pool2d, aten.max_pool2d_with_indices, aten.avg_pool2d)
+def _rank(name: str, x: Shape) -> int:
+    """The spatial rank an op works at: from its name ('max_pool3d', 'upsample_linear1d'), else from x."""
+    for rank in (1, 2, 3):
+        if name.endswith((f"{rank}d", f"{rank}d_with_indices", f"{rank}d_aa")):
+            return rank
+    return len(x) - 2
+
+
+@handles(aten.max_pool1d, aten.max_pool2d, aten.max_pool2d_with_indices, aten.max_pool3d,
+         aten.max_pool3d_with_indices, aten.avg_pool1d, aten.avg_pool2d, aten.avg_pool3d)
 def _pool(name: str, a: Args, out: Any) -> Traced:
-    kernel = pair(a["kernel_size"])
-    stride = pair(a["stride"], kernel)
-    padding, dilation = pair(a["padding"], (0, 0)), pair(a.get("dilation", 1))
+    x = shape(a["self"])
+    rank = _rank(name, x)
+    if len(x) == rank + 1:  # an unbatched input
+        x = (1, *x)
+    kernel = dims(a["kernel_size"], rank, 1)
+    stride = dims(a["stride"], rank, 1) if a["stride"] else kernel
+    padding, dilation = dims(a["padding"], rank, 0), dims(a.get("dilation", 1), rank, 1)
     mode = "avg" if name.startswith("avg") else "max"
-    cost = pool_f.pool2d(shape(a["self"]), kernel, stride, padding, dilation, mode, bool(a["ceil_mode"]))
+    cost = pool_f.pool(x, kernel, stride, padding, dilation, mode, bool(a["ceil_mode"]))
     return Traced(cost, Window(kernel, stride, dilation))
 
 
-@handles(aten._adaptive_avg_pool2d, aten.adaptive_avg_pool2d, aten.adaptive_max_pool2d)
+@handles(aten._adaptive_avg_pool2d, aten.adaptive_avg_pool2d, aten.adaptive_max_pool2d, aten._adaptive_avg_pool3d,
+         aten.adaptive_avg_pool3d, aten.adaptive_max_pool3d, aten.adaptive_avg_pool1d, aten.adaptive_max_pool1d)
 def _adaptive_pool(name: str, a: Args, out: Any) -> Traced:
     x = shape(a["self"])
-    out_hw = pair(a["output_size"])
-    cost = pool_f.adaptive_pool2d(x, out_hw, "max" if "max" in name else "avg")
-    kernel = (max(pool_f.adaptive_windows(x[2], out_hw[0])), max(pool_f.adaptive_windows(x[3], out_hw[1])))
-    return Traced(cost, Window(kernel, (max(1, x[2] // out_hw[0]), max(1, x[3] // out_hw[1]))))
+    rank = _rank(name, x)
+    if len(x) == rank + 1:
+        x = (1, *x)
+    size = dims(a["output_size"], rank, 1)
+    cost = pool_f.adaptive_pool(x, size, "max" if "max" in name else "avg")
+    kernel = tuple(max(pool_f.adaptive_windows(x[2 + i], size[i])) for i in range(rank))
+    return Traced(cost, Window(kernel, tuple(max(1, x[2 + i] // size[i]) for i in range(rank))))
 
 
 @handles(aten.mean, aten.sum, aten.amax, aten.max, aten.min, aten.amin, aten.var, aten.std, aten.var_mean,
-         aten.linalg_vector_norm, aten.norm, aten.logsumexp, aten.prod, aten.cumsum)
+         aten.linalg_vector_norm, aten.norm, aten.logsumexp, aten.prod, aten.cumsum, aten.any, aten.all,
+         aten.argmax, aten.argmin, aten.std_mean, aten.nonzero, aten.argwhere, aten.unique_consecutive)
 def _reduce(name: str, a: Args, out: Any) -> Traced:
+    """Reductions, and the ops that test every element once (nonzero compares each with zero): 1 FLOP per
+    input element. Sorts (sort, topk, unique) have no formula: their comparisons depend on the algorithm."""
     x = shape(a["self"])
     result = shape(first(out))
-    dims = a.get("dim")
-    dims = [d % len(x) for d in dims] if isinstance(dims, list | tuple) else []
-    if len(x) == 4 and sorted(dims) == [2, 3]:  # a global pool over the spatial axes
-        cost = pool_f.pool2d(x, (x[2], x[3]), (x[2], x[3]), mode=name)
-        return Traced(replace(cost, output_shape=result), Window((x[2], x[3]), (x[2], x[3])))
+    axes = a.get("dim")
+    axes = sorted(d % len(x) for d in axes) if isinstance(axes, list | tuple) and x else []
+    if len(x) >= 3 and axes == list(range(2, len(x))):  # a global pool over the spatial axes
+        cost = pool_f.pool(x, x[2:], x[2:], mode=name)
+        return Traced(replace(cost, output_shape=result), Window(x[2:], x[2:]))
     return Traced(elem_f.reduce(x, result, name))
 
 
@@ -262,11 +291,22 @@ def _shuffle(name: str, a: Args, out: Any) -> Traced:
     return Traced(elem_f.channel_shuffle(shape(a["self"]), int(a["groups"])))
 
 
+@handles(aten.pixel_shuffle, aten.pixel_unshuffle)
+def _pixel_shuffle(name: str, a: Args, out: Any) -> Traced:
+    inverse = name == "pixel_unshuffle"
+    factor = int(a["downscale_factor"] if inverse else a["upscale_factor"])
+    return Traced(elem_f.pixel_shuffle(shape(a["self"]), factor, inverse))
+
+
 @handles(aten.clone, aten._to_copy, aten.copy_, aten.constant_pad_nd, aten.index, aten.index_select,
-         aten.gather, aten.roll, aten.repeat, aten.flip, aten.upsample_nearest2d, aten._unsafe_index,
-         aten.reflection_pad2d, aten.replication_pad2d, aten.tril, aten.triu, aten.fill_, aten.zero_,
-         aten.select_backward, aten.slice_backward, aten.index_put, aten.index_put_)
+         aten.gather, aten.roll, aten.repeat, aten.flip, aten._unsafe_index, aten.reflection_pad1d,
+         aten.reflection_pad2d, aten.reflection_pad3d, aten.replication_pad1d, aten.replication_pad2d,
+         aten.replication_pad3d, aten.tril, aten.triu, aten.fill_, aten.zero_, aten.select_backward,
+         aten.slice_backward, aten.index_put, aten.index_put_, aten.im2col, aten.col2im, aten.select_scatter,
+         aten.slice_scatter, aten.scatter, aten.scatter_, aten.masked_scatter, aten.repeat_interleave, aten.tile,
+         aten.masked_select)
 def _copy(name: str, a: Args, out: Any) -> Traced:
+    """Data movement: no arithmetic; the inputs are read and the outputs written."""
     reads = tuple(shape(v) for k, v in a.items()
                   if isinstance(v, torch.Tensor) and not (name in ("copy_", "index_put_") and k == "self"))
     if name in ("fill_", "zero_"):
@@ -274,32 +314,44 @@ def _copy(name: str, a: Args, out: Any) -> Traced:
     return Traced(elem_f.copy(reads, shape(first(out))))
 
 
-@handles(aten.upsample_bilinear2d, aten._upsample_bilinear2d_aa, aten.upsample_bicubic2d)
-def _upsample(name: str, a: Args, out: Any) -> Traced:
-    return Traced(elem_f.interpolate(shape(a["input"] if "input" in a else a["self"]), shape(first(out)), "bilinear"))
+@handles(aten.embedding)
+def _embedding(name: str, a: Args, out: Any) -> Traced:
+    """A table lookup: the indices and the rows they pick are read (not the whole table)."""
+    result = shape(first(out))
+    return Traced(elem_f.copy((shape(a["indices"]), result), result))
+
+
+@handles(aten.upsample_nearest1d, aten.upsample_nearest2d, aten.upsample_nearest3d, aten._upsample_nearest_exact1d,
+         aten._upsample_nearest_exact2d, aten._upsample_nearest_exact3d, aten.upsample_linear1d,
+         aten.upsample_bilinear2d, aten.upsample_trilinear3d, aten.upsample_bicubic2d, aten._upsample_bilinear2d_aa,
+         aten._upsample_bicubic2d_aa)
+def _upsample(name: str, a: Args, out: Any) -> Traced | None:
+    x, result = shape(a["input"] if "input" in a else a["self"]), shape(first(out))
+    if name.endswith("_aa") and any(o < i for o, i in zip(result[2:], x[2:], strict=True)):
+        return None  # antialiased downsampling widens the filter with the scale: no formula, listed uncounted
+    mode = next(m for m in ("nearest", "bilinear", "bicubic", "trilinear", "linear") if m in name)
+    return Traced(sample_f.interpolate(x, result, mode))
+
+
+@handles(aten.grid_sampler_2d, aten.grid_sampler_3d, aten._grid_sampler_2d_cpu_fallback)
+def _grid_sample(name: str, a: Args, out: Any) -> Traced | None:
+    mode = {0: "bilinear", 1: "nearest"}.get(int(a["interpolation_mode"]))
+    if mode is None:
+        return None  # bicubic grid sampling: no formula, listed uncounted
+    return Traced(sample_f.grid_sample(shape(a["input"]), shape(a["grid"]), mode))
 
 
 #: Ops that cost nothing: views (no bytes move) and tensor factories (allocations, not arithmetic).
 ZERO_COST = {
     aten.view, aten._unsafe_view, aten.reshape, aten._reshape_alias, aten.permute, aten.transpose, aten.t,
     aten.expand, aten.slice, aten.select, aten.split, aten.split_with_sizes, aten.unbind, aten.chunk,
-    aten.unsqueeze, aten.squeeze, aten.flatten, aten.detach, aten.alias, aten.as_strided, aten.as_strided_,
-    aten.lift_fresh, aten.unfold, aten.view_as_real, aten.view_as_complex, aten.narrow, aten.movedim,
-    aten.empty, aten.empty_like, aten.empty_strided, aten.zeros, aten.zeros_like, aten.ones, aten.ones_like,
-    aten.full, aten.full_like, aten.arange, aten.new_empty_strided, aten.new_empty, aten.new_zeros,
-    aten.new_ones, aten.new_full,
+    aten.unsqueeze, aten.squeeze, aten.unsqueeze_, aten.squeeze_, aten.flatten, aten.detach, aten.alias,
+    aten.as_strided, aten.as_strided_, aten.lift_fresh, aten.unfold, aten.view_as_real, aten.view_as_complex,
+    aten.narrow, aten.movedim, aten.empty, aten.empty_like, aten.empty_strided, aten.zeros, aten.zeros_like,
+    aten.ones, aten.ones_like, aten.full, aten.full_like, aten.arange, aten.new_empty_strided, aten.new_empty,
+    aten.new_zeros, aten.new_ones, aten.new_full,
     aten.scalar_tensor, aten.linspace, aten.rand, aten.randn, aten.rand_like, aten.randn_like, aten.bernoulli_,
     aten.dropout, aten.native_dropout, aten.feature_dropout, aten.alpha_dropout, aten.lift_fresh_copy,
     aten._local_scalar_dense, aten.sym_size, aten.sym_stride, aten.sym_numel, aten.is_same_size,
-    aten.resize_, aten.set_,
+    aten.resize_, aten.set_, aten.equal, aten.is_nonzero, aten._assert_async, aten.randint, aten.randperm,
 }
-
-
-@handles(aten.avg_pool3d)
-def _avg_pool3d(name: str, a: Args, out: Any) -> Traced:
-    """Local response norm averages squares across channels through avg_pool3d: 1 FLOP per window element.
-    Its window runs over channels, so the spatial receptive field is unchanged."""
-    kernel = a["kernel_size"]
-    window = int(kernel[0]) * int(kernel[1]) * int(kernel[2]) if len(kernel) == 3 else int(kernel[0]) ** 3
-    result = shape(first(out))
-    return Traced(elem_f.elementwise(result, (shape(a["self"]),), "avg pool 3d", window))

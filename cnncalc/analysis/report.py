@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
-from cnncalc.formulas.receptive import fraction_text
+from cnncalc.formulas.receptive import Axes, dims_text
 from cnncalc.layers.record import Derived, field_json
 
 
-def field_text(value: tuple[Fraction, Fraction] | None) -> str:
-    return "" if value is None else f"{fraction_text(value[0])}×{fraction_text(value[1])}"
+def field_text(value: Axes | None) -> str:
+    return dims_text(value)
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,8 @@ class LayerRow:
     buffers: int
     costs: Costs
     output_bytes: int
-    receptive_field: tuple[Fraction, Fraction] | None
-    jump: tuple[Fraction, Fraction] | None
+    receptive_field: Axes | None
+    jump: Axes | None
 
     @property
     def macs(self) -> int:
@@ -88,8 +87,10 @@ class Totals:
     costs: Costs
     peak_activation_bytes: int
     output_shape: tuple[int, ...] | None
-    receptive_field: tuple[Fraction, Fraction] | None
-    jump: tuple[Fraction, Fraction] | None
+    receptive_field: Axes | None
+    jump: Axes | None
+    #: the params the traced ops read (each parameter once): the formula-side count, beside numel's
+    params_read: int = 0
 
     @property
     def macs(self) -> int:
@@ -101,7 +102,8 @@ class Totals:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "params": self.params, "weight_params": self.weight_params, "bias_params": self.bias_params,
+            "params": self.params, "params_read_by_ops": self.params_read, "weight_params": self.weight_params,
+            "bias_params": self.bias_params,
             "buffers": self.buffers, "param_bytes": self.param_bytes,
             "buffer_bytes": self.buffer_bytes, **self.costs.to_dict(),
             "peak_activation_bytes": self.peak_activation_bytes,
@@ -123,10 +125,92 @@ class UncountedOp:
 
 
 @dataclass(frozen=True)
+class TensorInfo:
+    """One input or output of the model: its name (a forward parameter, a keyword, or the path inside the
+    output: `out`, `[0].boxes`), shape and element type."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype}
+
+    def text(self) -> str:
+        return f"{self.name} {'×'.join(map(str, self.shape)) or 'scalar'} {self.dtype}"
+
+
+@dataclass(frozen=True)
+class DataFlow:
+    """A data-dependent op on the real run: over its calls in one module, it kept `kept` of `offered`
+    elements (rows of nonzero's indices, boxes nms kept, values read by a branch)."""
+
+    op: str
+    module: str
+    calls: int
+    offered: int
+    kept: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"op": self.op, "module": self.module, "calls": self.calls, "offered": self.offered,
+                "kept": self.kept}
+
+
+@dataclass(frozen=True)
+class DetectorCounts:
+    """What flowed through a detector, per image: region proposals (two-stage detectors) and detections."""
+
+    proposals: tuple[int, ...] | None
+    detections: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"proposals_per_image": list(self.proposals) if self.proposals is not None else None,
+                "detections_per_image": list(self.detections)}
+
+    def text(self) -> str:
+        parts = [] if self.proposals is None else [f"proposals {', '.join(f'{p:,}' for p in self.proposals)}"]
+        return "; ".join([*parts, f"detections {', '.join(f'{d:,}' for d in self.detections)}"]) + " per image"
+
+
+@dataclass(frozen=True)
+class WorstCase:
+    """A detector at its own limits: score and NMS thresholds relaxed so every candidate survives, so the
+    counts reach the model's caps (RPN post-NMS top-n, detections per image)."""
+
+    costs: Costs
+    counts: DetectorCounts
+    limits: tuple[tuple[str, int], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"macs": self.costs.macs, "flops": self.costs.flops, "other_flops": self.costs.other_flops,
+                **self.counts.to_dict(), "limits": dict(self.limits)}
+
+
+@dataclass(frozen=True)
+class RealRun:
+    """Why the ops were counted on real CPU tensors, on what data, and what the data-dependent ops kept."""
+
+    op: str
+    module: str
+    reason: str
+    data: str
+    flows: tuple[DataFlow, ...] = ()
+    counts: DetectorCounts | None = None
+    worst_case: WorstCase | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"forced_by": {"op": self.op, "module": self.module, "reason": self.reason}, "data": self.data,
+                "data_dependent_ops": [f.to_dict() for f in self.flows],
+                "detector": self.counts.to_dict() if self.counts else None,
+                "worst_case": self.worst_case.to_dict() if self.worst_case else None}
+
+
+@dataclass(frozen=True)
 class ModelReport:
-    """The analysis of one model at one input shape."""
+    """The analysis of one model on its inputs."""
 
     model: str
+    #: the first input's shape (the one input of most models)
     input_shape: tuple[int, ...]
     dtype: str
     total: Totals
@@ -138,6 +222,15 @@ class ModelReport:
     #: costs by aten op (aten.convolution.default, aten.bmm.default, …)
     by_op: tuple[tuple[str, Costs], ...] = ()
     backward: Costs | None = None
+    inputs: tuple[TensorInfo, ...] = ()
+    outputs: tuple[TensorInfo, ...] = ()
+    #: how the inputs were chosen
+    input_note: str = ""
+    task: str = ""
+    #: set when an op's output size or the control flow depended on values: the ops were counted on real tensors
+    real_run: RealRun | None = None
+    #: parameters no traced op read (an auxiliary head the forward never calls), by name
+    unread_params: tuple[tuple[str, int], ...] = ()
 
     def kind(self, name: str) -> Costs:
         return dict(self.by_kind).get(name, Costs())
@@ -148,8 +241,8 @@ class ModelReport:
             name=self.model, title=self.model, input_shape=self.input_shape, output_shape=t.output_shape or (),
             weight_params=t.weight_params, bias_params=t.bias_params, buffers=t.buffers, macs=t.macs,
             other_flops=t.costs.other_flops, activation_bytes=t.costs.activation_bytes,
-            traffic_bytes=t.costs.traffic_bytes, receptive_field=t.receptive_field or (Fraction(0), Fraction(0)),
-            jump=t.jump or (Fraction(0), Fraction(0)), dtype=self.dtype)
+            traffic_bytes=t.costs.traffic_bytes, receptive_field=t.receptive_field or (),
+            jump=t.jump or (), dtype=self.dtype)
 
     def layer(self, name: str) -> LayerRow:
         for row in self.layers:
@@ -160,7 +253,11 @@ class ModelReport:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "model": self.model,
+            "task": self.task,
             "input_shape": list(self.input_shape),
+            "inputs": [i.to_dict() for i in self.inputs],
+            "input_note": self.input_note,
+            "outputs": [o.to_dict() for o in self.outputs],
             "dtype": self.dtype,
             "total": self.total.to_dict(),
             "layers": [row.to_dict() for row in self.layers if row.depth > 0],
@@ -168,6 +265,8 @@ class ModelReport:
             "free_ops": dict(self.free_ops),
             "by_kind": {k: {"macs": c.macs, "other_flops": c.other_flops} for k, c in self.by_kind},
         }
+        data["real_run"] = self.real_run.to_dict() if self.real_run else None
+        data["unread_params"] = dict(self.unread_params)
         if self.backward is not None:
             data["backward"] = {"macs": self.backward.macs, "flops": self.backward.flops,
                                 "other_flops": self.backward.other_flops,
@@ -190,8 +289,8 @@ class ModelSummary(Derived):
     other_flops: int
     activation_bytes: int
     traffic_bytes: int
-    receptive_field: tuple[Fraction, Fraction]
-    jump: tuple[Fraction, Fraction]
+    receptive_field: Axes
+    jump: Axes
     dtype: str
     formulas: tuple[Any, ...] = ()
     ignored: tuple[str, ...] = ()

@@ -1,14 +1,21 @@
-"""Runs a module on the meta device under a dispatch mode that sees every aten op.
+"""Runs a module under a dispatch mode that sees every aten op: on the meta device, or, when an op's output
+size or the control flow depends on values, on real CPU tensors.
 
 Each op is costed by the one formula registry (through `cnncalc.analysis.aten`) and attributed to the
 innermost module running it (global forward hooks, removed even on error). Views and factories are
 declared free; any other op without a formula is listed as uncounted. Alongside the costs the tracer
-carries each tensor's receptive field and the bytes of live activations (freed when the last reference
-to a tensor goes), for the peak.
+carries each tensor's receptive field (per spatial axis) and the bytes of live activations (freed when the
+last reference to a tensor goes), for the peak.
+
+On meta, an op that cannot run without values (nonzero, masked_select, unique, nms, a branch on a tensor's
+value, …) raises `DataDependent`, naming the op and the module; the caller then runs the same model on real
+tensors, where the tracer records how many elements each such op kept (`flows`).
 """
 
 from __future__ import annotations
 
+import math
+import sys
 import weakref
 from collections import Counter
 from dataclasses import dataclass
@@ -21,9 +28,19 @@ from torch.utils._pytree import tree_flatten
 from torch.utils.weak import WeakTensorKeyDictionary
 
 from cnncalc.analysis import aten_backward  # noqa: F401  (registers the backward ops)
-from cnncalc.analysis.aten import HANDLERS, ZERO_COST, Traced, bind
+from cnncalc.analysis.aten import HANDLERS, ZERO_COST, Traced, bind, register_extensions
 from cnncalc.formulas import receptive as rf
 from cnncalc.formulas.cost import OpCost
+
+#: Ops whose output size depends on the data (or that read a tensor's value into Python): on meta they fail,
+#: and on real tensors the tracer records how many elements each kept. `index` counts with a boolean mask.
+FLOW_OPS = frozenset({
+    "nonzero", "masked_select", "unique", "_unique", "_unique2", "unique_dim", "unique_consecutive",
+    "unique_dim_consecutive", "_local_scalar_dense", "nms", "repeat_interleave", "bincount", "index", "argwhere",
+})
+#: The ops whose failure on meta means values are needed (others may fail for that reason too: see
+#: `_meta_limitation`).
+DATA_DEPENDENT = FLOW_OPS | {"nonzero_static", "equal", "is_nonzero", "_assert_async", "masked_scatter", "histogram"}
 
 
 @dataclass(frozen=True)
@@ -49,12 +66,38 @@ class ModuleCall:
 
 @dataclass
 class Spatial:
-    """A tensor's receptive field and the feature-map size it was last laid out on."""
+    """A tensor's receptive field and the spatial sizes of the map it was last laid out on."""
 
     field: rf.Field
-    hw: tuple[int, int]
+    size: tuple[int, ...]
     #: every element already sees the whole map (after attention or a flattening matmul)
     whole: bool = False
+
+
+@dataclass
+class Flow:
+    """What one data-dependent op kept, summed over its calls in one module: `kept` of `offered` elements."""
+
+    calls: int = 0
+    offered: int = 0
+    kept: int = 0
+
+
+@dataclass(frozen=True)
+class StuckOp:
+    """The op that could not run on the meta device, and where."""
+
+    op: str
+    module: str
+    reason: str
+
+
+class DataDependent(RuntimeError):
+    """An op whose result depends on values was met on the meta device."""
+
+    def __init__(self, stuck: StuckOp) -> None:
+        super().__init__(f"{stuck.op} in {stuck.module or 'the model'} needs values: {stuck.reason}")
+        self.stuck = stuck
 
 
 def _tensors(obj: Any) -> list[torch.Tensor]:
@@ -66,12 +109,32 @@ def _allocates(func: Any) -> bool:
     return not any(r.alias_info is not None for r in func._schema.returns)
 
 
+def _meta_limitation(err: BaseException, name: str) -> bool:
+    """An op failed on meta because it needs values (not because of a shape error in the model)."""
+    text = str(err).lower()
+    return (name in DATA_DEPENDENT or isinstance(err, NotImplementedError) or "data-dependent" in text
+            or "data dependent" in text or "meta tensor" in text or "meta device" in text or "'meta'" in text)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def field_rank(t: torch.Tensor) -> int:
+    """Spatial axes an input's receptive field is tracked over: N×C×… maps (1 to 3 axes) and N×L sequences."""
+    if t.dim() >= 3:
+        return min(t.dim() - 2, 3)
+    return 1 if t.dim() == 2 else 0
+
+
 class Tracer(TorchDispatchMode):
     """Collects `OpRecord`s, uncounted ops, fields and live bytes while a forward pass runs."""
 
-    def __init__(self, names: dict[int, str]) -> None:
+    def __init__(self, names: dict[int, str], meta: bool = True) -> None:
         super().__init__()
         self.names = names
+        self.meta = meta
         self.stack: list[str] = [""]
         self.ops: list[OpRecord] = []
         self.uncounted: Counter[tuple[str, str]] = Counter()
@@ -79,6 +142,10 @@ class Tracer(TorchDispatchMode):
         self.modules: dict[str, ModuleCall] = {}
         self.spatial: WeakTensorKeyDictionary = WeakTensorKeyDictionary()
         self.constants: dict[int, torch.Tensor] = {}
+        self.flows: dict[tuple[str, str], Flow] = {}
+        #: every parameter an op read (id → numel): the params counted the formula way, by the ops that use them
+        self.params_read: dict[int, int] = {}
+        self.stuck: StuckOp | None = None
         self.live = 0
         self.peak = 0
         #: set while autograd runs the backward pass
@@ -105,8 +172,11 @@ class Tracer(TorchDispatchMode):
             call.field = info.field if info is not None else call.field
 
     # memory ------------------------------------------------------------------------------------------------
-    def track_input(self, x: torch.Tensor) -> None:
-        self.spatial[x] = Spatial(rf.Field(), (int(x.shape[-2]), int(x.shape[-1])) if x.dim() >= 2 else (1, 1))
+    def track_input(self, x: torch.Tensor, rank: int | None = None) -> None:
+        """An input of the model: live from the start, its field the identity over its spatial axes."""
+        rank = field_rank(x) if rank is None else rank
+        if rank:
+            self.spatial[x] = Spatial(rf.Field.identity(rank), tuple(int(d) for d in x.shape[-rank:]))
         self._allocated(x)
 
     def _allocated(self, t: torch.Tensor) -> None:
@@ -126,34 +196,47 @@ class Tracer(TorchDispatchMode):
         known = [s for _, s in pairs]
         out_shape = tuple(outputs[0].shape)
         # the jump comes from an input on the output's own grid (a broadcast 1×1 gate is not one)
-        on_grid = [s for t, s in pairs if t.dim() == 4 and len(out_shape) == 4 and tuple(t.shape[2:]) == out_shape[2:]]
+        on_grid = [s for t, s in pairs if t.dim() >= 3 and t.dim() == len(out_shape) and tuple(t.shape[2:]) ==
+                   out_shape[2:]]
         merged = rf.merge(*(s.field for s in known), grid=on_grid[0].field if on_grid else None)
         base = (on_grid or known)[0]
-        hw, whole = base.hw, any(s.whole for s in known)
+        size, whole = base.size, any(s.whole for s in known)
         window = traced.window if traced is not None else None
         if window is not None:
             through = rf.through_transposed if window.transposed else rf.through_window
             merged = through(known[0].field, window.kernel, window.stride, window.dilation)
-            hw, whole = (int(out_shape[-2]), int(out_shape[-1])), False
+            # the output's own spatial axes (none when a reduction dropped them)
+            size, whole = tuple(int(d) for d in out_shape[max(2, len(out_shape) - merged.rank):]), False
         elif traced is not None and traced.cost.kind.value == "matmul" and not whole:
             operand = max((t for t, _ in pairs), key=lambda t: int(t.numel()))  # the activation, not a bias
             rows = int(operand.shape[-2]) if operand.dim() >= 2 else 1
-            positions = hw[0] * hw[1]
+            positions = math.prod(size)
             if positions > 1 and rows % positions:
                 # the map's positions were folded into the contraction: each output sees the whole map
-                size = rf.through_window(merged, hw, hw).size
-                merged, whole = rf.Field(size=size, jump=merged.jump), True
+                field_size = rf.through_window(merged, size, size).size
+                merged, whole = rf.Field(size=field_size, jump=merged.jump), True
         for out in outputs:
-            self.spatial[out] = Spatial(merged, hw, whole)
+            self.spatial[out] = Spatial(merged, size, whole)
 
     # the dispatch ------------------------------------------------------------------------------------------
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
         packet = func.overloadpacket
         name = packet.__name__
+        try:
+            out = func(*args, **kwargs)
+        except Exception as err:
+            if self.meta and _meta_limitation(err, name):
+                self.stuck = self.stuck or StuckOp(_op_name(func), self.stack[-1], _first_line(err))
+                raise DataDependent(self.stuck) from err
+            raise
         inputs = _tensors((args, kwargs))
         outputs = _tensors(out)
+        for t in inputs:
+            if isinstance(t, nn.Parameter):
+                self.params_read[id(t)] = int(t.numel())
+        if not self.meta and name in FLOW_OPS and (name != "index" or any(t.dtype == torch.bool for t in inputs)):
+            self._flow(func, inputs, outputs)
         if (inputs and all(id(t) in self.constants for t in inputs)) or (not inputs and outputs):
             # tensors made from nothing, or from such tensors only: implementation constants
             self.constants.update((id(t), t) for t in outputs)
@@ -164,6 +247,8 @@ class Tracer(TorchDispatchMode):
             self.free_ops[name] += 1
         else:
             handler = HANDLERS.get(packet)
+            if handler is None and register_extensions():
+                handler = HANDLERS.get(packet)
             bound = bind(func, args, kwargs)
             if "bias" in bound and isinstance(bound["bias"], torch.Tensor) and id(bound["bias"]) in self.constants:
                 bound["bias"] = None
@@ -180,42 +265,78 @@ class Tracer(TorchDispatchMode):
                 self._allocated(t)
         return out
 
+    def _flow(self, func: Any, inputs: list[torch.Tensor], outputs: list[torch.Tensor]) -> None:
+        offered = int(inputs[0].shape[0]) if func.overloadpacket.__name__ == "nms" and inputs else (
+            int(inputs[0].numel()) if inputs else 0)
+        kept = int(outputs[0].shape[0]) if outputs and outputs[0].dim() else (1 if outputs else 0)
+        flow = self.flows.setdefault((_op_name(func), self.stack[-1]), Flow())
+        flow.calls += 1
+        flow.offered += offered
+        flow.kept += kept
+
+
+def _op_name(func: Any) -> str:
+    """'aten.nonzero.default', 'torchvision.nms.default'."""
+    return str(func)
+
 
 class ForwardError(RuntimeError):
     """The model's forward raised; carries the innermost module that was running."""
 
     def __init__(self, module: str, module_type: str, error: BaseException) -> None:
         where = f"{module} ({module_type})" if module else f"the model's own forward ({module_type})"
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        super().__init__(f"the forward pass failed in {where}: {message}")
+        super().__init__(f"the forward pass failed in {where}: {_first_line(error)}")
         self.module = module
 
 
-def trace(model: nn.Module, x: torch.Tensor, backward: bool = False) -> Tracer:
-    """Run `model(x)` under the tracer (and, with `backward`, the backward pass of its output's sum, the
-    model in training mode); hooks are global and removed in all cases."""
+@dataclass
+class Run:
+    """A traced forward pass: the tracer and the model's output."""
+
+    tracer: Tracer
+    output: Any = None
+
+
+def trace(model: nn.Module, args: list[Any], kwargs: dict[str, Any] | None = None, backward: bool = False,
+          meta: bool = True, input_ranks: list[int | None] | None = None) -> Run:
+    """Run `model(*args, **kwargs)` under the tracer (and, with `backward`, the backward pass of the sum of
+    its outputs, the model in training mode); hooks are global and removed in all cases.
+
+    Raises `DataDependent` (on meta) or `ForwardError` (the forward raised)."""
+    kwargs = kwargs or {}
     names = {id(m): n for n, m in model.named_modules()}
     types = {n: type(m).__name__ for n, m in model.named_modules()}
-    tracer = Tracer(names)
+    tracer = Tracer(names, meta=meta)
+    if "torchvision" in sys.modules:
+        register_extensions()
     pre = nn.modules.module.register_module_forward_pre_hook(tracer.enter)
     # not always_call: when the forward raises, the stack still names the innermost module running
     post = nn.modules.module.register_module_forward_hook(tracer.leave)
+    run = Run(tracer)
     try:
         # never under inference mode (the caller's is switched off here): there composite ops (conv2d,
         # linear, batch_norm) reach the mode undecomposed
         with torch.inference_mode(False), torch.set_grad_enabled(backward), tracer:
-            tracer.track_input(x)
-            output = model(x)
+            ranks = input_ranks or []
+            for i, x in enumerate(_tensors((args, kwargs))):
+                tracer.track_input(x, ranks[i] if i < len(ranks) else None)
+            run.output = model(*args, **kwargs)
+            if tracer.stuck is not None:  # the model caught the failure and went on: its counts are not whole
+                raise DataDependent(tracer.stuck)
             if backward:
                 tracer.in_backward = True
-                outs = [t for t in _tensors(output) if t.requires_grad]
+                outs = [t for t in _tensors(run.output) if t.requires_grad]
                 if not outs:
                     raise RuntimeError("the output does not depend on any parameter: nothing to differentiate")
                 torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
+    except DataDependent:
+        raise
     except Exception as err:  # the user's forward can raise anything; name where it failed
+        if tracer.stuck is not None:
+            raise DataDependent(tracer.stuck) from err
         where = tracer.stack[-1]
         raise ForwardError(where, types.get(where, type(model).__name__), err) from err
     finally:
         pre.remove()
         post.remove()
-    return tracer
+    return run

@@ -12,7 +12,14 @@ from enum import Enum
 from typing import Any, TypeVar
 
 Shape = tuple[int, ...]
-Pair = tuple[int, int]
+#: One value per spatial axis (length; height, width; or depth, height, width): kernel, stride, padding, …
+Dims = tuple[int, ...]
+#: The names of the spatial axes by rank, for messages.
+AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+def axis_names(rank: int) -> tuple[str, ...]:
+    return AXES.get(rank, tuple(f"axis {i}" for i in range(rank)))
 
 
 class OpKind(str, Enum):
@@ -37,6 +44,10 @@ class OpKind(str, Enum):
     elementwise = "elementwise"
     copy = "copy"
     interpolate = "interpolate"
+    pixel_shuffle = "pixel_shuffle"
+    grid_sample = "grid_sample"
+    roi_align = "roi_align"
+    nms = "nms"
 
 
 @dataclass(frozen=True)

@@ -24,30 +24,35 @@ MACs exactly. A plain-torch reference implementation in the tests counts these o
 from __future__ import annotations
 
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.conv import check_conv_args, conv_output_size, kernel_factors
-from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, count_expr, numel, register_formula, weighted_cost
+from cnncalc.formulas.conv import check_conv_args, conv_output_dims, kernel_factors
+from cnncalc.formulas.cost import Dims, OpCost, OpKind, Shape, count_expr, numel, register_formula, weighted_cost
+from cnncalc.formulas.sample import bilinear_point_flops, bilinear_value_flops
 
-FLOPS_PER_POINT = 12
-FLOPS_PER_POINT_MODULATED = 16
-FLOPS_PER_VALUE = 7
+#: the offset added to each of the 2 coordinates, then the bilinear weights (formulas/sample.py): 2 + 10
+FLOPS_PER_POINT = 2 + bilinear_point_flops(2)
+#: v2: the four weights times the mask
+FLOPS_PER_POINT_MODULATED = FLOPS_PER_POINT + 4
+FLOPS_PER_VALUE = bilinear_value_flops(2)
 
 
-def offset_channels(kernel: Pair, offset_groups: int, modulated: bool) -> int:
+def offset_channels(kernel: Dims, offset_groups: int, modulated: bool) -> int:
     """Channels of the offset branch: 2·kh·kw·G (Δy, Δx per tap), 3·kh·kw·G with v2's mask."""
     return (3 if modulated else 2) * kernel[0] * kernel[1] * offset_groups
 
 
 @register_formula(OpKind.deform_conv)
-def deform_conv2d(x: Shape, cout: int, kernel: Pair, stride: Pair = (1, 1), padding: Pair = (0, 0),
-                  dilation: Pair = (1, 1), groups: int = 1, offset_groups: int = 1, bias: bool = False,
+def deform_conv2d(x: Shape, cout: int, kernel: Dims, stride: Dims = (1, 1), padding: Dims = (0, 0),
+                  dilation: Dims = (1, 1), groups: int = 1, offset_groups: int = 1, bias: bool = False,
                   modulated: bool = False) -> OpCost:
     """Sampling plus convolution of x = (N, cin, H, W) to cout channels (see the module docstring)."""
-    n, cin, h, w = x
+    if len(x) != 4:
+        raise CnncalcError(f"deformable convolution is 2-D only (torchvision's deform_conv2d): input {x} is not "
+                           f"N×C×H×W")
+    n, cin = x[0], x[1]
     check_conv_args(cin, cout, kernel, stride, padding, dilation, groups)
     if offset_groups < 1 or cin % offset_groups:
         raise CnncalcError(f"offset_groups={offset_groups} must be ≥ 1 and divide cin={cin}")
-    ho = conv_output_size(h, kernel[0], stride[0], padding[0], dilation[0], "height")
-    wo = conv_output_size(w, kernel[1], stride[1], padding[1], dilation[1], "width")
+    ho, wo = conv_output_dims(x, kernel, stride, padding, dilation)
     taps = kernel[0] * kernel[1]
     points = n * offset_groups * taps * ho * wo
     values = n * cin * taps * ho * wo

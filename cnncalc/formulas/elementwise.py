@@ -88,14 +88,22 @@ def copy(inputs: tuple[Shape, ...], out: Shape) -> OpCost:
     return OpCost(kind=OpKind.copy, output_shape=out, inputs=sum(numel(s) for s in inputs), outputs=numel(out))
 
 
-#: Bilinear interpolation of one value from its four neighbours: 4 multiplies + 3 adds (the weights are
-#: shared along rows and columns), the same arithmetic as deformable sampling's per-value cost.
-BILINEAR_FLOPS = 7
-
-
-@register_formula(OpKind.interpolate)
-def interpolate(x: Shape, out: Shape, mode: str) -> OpCost:
-    """Upsampling: nearest copies (no arithmetic); bilinear weighs 4 neighbours (7 FLOPs per output)."""
-    per = BILINEAR_FLOPS if mode == "bilinear" else 0
-    return OpCost(kind=OpKind.interpolate, output_shape=out, other_flops=per * numel(out), inputs=numel(x),
-                  outputs=numel(out), other_expr=f"{mode} {per}·{count_expr(*out)}" if per else "")
+@register_formula(OpKind.pixel_shuffle)
+def pixel_shuffle(x: Shape, factor: int, inverse: bool = False) -> OpCost:
+    """Pixel shuffle of x = (N, C, *spatial) over its r spatial axes: C·f^r channels become a map f times
+    larger along each axis (pixel unshuffle: the reverse). No arithmetic; every element is read and written
+    once (a permuted copy)."""
+    rank = len(x) - 2
+    if factor < 1 or rank < 1:
+        raise CnncalcError(f"pixel shuffle by {factor} of shape {x}: the factor must be ≥ 1 and the input N×C×…")
+    block = factor**rank
+    if inverse:
+        if any(s % factor for s in x[2:]):
+            raise CnncalcError(f"pixel unshuffle by {factor}: every spatial size of {x} must be a multiple of it")
+        out = (x[0], x[1] * block, *(s // factor for s in x[2:]))
+    else:
+        if x[1] % block:
+            raise CnncalcError(f"pixel shuffle by {factor} over {rank} axes needs channels divisible by "
+                               f"{factor}^{rank} = {block}; got {x[1]}")
+        out = (x[0], x[1] // block, *(s * factor for s in x[2:]))
+    return OpCost(kind=OpKind.pixel_shuffle, output_shape=out, inputs=numel(x), outputs=numel(out))

@@ -1,4 +1,4 @@
-"""Normalisation layers (inference)."""
+"""Normalisation layers (inference), over any number of spatial axes: x = (N, C, *spatial)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from cnncalc.formulas.cost import OpCost, OpKind, Shape, count_expr, numel, prod
 
 @register_formula(OpKind.batch_norm)
 def batch_norm(x: Shape, affine: bool = True, track_running_stats: bool = True) -> OpCost:
-    """Inference batch norm of x = (N, C, H, W): y = (x − mean)/√(var + ε)·γ + β.
+    """Inference batch norm of x = (N, C, *spatial): y = (x − mean)/√(var + ε)·γ + β.
 
     With the statistics fixed it folds into one multiply-add per element, which the convention counts as
     1 FLOP per element (no MACs). It reads mean and var (buffers) and γ, β (parameters): 4·C weights.

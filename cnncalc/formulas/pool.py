@@ -1,15 +1,22 @@
-"""Pooling windows (max and average), and global average pooling."""
+"""Pooling windows (max, average, adaptive and global) over 1, 2 or 3 spatial axes.
+
+What a pooling op costs: 1 FLOP per input element read into a window (a comparison or an add), summed
+over every output element. PyTorch's kernels clamp each window to the input, so padding positions and the
+part of a ceil_mode window that hangs off the end are never read and are not counted. The count is
+separable: along each axis, the in-bounds taps of every output position are summed, and the total is
+N · C · Π(per-axis sums). Without padding or ceil_mode that is outputs · Πk.
+"""
 
 from __future__ import annotations
 
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.conv import check_conv_args, conv_output_size
-from cnncalc.formulas.cost import OpCost, OpKind, Pair, Shape, count_expr, numel, register_formula
+from cnncalc.formulas.conv import check_conv_args, conv_output_size, per_axis, spatial_rank
+from cnncalc.formulas.cost import Dims, OpCost, OpKind, Shape, axis_names, count_expr, numel, register_formula
 
 
 def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool,
                      axis: str) -> int:
-    """nn.MaxPool2d / nn.AvgPool2d output size; with ceil_mode the last window may hang over the end, but
+    """nn.MaxPool*d / nn.AvgPool*d output size; with ceil_mode the last window may hang over the end, but
     must start inside the input or its left padding."""
     out = conv_output_size(size, kernel, stride, padding, dilation, axis)
     if ceil_mode and (size + 2 * padding - dilation * (kernel - 1) - 1) % stride:
@@ -19,32 +26,49 @@ def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation
     return out
 
 
-@register_formula(OpKind.pool)
-def pool2d(x: Shape, kernel: Pair, stride: Pair, padding: Pair = (0, 0), dilation: Pair = (1, 1),
-           mode: str = "max", ceil_mode: bool = False) -> OpCost:
-    """Max or average pooling of x = (N, C, H, W) with a kh×kw window.
+def window_taps(size: int, out: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """Input positions read along one axis, summed over the `out` windows: the taps start + j·dilation
+    (start = o·stride − padding, j < kernel) that land inside [0, size)."""
+    total = 0
+    for o in range(out):
+        start = o * stride - padding
+        total += sum(1 for j in range(kernel) if 0 <= start + j * dilation < size)
+    return total
 
-    1 FLOP per window element per output (a comparison or an add): outputs · kh · kw. No MACs. A global
-    average pool is the window kh×kw = H×W: one add per input element.
-    """
-    n, c, h, w = x
+
+@register_formula(OpKind.pool)
+def pool(x: Shape, kernel: Dims, stride: Dims | None = None, padding: Dims | None = None,
+         dilation: Dims | None = None, mode: str = "max", ceil_mode: bool = False) -> OpCost:
+    """Max or average pooling of x = (N, C, *spatial) with a k… window (see the module docstring):
+    N · C · Π(in-bounds taps per axis) FLOPs. No MACs."""
+    rank = spatial_rank(x)
+    n, c = x[0], x[1]
+    kernel = per_axis("kernel", kernel, rank, 1)
+    stride = per_axis("stride", stride, rank, 1) if stride else kernel
+    padding, dilation = per_axis("padding", padding, rank, 0), per_axis("dilation", dilation, rank, 1)
     check_conv_args(c, c, kernel, stride, padding, dilation, 1)
-    ho = pool_output_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode, "height")
-    wo = pool_output_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode, "width")
-    out = (n, c, ho, wo)
+    axes = axis_names(rank)
+    for axis, k, p in zip(axes, kernel, padding, strict=True):
+        if p > k // 2:
+            raise CnncalcError(f"pooling padding={p} along {axis} is not allowed: it must be at most half the "
+                               f"kernel ({k} // 2 = {k // 2})")
+    out = tuple(pool_output_size(x[2 + a], kernel[a], stride[a], padding[a], dilation[a], ceil_mode, axes[a])
+                for a in range(rank))
+    taps = [window_taps(x[2 + a], out[a], kernel[a], stride[a], padding[a], dilation[a]) for a in range(rank)]
+    shape = (n, c, *out)
     return OpCost(
         kind=OpKind.pool,
-        output_shape=out,
-        other_flops=numel(out) * kernel[0] * kernel[1],
+        output_shape=shape,
+        other_flops=n * c * numel(tuple(taps)),
         inputs=numel(x),
-        outputs=numel(out),
-        other_expr=f"{mode} pool {count_expr(*out, kernel[0], kernel[1])}",
+        outputs=numel(shape),
+        other_expr=f"{mode} pool {count_expr(n, c, *taps)}",
     )
 
 
-def global_avg_pool2d(x: Shape) -> OpCost:
-    """Global average pooling: a pool whose window is the whole feature map."""
-    return pool2d(x, kernel=(x[2], x[3]), stride=(x[2], x[3]), mode="avg")
+def global_avg_pool(x: Shape) -> OpCost:
+    """Global average pooling: a pool whose window is the whole feature map (one add per input element)."""
+    return pool(x, kernel=x[2:], stride=x[2:], mode="avg")
 
 
 def adaptive_windows(size: int, out: int) -> list[int]:
@@ -53,14 +77,17 @@ def adaptive_windows(size: int, out: int) -> list[int]:
 
 
 @register_formula(OpKind.adaptive_pool)
-def adaptive_pool2d(x: Shape, out_hw: Pair, mode: str = "avg") -> OpCost:
-    """Adaptive pooling to out_hw: 1 FLOP per window element, windows as PyTorch places them (they may
-    overlap when the input is not a multiple of the output)."""
-    n, c, h, w = x
-    if out_hw[0] < 1 or out_hw[1] < 1:
-        raise CnncalcError(f"adaptive pooling to {out_hw[0]}×{out_hw[1]}: the output must be at least 1×1")
-    window_elems = sum(adaptive_windows(h, out_hw[0])) * sum(adaptive_windows(w, out_hw[1]))
-    out = (n, c, out_hw[0], out_hw[1])
-    return OpCost(kind=OpKind.adaptive_pool, output_shape=out, other_flops=n * c * window_elems,
+def adaptive_pool(x: Shape, out_size: Dims, mode: str = "avg") -> OpCost:
+    """Adaptive pooling to out_size over 1, 2 or 3 spatial axes: 1 FLOP per window element, windows as
+    PyTorch places them (they overlap when the input is not a multiple of the output)."""
+    rank = spatial_rank(x)
+    n, c = x[0], x[1]
+    out_size = per_axis("output size", out_size, rank, 1)
+    if any(o < 1 for o in out_size):
+        raise CnncalcError(f"adaptive pooling to {'×'.join(map(str, out_size))}: the output must be at least 1 "
+                           f"along every axis")
+    sums = [sum(adaptive_windows(x[2 + a], out_size[a])) for a in range(rank)]
+    out = (n, c, *out_size)
+    return OpCost(kind=OpKind.adaptive_pool, output_shape=out, other_flops=n * c * numel(tuple(sums)),
                   inputs=numel(x), outputs=numel(out),
-                  other_expr=f"adaptive {mode} pool {count_expr(n, c, window_elems)}")
+                  other_expr=f"adaptive {mode} pool {count_expr(n, c, *sums)}")

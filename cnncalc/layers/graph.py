@@ -16,19 +16,24 @@ from cnncalc.formulas import linear as linear_f
 from cnncalc.formulas import norm as norm_f
 from cnncalc.formulas import pool as pool_f
 from cnncalc.formulas import receptive as rf
-from cnncalc.formulas.cost import OpCost, Pair, Shape
+from cnncalc.formulas.cost import Dims, OpCost, Shape
 
 
 @dataclasses.dataclass(frozen=True)
 class Tensor:
-    """A symbolic activation: its shape and the receptive field of its elements."""
+    """A symbolic activation (N, C, *spatial): its shape and the receptive field of its elements."""
 
     shape: Shape
-    field: rf.Field = dataclasses.field(default_factory=rf.Field)
+    field: rf.Field
 
     @property
     def channels(self) -> int:
         return self.shape[1]
+
+    @property
+    def rank(self) -> int:
+        """Spatial axes: 1, 2 or 3."""
+        return len(self.shape) - 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +49,7 @@ class LayerGraph:
     """Records the ops a layer design performs, in order."""
 
     def __init__(self, input_shape: Shape) -> None:
-        self.input = Tensor(input_shape)
+        self.input = Tensor(input_shape, rf.Field.identity(len(input_shape) - 2))
         self.steps: list[Step] = []
 
     def _add(self, label: str, cost: OpCost, field: rf.Field) -> Tensor:
@@ -53,21 +58,23 @@ class LayerGraph:
         return out
 
     # convolutions
-    def conv(self, x: Tensor, cout: int, kernel: Pair, stride: Pair = (1, 1), padding: Pair | None = None,
-             dilation: Pair = (1, 1), groups: int = 1, bias: bool = False, label: str = "conv") -> Tensor:
+    def conv(self, x: Tensor, cout: int, kernel: Dims, stride: Dims | None = None, padding: Dims | None = None,
+             dilation: Dims | None = None, groups: int = 1, bias: bool = False, label: str = "conv") -> Tensor:
+        """A convolution over x's spatial axes; stride and dilation default to 1, padding to 'same'."""
+        stride, dilation = stride or ones(x.rank), dilation or ones(x.rank)
         pad = same_padding(kernel, dilation) if padding is None else padding
-        cost = conv_f.conv2d(x.shape, cout, kernel, stride, pad, dilation, groups, bias)
+        cost = conv_f.conv(x.shape, cout, kernel, stride, pad, dilation, groups, bias)
         return self._add(label, cost, rf.through_window(x.field, kernel, stride, dilation))
 
-    def conv_transpose(self, x: Tensor, cout: int, kernel: Pair, stride: Pair, padding: Pair,
-                       output_padding: Pair, dilation: Pair = (1, 1), groups: int = 1, bias: bool = False,
+    def conv_transpose(self, x: Tensor, cout: int, kernel: Dims, stride: Dims, padding: Dims,
+                       output_padding: Dims, dilation: Dims, groups: int = 1, bias: bool = False,
                        label: str = "transposed conv") -> Tensor:
-        cost = conv_f.conv_transpose2d(x.shape, cout, kernel, stride, padding, output_padding, dilation,
-                                       groups, bias)
+        cost = conv_f.conv_transpose(x.shape, cout, kernel, stride, padding, output_padding, dilation,
+                                     groups, bias)
         return self._add(label, cost, rf.through_transposed(x.field, kernel, stride, dilation))
 
-    def deform_conv(self, x: Tensor, offset: Tensor, mask: Tensor | None, cout: int, kernel: Pair,
-                    stride: Pair, padding: Pair, dilation: Pair, groups: int, offset_groups: int,
+    def deform_conv(self, x: Tensor, offset: Tensor, mask: Tensor | None, cout: int, kernel: Dims,
+                    stride: Dims, padding: Dims, dilation: Dims, groups: int, offset_groups: int,
                     bias: bool, label: str = "deformable conv") -> Tensor:
         cost = deform_f.deform_conv2d(x.shape, cout, kernel, stride, padding, dilation, groups,
                                       offset_groups, bias, modulated=mask is not None)
@@ -86,14 +93,14 @@ class LayerGraph:
     def act(self, x: Tensor, name: str = "relu") -> Tensor:
         return self._add(name, elem_f.activation(x.shape, name), x.field)
 
-    def pool(self, x: Tensor, kernel: Pair, stride: Pair, padding: Pair = (0, 0), mode: str = "max") -> Tensor:
-        cost = pool_f.pool2d(x.shape, kernel, stride, padding, mode=mode)
-        label = f"{mode} pool {kernel[0]}×{kernel[1]}"
+    def pool(self, x: Tensor, kernel: Dims, stride: Dims, padding: Dims | None = None, mode: str = "max") -> Tensor:
+        cost = pool_f.pool(x.shape, kernel, stride, padding, mode=mode)
+        label = f"{mode} pool {dims_label(kernel)}"
         return self._add(label, cost, rf.through_window(x.field, kernel, stride))
 
     def global_pool(self, x: Tensor) -> Tensor:
-        kernel = (x.shape[2], x.shape[3])
-        return self._add("global avg pool", pool_f.global_avg_pool2d(x.shape),
+        kernel = x.shape[2:]
+        return self._add("global avg pool", pool_f.global_avg_pool(x.shape),
                          rf.through_window(x.field, kernel, kernel))
 
     # merges and data movement
@@ -121,6 +128,16 @@ class LayerGraph:
         return outs
 
 
-def same_padding(kernel: Pair, dilation: Pair = (1, 1)) -> Pair:
+def same_padding(kernel: Dims, dilation: Dims | None = None) -> Dims:
     """dilation·(k−1)/2 per axis (rounded down for even kernels, which then shrink the output by one)."""
-    return (dilation[0] * (kernel[0] - 1) // 2, dilation[1] * (kernel[1] - 1) // 2)
+    dilation = dilation or ones(len(kernel))
+    return tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=True))
+
+
+def ones(rank: int) -> Dims:
+    return (1,) * rank
+
+
+def dims_label(dims: Dims) -> str:
+    """(3, 3) → '3×3'; (1, 3, 3) → '1×3×3'."""
+    return "×".join(map(str, dims))

@@ -2,6 +2,10 @@
 
 Every option is optional here; each preset resolves its own defaults (a transposed convolution defaults
 to stride 2, the others to 1) and says which options it requires.
+
+The spatial rank (1-D, 2-D or 3-D) comes from the size: `--size 8x56x56` is 3-D, `--size 56` a square
+2-D map, `--dims 1 --size 16000` a 1-D signal, `--dims 3 --size 16` a 16³ volume. Kernel, stride, padding
+and dilation take one number (the same along every axis) or one per axis.
 """
 
 from __future__ import annotations
@@ -13,14 +17,15 @@ from typing import Any
 
 from cnncalc.dtypes import DType, parse_dtype
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.cost import Pair, Shape
+from cnncalc.formulas.cost import Dims, Shape, axis_names
 
-PAIR_OPTIONS = ("kernel", "stride", "padding", "dilation", "size")
+DIMS_OPTIONS = ("kernel", "stride", "padding", "dilation", "size")
 INT_OPTIONS = ("cin", "cout", "groups", "reduction", "mid", "batch")
+RANKS = (1, 2, 3)
 #: Short keys accepted in spec strings (`group:g=4`, `dilated:d=2,k=3`).
 SPEC_ALIASES = {"g": "groups", "d": "dilation", "k": "kernel", "s": "stride", "p": "padding",
                 "r": "reduction", "m": "mid", "b": "batch", "in": "cin", "out": "cout"}
-_PAIR = re.compile(r"^\s*(\d+)\s*(?:[x×,]\s*(\d+)\s*)?$")
+_DIMS = re.compile(r"^\s*\d+\s*(?:[x×,]\s*\d+\s*){0,2}$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -31,14 +36,18 @@ class LayerOptions:
 
     cin: int | None = None
     cout: int | None = None
-    kernel: Pair | None = None
-    stride: Pair | None = None
-    padding: Pair | None = None
-    dilation: Pair | None = None
+    #: one value (every axis) or one per spatial axis, as given; a preset resolves them against the rank
+    kernel: Dims | None = None
+    stride: Dims | None = None
+    padding: Dims | None = None
+    dilation: Dims | None = None
     groups: int | None = None
     reduction: int | None = None
     mid: int | None = None
-    size: Pair = (224, 224)
+    #: one number (a square map, or a cube with dims=3) or one per spatial axis
+    size: Dims = (224,)
+    #: the spatial rank; None: from the size (one number means 2-D)
+    dims: int | None = None
     batch: int = 1
     bias: bool = False
     dtype: DType = DType.float32
@@ -47,8 +56,25 @@ class LayerOptions:
     #: The names the user set (the rest are defaults), so a design can say which it ignored.
     given: frozenset[str] = frozenset()
 
+    @property
+    def rank(self) -> int:
+        """Spatial axes: from `dims`, else from the number of sizes given (one number: 2-D)."""
+        if self.dims is None:
+            return len(self.size) if len(self.size) > 1 else 2
+        if len(self.size) not in (1, self.dims):
+            text = "x".join(map(str, self.size))
+            raise CnncalcError(f"--dims {self.dims} with --size {text} ({len(self.size)} numbers): give one number "
+                               f"or {self.dims} ({', '.join(axis_names(self.dims))})")
+        return self.dims
+
+    @property
+    def spatial(self) -> Dims:
+        """The input's size along each spatial axis."""
+        rank = self.rank
+        return self.size * rank if len(self.size) == 1 else self.size
+
     def input_shape(self, cin: int) -> Shape:
-        return (self.batch, cin, self.size[0], self.size[1])
+        return (self.batch, cin, *self.spatial)
 
     def merged(self, overrides: LayerOptions) -> LayerOptions:
         """These options with the ones set in `overrides` (a spec string's) taken from there."""
@@ -72,19 +98,24 @@ def parse_int(name: str, value: Any, minimum: int = 1) -> int:
     return number
 
 
-def parse_pair(name: str, value: Any, minimum: int = 1) -> Pair:
-    """`3`, `"3"`, `"1x7"`, `(1, 7)` → a (height, width) pair."""
-    if isinstance(value, tuple | list) and len(value) == 2:
-        return (parse_int(name, value[0], minimum), parse_int(name, value[1], minimum))
+def parse_dims(name: str, value: Any, minimum: int = 1) -> Dims:
+    """`3`, `"3"`, `"1x7"`, `"3x7x7"`, `(1, 7)` → one value (every axis) or one per axis (at most 3)."""
+    if isinstance(value, tuple | list) and 1 <= len(value) <= 3:
+        return tuple(parse_int(name, v, minimum) for v in value)
     if isinstance(value, int) and not isinstance(value, bool):
-        number = parse_int(name, value, minimum)
-        return (number, number)
-    match = _PAIR.match(str(value))
-    if not match:
-        raise CnncalcError(f"{name}={value!r} is malformed: expected N or HxW with whole numbers, e.g. 3 or 1x7")
-    h = parse_int(name, match.group(1), minimum)
-    w = parse_int(name, match.group(2), minimum) if match.group(2) else h
-    return (h, w)
+        return (parse_int(name, value, minimum),)
+    if not _DIMS.match(str(value)):
+        raise CnncalcError(f"{name}={value!r} is malformed: expected N, HxW or DxHxW with whole numbers, e.g. 3, "
+                           f"1x7 or 3x3x3")
+    return tuple(parse_int(name, v, minimum) for v in re.split(r"[x×,]", str(value).replace(" ", "")))
+
+
+def parse_rank(name: str, value: Any) -> int:
+    rank = parse_int(name, value)
+    if rank not in RANKS:
+        raise CnncalcError(f"{name}={rank} is not a spatial rank: accepted are 1 (signals), 2 (images) and 3 "
+                           f"(volumes, video)")
+    return rank
 
 
 def parse_bool(name: str, value: Any) -> bool:
@@ -101,9 +132,11 @@ def parse_bool(name: str, value: Any) -> bool:
 def parse_value(name: str, value: Any) -> Any:
     """Validate one common option's value."""
     if name == "padding":
-        return parse_pair(name, value, minimum=0)
-    if name in PAIR_OPTIONS:
-        return parse_pair(name, value)
+        return parse_dims(name, value, minimum=0)
+    if name in DIMS_OPTIONS:
+        return parse_dims(name, value)
+    if name == "dims":
+        return parse_rank(name, value)
     if name in INT_OPTIONS:
         return parse_int(name, value)
     if name == "bias":

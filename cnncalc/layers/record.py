@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from cnncalc.formulas.cost import OpKind, Shape, fmt, numel
-from cnncalc.formulas.receptive import fraction_text
+from cnncalc.formulas.receptive import Axes, dims_text
 from cnncalc.layers.graph import Step, Tensor
 
 
@@ -47,8 +46,8 @@ class Derived:
     macs: int
     other_flops: int
     traffic_bytes: int
-    receptive_field: tuple[Fraction, Fraction]
-    jump: tuple[Fraction, Fraction]
+    receptive_field: Axes
+    jump: Axes
 
     @property
     def params(self) -> int:
@@ -67,11 +66,11 @@ class Derived:
 
     @property
     def rf_text(self) -> str:
-        return f"{fraction_text(self.receptive_field[0])}×{fraction_text(self.receptive_field[1])}"
+        return dims_text(self.receptive_field)
 
     @property
     def jump_text(self) -> str:
-        return f"{fraction_text(self.jump[0])}×{fraction_text(self.jump[1])}"
+        return dims_text(self.jump)
 
     def counts_dict(self) -> dict[str, Any]:
         """The counts every record's JSON carries, layer or model alike."""
@@ -105,8 +104,8 @@ class LayerRecord(Derived):
     activation_bytes: int
     output_bytes: int
     traffic_bytes: int
-    receptive_field: tuple[Fraction, Fraction]
-    jump: tuple[Fraction, Fraction]
+    receptive_field: Axes
+    jump: Axes
     dtype: str
     formulas: tuple[FormulaLine, ...]
     idea: tuple[str, ...]
@@ -134,7 +133,7 @@ class LayerRecord(Derived):
         }
 
 
-def field_json(value: tuple[Fraction, Fraction] | None) -> list[int | float] | None:
+def field_json(value: Axes | None) -> list[int | float] | None:
     """A receptive field or jump for JSON: integers where exact, floats for fractional jumps."""
     if value is None:
         return None

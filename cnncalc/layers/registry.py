@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from cnncalc.errors import CnncalcError, UnknownNameError
-from cnncalc.formulas.cost import Pair
+from cnncalc.formulas.cost import Dims, axis_names
 from cnncalc.layers.graph import LayerGraph, Tensor, same_padding
 from cnncalc.layers.options import LayerOptions, make_options, parse_spec
 from cnncalc.layers.record import LayerRecord, make_record
@@ -47,9 +48,24 @@ class Config:
         value = getattr(self.opts, name)
         return int(self._note(name, default if value is None else value))
 
-    def pair(self, name: str, default: Pair) -> Pair:
+    @property
+    def rank(self) -> int:
+        """Spatial axes of the design's input: 1, 2 or 3."""
+        return self.opts.rank
+
+    def dims(self, name: str, default: int | Dims) -> Dims:
+        """A per-axis option at the design's rank: one value repeats along every axis."""
         value = getattr(self.opts, name)
-        result: Pair = default if value is None else value
+        given: Dims = (default,) if isinstance(default, int) else default
+        result = given if value is None else value
+        rank = self.rank
+        if len(result) == 1:
+            result = result * rank
+        elif len(result) != rank:
+            text = "x".join(map(str, result))
+            raise CnncalcError(f"{name}={text} has {len(result)} values but the layer is {rank}-D (input "
+                               f"{'x'.join(map(str, self.opts.spatial))}): give one value or {rank} "
+                               f"({', '.join(axis_names(rank))})")
         return self._note(name, result)
 
     def extra(self, key: str) -> int:
@@ -65,19 +81,23 @@ class Config:
         return self.need("cout")
 
     @property
-    def kernel(self) -> Pair:
-        return self.pair("kernel", (3, 3))
+    def kernel(self) -> Dims:
+        return self.dims("kernel", 3)
 
     @property
-    def stride(self) -> Pair:
-        return self.pair("stride", (1, 1))
+    def stride(self) -> Dims:
+        return self.dims("stride", 1)
 
     @property
-    def dilation(self) -> Pair:
-        return self.pair("dilation", (1, 1))
+    def dilation(self) -> Dims:
+        return self.dims("dilation", 1)
 
-    def padding(self, kernel: Pair, dilation: Pair = (1, 1)) -> Pair:
-        return self.pair("padding", same_padding(kernel, dilation))
+    def padding(self, kernel: Dims, dilation: Dims | None = None) -> Dims:
+        return self.dims("padding", same_padding(kernel, dilation))
+
+    def square(self, k: int) -> Dims:
+        """A k×k… kernel at the design's rank (inception's fixed 1×1, 3×3 and 5×5 branches)."""
+        return (k,) * self.rank
 
     @property
     def bias(self) -> bool:
@@ -100,6 +120,21 @@ class Preset:
     extras: ClassVar[Mapping[str, tuple[int, str]]] = {}
     #: Defaults for common options that this design does not require (inception's cin=192).
     defaults: ClassVar[Mapping[str, int]] = {}
+    #: The spatial ranks the design has a real form in, and why not in the others.
+    ranks: ClassVar[tuple[int, ...]] = (1, 2, 3)
+    rank_note: ClassVar[str] = ""
+
+    def symbolic_at(self, rank: int) -> dict[str, str]:
+        """The formulas in symbols for a 1-D or 3-D input (they are written for 2-D maps)."""
+        if rank == 2 or 2 not in self.ranks:
+            return dict(self.symbolic)
+        return {k: symbols_at_rank(v, rank) for k, v in self.symbolic.items()}
+
+    def check_rank(self, c: Config) -> None:
+        if c.rank not in self.ranks:
+            forms = " and ".join(f"{r}-D" for r in self.ranks)
+            why = f" ({self.rank_note})" if self.rank_note else ""
+            raise CnncalcError(f"{self.name} has no {c.rank}-D form: it is {forms} only{why}")
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
         raise NotImplementedError
@@ -107,6 +142,16 @@ class Preset:
     def build(self, c: Config) -> nn.Module:
         """The real PyTorch module(s) this design describes (imports torch)."""
         raise NotImplementedError
+
+_POWER = {1: "", 2: "²", 3: "³"}
+_POSITIONS = {1: ("Lo", "L"), 2: ("Ho·Wo", "H·W"), 3: ("To·Ho·Wo", "T·H·W")}
+
+
+def symbols_at_rank(text: str, rank: int) -> str:
+    """'k²·cin·cout·Ho·Wo·N' in 3-D: 'k³·cin·cout·To·Ho·Wo·N'; in 1-D: 'k·cin·cout·Lo·N'."""
+    text = re.sub(r"(k|3|5|\(n·\(k−1\)\+1\))²", lambda m: m.group(1) + _POWER[rank], text)
+    return text.replace("Ho·Wo", _POSITIONS[rank][0]).replace("H·W", _POSITIONS[rank][1])
+
 
 PRESETS: dict[str, Preset] = {}
 ALIASES: dict[str, str] = {}
@@ -153,14 +198,16 @@ def configure(spec: str, base: LayerOptions | None = None) -> tuple[Preset, Conf
 def evaluate(spec: str, base: LayerOptions | None = None) -> LayerRecord:
     """Cost one design (a spec string) under base options."""
     preset, config = configure(spec, base)
+    preset.check_rank(config)
     graph = LayerGraph(config.opts.input_shape(config.cin))
     output = preset.describe(graph, config)
-    config._note("size", config.opts.size)
+    config._note("size", config.opts.spatial)
+    config._note("dims", config.rank)
     config._note("batch", config.opts.batch)
     config._note("dtype", config.opts.dtype.value)
     return make_record(
         name=spec.strip(), design=preset.name, title=preset.title, idea=preset.idea,
-        symbolic=preset.symbolic, input_shape=graph.input.shape, steps=graph.steps, output=output,
+        symbolic=preset.symbolic_at(config.rank), input_shape=graph.input.shape, steps=graph.steps, output=output,
         itemsize=config.opts.dtype.itemsize, dtype=config.opts.dtype.value, options=config.used,
         ignored=config.ignored(),
     )
@@ -168,5 +215,6 @@ def evaluate(spec: str, base: LayerOptions | None = None) -> LayerRecord:
 def build_module(spec: str, base: LayerOptions | None = None) -> tuple[nn.Module, tuple[int, ...]]:
     """The real module a design describes, in eval mode, and the input shape it takes."""
     preset, config = configure(spec, base)
+    preset.check_rank(config)
     module = preset.build(config)
     return module.eval(), config.opts.input_shape(config.cin)

@@ -1,13 +1,25 @@
-"""Where models come from: the zoo, torchvision's classification registry, `package.module:callable`,
-`path/to/file.py:ClassOrFactory`, and timm when it is installed. Built with parameters on meta."""
+"""Where models come from: the zoo, torchvision's builders of every task (classification, detection,
+segmentation, video, optical flow), `package.module:callable`, `path/to/file.py:ClassOrFactory`, and timm
+when it is installed (`timm/NAME` picks timm when torchvision has the same name). Built with parameters on
+meta; `LoadedModel.real()` builds the same architecture with real (seeded, randomly initialised) weights
+on the CPU, for peers that need real tensors and for runs whose ops depend on values.
+
+torchvision's models are built as their released weights are (the builder is given its DEFAULT weights,
+whose state dict is neither downloaded nor loaded): detection backbones with FrozenBatchNorm2d,
+segmentation models with the auxiliary head, the classifier sized for the weights' categories, so that
+the parameter count equals the weights' `num_params`. Each task's default input is the one the weights'
+published GFLOPS were measured at.
+"""
 
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import importlib.util
-import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,65 +29,166 @@ from torch import nn
 
 from cnncalc.analysis.build import on_meta, to_meta
 from cnncalc.errors import CnncalcError, UnknownNameError
+from cnncalc.inputs import InputSpec, parse_shape
 
 DEFAULT_INPUT = (1, 3, 224, 224)
-#: builder arguments for inference: the auxiliary heads only training runs are left out
-TORCHVISION_KWARGS = {"googlenet": {"aux_logits": False, "init_weights": False},
-                      "inception_v3": {"aux_logits": False, "init_weights": False}}
+#: torchvision's tasks, by the module that holds their builders
+TASKS = {"classification": "", "detection": "detection", "segmentation": "segmentation", "video": "video",
+         "optical_flow": "optical_flow"}
+#: every task `cnncalc models --task` lists: torchvision's and the zoo
+CATALOGUE_TASKS = (*TASKS, "zoo")
+VIDEO_FRAMES = 16
+SEGMENTATION_SIZE = 520
+FLOW_SIZE = 512
+DETECTION_IMAGE = (1, 3, 224, 224)
 
 
 @dataclass
 class LoadedModel:
     name: str
     module: nn.Module
-    input_shape: tuple[int, ...]
+    inputs: list[InputSpec]
     source: str
     #: builds the same architecture again, with real (randomly initialised) weights on the CPU
-    rebuild: Any = None
+    rebuild: Callable[[], Any] | None = None
+    task: str = ""
+    #: how the default inputs were chosen, for the report
+    input_note: str = ""
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The first input's shape (a detector's N×C×H×W batch of images)."""
+        return self.inputs[0].shape
+
+    def real(self, seed: int = 0) -> nn.Module:
+        """The model with real weights (seeded initialisation) on the CPU, in eval mode; the global random
+        state is left as it was."""
+        if self.rebuild is None:
+            raise CnncalcError(f"{self.name} cannot be rebuilt with real weights")
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            module = self.rebuild()
+        if not isinstance(module, nn.Module):
+            raise CnncalcError(f"{self.name} did not build an nn.Module")
+        return module.eval()
 
 
 def rebuild_real(loaded: LoadedModel) -> nn.Module:
     """The model with real weights, for peers that need real tensors (fvcore traces with torch.jit)."""
-    if loaded.rebuild is None:
-        raise CnncalcError(f"{loaded.name} cannot be rebuilt with real weights")
-    module = loaded.rebuild()
-    if not isinstance(module, nn.Module):
-        raise CnncalcError(f"{loaded.name} did not build an nn.Module")
-    return module.eval()
+    return loaded.real()
 
 
 def parse_input_shape(text: str) -> tuple[int, ...]:
     """'1x3x224x224' → (1, 3, 224, 224)."""
-    if not re.fullmatch(r"\s*-?\d+(\s*[x×,]\s*-?\d+)+\s*", text):
-        raise CnncalcError(f"--input {text!r} is malformed: expected dimensions joined by x, e.g. 1x3x224x224")
-    dims = tuple(int(d) for d in re.split(r"[x×,]", text.replace(" ", "")))
-    for d in dims:
-        if d < 1:
-            raise CnncalcError(f"--input {text!r} has a dimension of {d}: every dimension must be ≥ 1")
-    return dims
+    return parse_shape(text, f"--input {text!r}")
 
 
-def torchvision_input(name: str) -> tuple[int, ...]:
-    """1×3×S×S with S the crop size of the model's default weights (what torchvision's GFLOPS refer to);
-    a ViT built without weights is fixed at 224."""
-    import torchvision
+# torchvision ------------------------------------------------------------------------------------------------
+def torchvision_names(task: str | None = None) -> list[str]:
+    """torchvision's builders of one task (default: classification), or of every task with task='all'."""
+    return list(_names(task or "classification"))
 
-    if name.startswith("vit_"):
-        return DEFAULT_INPUT
+
+@functools.cache
+def _names(task: str) -> tuple[str, ...]:
+    import torchvision.models as tvm
+
+    if task == "all":
+        return tuple(sorted(n for t in TASKS for n in _names(t)))
+    if task == "quantized":
+        return tuple(sorted(tvm.list_models(module=tvm.quantization)))
+    module = getattr(tvm, TASKS[task]) if TASKS[task] else tvm
+    return tuple(sorted(tvm.list_models(module=module)))
+
+
+def quantized_names() -> list[str]:
+    return list(_names("quantized"))
+
+
+def torchvision_task(name: str) -> str | None:
+    for task in TASKS:
+        if name in torchvision_names(task):
+            return task
+    return None
+
+
+class _NotDownloaded(dict):  # type: ignore[type-arg]
+    """Stands for a released state dict: never downloaded, never loaded."""
+
+
+@contextmanager
+def released() -> Iterator[None]:
+    """Builders given their weights build the released architecture without fetching or loading them."""
+    from torchvision.models._api import WeightsEnum
+
+    get_state_dict, load_state_dict = WeightsEnum.get_state_dict, nn.Module.load_state_dict
+
+    def no_download(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return _NotDownloaded()
+
+    def no_load(self: nn.Module, state_dict: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(state_dict, _NotDownloaded):
+            return None
+        return load_state_dict(self, state_dict, *args, **kwargs)
+
+    WeightsEnum.get_state_dict = no_download
+    nn.Module.load_state_dict = no_load  # type: ignore[method-assign]
     try:
-        weights = torchvision.models.get_model_weights(name).DEFAULT
-        crop = int(weights.transforms.keywords["crop_size"])
-    except (ValueError, KeyError, AttributeError, TypeError):
-        return DEFAULT_INPUT
-    return (1, 3, crop, crop)
+        yield
+    finally:
+        WeightsEnum.get_state_dict = get_state_dict
+        nn.Module.load_state_dict = load_state_dict  # type: ignore[method-assign]
 
 
-def torchvision_names() -> list[str]:
-    import torchvision
+def default_weights(name: str) -> Any:
+    import torchvision.models as tvm
 
-    return sorted(torchvision.models.list_models(module=torchvision.models))
+    return tvm.get_model_weights(name).DEFAULT
 
 
+def torchvision_inputs(name: str, task: str, model: nn.Module | None = None) -> tuple[list[InputSpec], str]:
+    """The input each task's published GFLOPS were measured at, and a sentence saying so."""
+    weights = default_weights(name)
+    crop = weights.transforms.keywords.get("crop_size") if hasattr(weights.transforms, "keywords") else None
+    crop = tuple(crop) if isinstance(crop, list | tuple) else (crop, crop) if crop else None
+    if task == "classification":
+        size = crop or DEFAULT_INPUT[2:]
+        return [InputSpec((1, 3, *size))], f"the crop size of its DEFAULT weights ({weights.name})"
+    if task == "video":
+        size = crop or (112, 112)
+        return ([InputSpec((1, 3, VIDEO_FRAMES, *size))],
+                f"N×C×T×H×W: {VIDEO_FRAMES} frames at the crop size of its DEFAULT weights ({weights.name})")
+    if task == "segmentation":
+        s = SEGMENTATION_SIZE
+        return ([InputSpec((1, 3, s, s))], f"its weights' transforms resize to {s}, the size torchvision's GFLOPS "
+                f"refer to")
+    if task == "optical_flow":
+        s = FLOW_SIZE
+        return ([InputSpec((1, 3, s, s)), InputSpec((1, 3, s, s))],
+                "two frames at the size torchvision's GFLOPS refer to")
+    transform = getattr(model, "transform", None)
+    fixed = getattr(transform, "fixed_size", None)
+    inside = (f"resized inside to {fixed[0]}×{fixed[1]} by its transform" if fixed else
+              f"resized inside by its transform (shorter side {max(getattr(transform, 'min_size', (800,)))}, "
+              f"longer side at most {getattr(transform, 'max_size', 1333)})")
+    return [InputSpec(DETECTION_IMAGE)], f"one image, passed as a list as detectors take it, {inside}"
+
+
+def _torchvision(name: str, task: str) -> LoadedModel:
+    import torchvision.models as tvm
+
+    weights = default_weights(name)
+
+    def make() -> nn.Module:
+        with released():
+            return tvm.get_model(name, weights=weights)
+
+    module = _built(name, make, name)
+    specs, note = torchvision_inputs(name, task, module)
+    return LoadedModel(name, module, specs, "torchvision", make, task, note)
+
+
+# building ---------------------------------------------------------------------------------------------------
 def _built(name: str, make: Any, source: str) -> nn.Module:
     """Build under torch.device("meta") (nothing allocated, initialisers skipped); a constructor that
     computes tensors fails there (torchvision's RegNet), so it is built again with only its parameters
@@ -130,7 +243,26 @@ def _import_path(spec: str) -> LoadedModel:
         raise CnncalcError(f"{where!r} has no {attr!r}{hint}")
     target = getattr(module, attr)
     built = _from_callable(spec, target, attr)
-    return LoadedModel(spec, built, DEFAULT_INPUT, spec, target)
+    note = "none was given (--input SHAPE sets it)"
+    return LoadedModel(spec, built, [InputSpec(DEFAULT_INPUT)], spec, target, "", note)
+
+
+def _timm(name: str) -> LoadedModel | None:
+    if importlib.util.find_spec("timm") is None:
+        return None
+    import timm
+
+    if name not in timm.list_models():
+        return None
+
+    def make_timm() -> nn.Module:
+        return timm.create_model(name, pretrained=False)
+
+    module = _built(name, make_timm, name)
+    cfg = getattr(module, "pretrained_cfg", {}) or {}
+    size = tuple(cfg.get("input_size", (3, 224, 224)))
+    note = "the input size of its pretrained config"
+    return LoadedModel(name, module, [InputSpec((1, *size))], "timm", make_timm, "classification", note)
 
 
 def is_model(spec: str) -> bool:
@@ -138,48 +270,48 @@ def is_model(spec: str) -> bool:
     from cnncalc.models.zoo import ZOO
 
     name = spec.strip().lower()
-    if ":" in name or name in ZOO or name in torchvision_names():
+    if ":" in name or name in ZOO or name in torchvision_names("all") or name in quantized_names():
         return True
     if importlib.util.find_spec("timm") is not None:
         import timm
 
-        return name in timm.list_models()
+        return name.removeprefix("timm/") in timm.list_models()
     return False
+
+
+def _refuse_quantized(name: str) -> CnncalcError:
+    twin = name.removeprefix("quantized_")
+    return CnncalcError(f"{name} is a quantized model: its int8 kernels (fbgemm, qnnpack) run on packed weights "
+                        f"that the meta device cannot hold, and they fold BN into the convolutions, so cnncalc "
+                        f"does not count it; its float architecture is {twin} (cnncalc analyze {twin})")
 
 
 def load_model(spec: str) -> LoadedModel:
     """Resolve a model name or import path to a module with parameters on meta, in eval mode."""
-    from cnncalc.models.zoo import ZOO
-
     name = spec.strip()
     if not name:
         raise CnncalcError("empty model name: give a zoo or torchvision name, or package.module:callable")
-    if ":" in name:
+    if ":" in name:  # before the zoo, whose builders import torchvision
         return _import_path(name)
+    from cnncalc.models.zoo import ZOO
     key = name.lower()
+    if key.startswith("timm/"):
+        loaded = _timm(key.removeprefix("timm/"))
+        if loaded is None:
+            hint = "" if importlib.util.find_spec("timm") else " (timm is not installed: pip install timm)"
+            raise CnncalcError(f"unknown timm model {name!r}{hint}")
+        return loaded
     if key in ZOO:
         entry = ZOO[key]
-        return LoadedModel(key, _built(key, entry.build, key), entry.input_shape, "zoo", entry.build)
-    tv = torchvision_names()
-    if key in tv:
-        import torchvision
-
-        kwargs = TORCHVISION_KWARGS.get(key, {})
-
-        def make() -> nn.Module:
-            return torchvision.models.get_model(key, weights=None, **kwargs)
-
-        return LoadedModel(key, _built(key, make, key), torchvision_input(key), "torchvision", make)
-    if importlib.util.find_spec("timm") is not None:
-        import timm
-
-        if key in timm.list_models():
-
-            def make_timm() -> nn.Module:
-                return timm.create_model(key, pretrained=False)
-
-            module = _built(key, make_timm, key)
-            cfg = getattr(module, "pretrained_cfg", {}) or {}
-            size = tuple(cfg.get("input_size", (3, 224, 224)))
-            return LoadedModel(key, module, (1, *size), "timm", make_timm)
-    raise UnknownNameError("model", name, [*ZOO, *tv])
+        note = "the input of its paper"
+        return LoadedModel(key, _built(key, entry.build, key), [InputSpec(entry.input_shape)], "zoo", entry.build,
+                           "zoo", note)
+    task = torchvision_task(key)
+    if task is not None:
+        return _torchvision(key, task)
+    if key in quantized_names():
+        raise _refuse_quantized(key)
+    loaded = _timm(key)
+    if loaded is not None:
+        return loaded
+    raise UnknownNameError("model", name, [*ZOO, *torchvision_names("all")])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import resource
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -12,8 +11,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnncalc.analysis.analyze import make_report, run_trace
-from cnncalc.analysis.build import meta_copy
+from cnncalc.analysis.analyze import make_report, subject_for, trace_subject
+from cnncalc.analysis.inputs import materialize
 from cnncalc.dtypes import DType, parse_dtype
 from cnncalc.errors import CnncalcError
 from cnncalc.profile.devices import TORCH_DTYPES, check_dtype, device_peaks, resolve_device
@@ -77,32 +76,26 @@ def _is_oom(err: BaseException) -> bool:
 
 def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[int] = (1,),
             dtype: DType | str = DType.float32, input_shape: Sequence[int] | None = None,
+            inputs: Sequence[Any] | None = None,
             channels_last: bool = False, compile: bool = False, warmup: int = 10, min_time: float = 1.0,
             per_layer: bool = False, peak_tflops: float | None = None, peak_bandwidth: float | None = None,
             progress: Progress | None = None) -> ProfileReport:
     """Time the model's forward pass at each batch size and set it beside its cost and roofline bound."""
-    from cnncalc.models.sources import load_model, rebuild_real
-
     dev = resolve_device(device)
     dt = parse_dtype(dtype)
     batches = parse_batches(batch)
     if warmup < 0 or min_time <= 0:
         raise CnncalcError(f"--warmup {warmup} / --min-time {min_time}: warm-up must be ≥ 0 and min-time > 0")
     check_dtype(dev, dt)
-    if isinstance(model, nn.Module):
-        name, meta, real = type(model).__name__, meta_copy(model), copy.deepcopy(model)
-        if input_shape is None:
-            raise CnncalcError("input_shape is required for a module (e.g. (1, 3, 224, 224))")
-        shape = tuple(input_shape)
-    else:
-        loaded = load_model(model)
-        name, meta, real = loaded.name, loaded.module, rebuild_real(loaded)
-        shape = tuple(input_shape) if input_shape else loaded.input_shape
+    subject = subject_for(model, input_shape, inputs)
+    name = subject.name
+    shape = subject.inputs.positional[0].spec.shape if subject.inputs.positional else ()
     torch_dtype = TORCH_DTYPES[dt]
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    real = real.eval().to(device=dev, dtype=torch_dtype, memory_format=memory_format)  # type: ignore[call-overload]
+    real = subject.real(0).eval().to(device=dev, dtype=torch_dtype)
+    if channels_last:
+        real = real.to(memory_format=memory_format)
     runner: Any = torch.compile(real) if compile else real
-    meta = meta.to(torch_dtype)
     peaks = device_peaks(dev, peak_tflops, peak_bandwidth)
     on_cuda = dev.type == "cuda"
     settings = Settings(
@@ -115,24 +108,29 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     layers: tuple[LayerTime, ...] = ()
     with _cudnn_benchmark(on_cuda), torch.inference_mode():
         for b in batches:
-            item_shape = (b, *shape[1:])
-            tracer = run_trace(meta, item_shape, dt, name, backward=False)
-            costs = make_report(meta, tracer, name, item_shape, dt).total.costs
+            batch_subject = subject_for(model, input_shape, inputs, batch=b)
+            with torch.inference_mode(False):
+                traced, run, _ = trace_subject(batch_subject, dt)
+            tracer = run.tracer
+            costs = make_report(traced, run, batch_subject, dt).total.costs
             roofline = bound_ms(tracer.ops, dt, peaks, on_cuda)
             label = f"{name} batch {b}"
             try:
-                x = torch.randn(item_shape, device=dev, dtype=torch_dtype).contiguous(memory_format=memory_format)
+                args, kwargs = materialize(batch_subject.inputs, str(dev), torch_dtype)
+                if channels_last:
+                    args = [a.contiguous(memory_format=memory_format) if isinstance(a, torch.Tensor) and a.dim() == 4
+                            else a for a in args]
                 if on_cuda:
                     torch.cuda.reset_peak_memory_stats(dev)
                     base = torch.cuda.memory_allocated(dev)
                 else:
                     base = _rss_reset()
                 report_progress = partial(progress, label) if progress else None
-                stats = time_calls(partial(runner, x), dev, warmup, min_time, progress=report_progress)
+                stats = time_calls(partial(runner, *args, **kwargs), dev, warmup, min_time, progress=report_progress)
                 peak = (torch.cuda.max_memory_allocated(dev) - base) if on_cuda else max(0, _rss_peak() - base)
                 runs.append(Run(b, dt.value, stats, costs.macs, costs.flops, costs.traffic_bytes, peak, roofline))
                 if per_layer and not layers:
-                    layers = time_layers(real, x, dev, tracer, dt, peaks)
+                    layers = time_layers(real, args, kwargs, dev, tracer, dt, peaks)
             except Exception as err:  # an out-of-memory batch is reported and the others go on
                 if not _is_oom(err):
                     raise CnncalcError(f"{name} batch {b} on {dev} failed: {str(err).splitlines()[0]}") from err
@@ -147,8 +145,8 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     return ProfileReport(name, shape, peaks, settings, tuple(runs), layers)
 
 
-def time_layers(model: nn.Module, x: torch.Tensor, device: torch.device, tracer: Any, dtype: DType,
-                peaks: Any, iterations: int = 20) -> tuple[LayerTime, ...]:
+def time_layers(model: nn.Module, args: list[Any], kwargs: dict[str, Any], device: torch.device, tracer: Any,
+                dtype: DType, peaks: Any, iterations: int = 20) -> tuple[LayerTime, ...]:
     """Each leaf module's time from hooks (CUDA events, no synchronize in the hooks; perf_counter on the
     CPU), median over iterations; beside its FLOPs, bytes and roofline bound from the trace."""
     import time
@@ -174,11 +172,11 @@ def time_layers(model: nn.Module, x: torch.Tensor, device: torch.device, tracer:
     handles = [m.register_forward_pre_hook(pre) for m in leaves] + [m.register_forward_hook(post) for m in leaves]
     try:
         for _ in range(3):
-            model(x)
+            model(*args, **kwargs)
         for n in marks:
             marks[n].clear()
         for _ in range(iterations):
-            model(x)
+            model(*args, **kwargs)
         synchronize(device)
     finally:
         for h in handles:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -74,22 +72,69 @@ def _uncounted_lines(report: ModelReport) -> list[str]:
     return [f"UNCOUNTED: {u.op} ×{u.count} in {u.module}" for u in report.uncounted]
 
 
+def title(report: ModelReport) -> str:
+    """'resnet18 — input 1×3×224×224, float32'; several inputs are named."""
+    if len(report.inputs) > 1:
+        return f"{report.model} — inputs " + ", ".join(f"{i.name} {shape(i.shape)}" for i in report.inputs) + \
+            f", {report.dtype}"
+    return f"{report.model} — input {shape(report.input_shape)}, {report.dtype}"
+
+
+def io_lines(report: ModelReport, most: int = 6) -> list[str]:
+    """The inputs (and how they were chosen) and the outputs, by name."""
+    lines = ["inputs: " + "; ".join(i.text() for i in report.inputs) +
+             (f" ({report.input_note})" if report.input_note else "")]
+    outs = [o.text() for o in report.outputs]
+    more = f"; … {len(outs) - most} more" if len(outs) > most else ""
+    lines.append("outputs: " + ("; ".join(outs[:most]) + more if outs else "none (no tensor in the output)"))
+    return lines
+
+
+def real_run_lines(report: ModelReport, most: int = 8) -> list[str]:
+    """Why the ops were counted on real tensors, what flowed, and the detector's worst case."""
+    run = report.real_run
+    if run is None:
+        return []
+    lines = [f"counted on a real CPU run: {run.op} in {run.module} cannot run on the meta device (its result "
+             f"depends on values); data: {run.data}"]
+    if run.counts is not None:
+        lines.append(f"flowed: {run.counts.text()}")
+    flows = [f for f in run.flows if f.offered != f.kept or "_local_scalar_dense" in f.op]
+    for f in flows[:most]:
+        what = f"read {f.calls:,} value{'s' if f.calls > 1 else ''}" if "_local_scalar_dense" in f.op else \
+            f"kept {f.kept:,} of {f.offered:,}"
+        lines.append(f"  {f.op} in {f.module}: {what} ({f.calls:,} call{'s' if f.calls > 1 else ''})")
+    if len(flows) > most:
+        lines.append(f"  … {len(flows) - most} more data-dependent ops (see --format json)")
+    worst = run.worst_case
+    if worst is not None:
+        limits = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in worst.limits)
+        lines.append(f"worst case at the model's limits ({limits}; every candidate kept by the score and NMS "
+                     f"thresholds): {worst.counts.text()}: MACs {integer(worst.costs.macs)}, FLOPs "
+                     f"{integer(worst.costs.flops)}")
+    return lines
+
+
+def notes(report: ModelReport) -> list[str]:
+    """Every line shown under a model's totals, in order."""
+    return [*io_lines(report), *real_run_lines(report), *_uncounted_lines(report)]
+
+
 def report_markdown(report: ModelReport, depth: int) -> str:
-    lines = [f"**{report.model}** at input {shape(report.input_shape)}, {report.dtype}", ""]
+    lines = [f"**{title(report)}**", ""]
     lines += ["| total | |", "|---|---|"] + [f"| {k.strip()} | {v} |" for k, v in _totals_pairs(report)] + [""]
     headers = [h for h, _ in LAYER_COLUMNS]
     lines += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for row in visible(report, depth):
         cells = [get(row) for _, get in LAYER_COLUMNS]
         lines.append("| " + " | ".join(integer(c) if isinstance(c, int) else str(c) for c in cells) + " |")
-    lines += [""] + [f"- {line}" for line in _uncounted_lines(report)] + [""]
+    lines += [""] + [f"- {line}" for line in notes(report)] + [""]
     lines += [f"_{line}_  " for line in CONVENTION.lines()]
     return "\n".join(lines) + "\n"
 
 
 def report_table(report: ModelReport, depth: int) -> RenderableType:
-    table = Table(title=f"{report.model} — input {shape(report.input_shape)}, {report.dtype}", title_justify="left",
-                  header_style="bold")
+    table = Table(title=title(report), title_justify="left", header_style="bold")
     for col, justify in (("module", "left"), ("type", "left"), ("output", "right"), ("params", "right"),
                          ("MACs", "right"), ("FLOPs", "right"), ("out bytes", "right"), ("traffic", "right"),
                          ("FLOP/B", "right"), ("RF", "right")):
@@ -106,38 +151,50 @@ def report_table(report: ModelReport, depth: int) -> RenderableType:
     totals.add_column(justify="right")
     for label, value in _totals_pairs(report):
         totals.add_row(label, value)
-    notes: list[RenderableType] = [
-        Text(line, style="red" if line.startswith("UNCOUNTED") else "dim") for line in _uncounted_lines(report)]
-    notes.append(Text(CONVENTION.short, style="dim"))
-    return Group(table, Text(""), totals, Text(""), *notes)
+    lines: list[RenderableType] = [
+        Text(line, style="red" if line.startswith("UNCOUNTED") else "dim") for line in notes(report)]
+    lines.append(Text(CONVENTION.short, style="dim"))
+    return Group(table, Text(""), totals, Text(""), *lines)
 
 
-def models_rows(entries: list[dict[str, Any]]) -> Table:
+def _entry_inputs(e: dict[str, Any]) -> str:
+    return ", ".join(e["inputs"])
+
+
+def _entry_macs(e: dict[str, Any]) -> str:
+    return integer(e["macs"]) + (" *" if e.get("data_dependent") else "")
+
+
+def models_rows(entries: list[dict[str, Any]]) -> RenderableType:
     table = Table(title="models (MACs = multiply-accumulates at the default input)", title_justify="left",
                   header_style="bold")
-    for col in ("name", "source", "input", "params", "MACs", "paper / description"):
+    for col in ("name", "task", "input", "params", "MACs", "paper / description"):
         table.add_column(col, justify="right" if col in ("params", "MACs") else "left")
     for e in entries:
-        table.add_row(e["name"], e["source"], e["input"], integer(e["params"]), integer(e["macs"]), e["paper"])
-    return table
+        table.add_row(e["name"], e["task"], _entry_inputs(e), integer(e["params"]), _entry_macs(e), e["paper"])
+    notes: list[RenderableType] = [table]
+    if any(e.get("data_dependent") for e in entries):
+        notes.append(Text(DATA_DEPENDENT_NOTE, style="dim"))
+    return Group(*notes)
 
 
-ENTRY_COLUMNS = ("name", "source", "input", "params", "macs", "paper")
+DATA_DEPENDENT_NOTE = ("* counted on a real run (seeded random image, random weights): the ops after NMS depend "
+                       "on values; cnncalc analyze MODEL also gives the worst case at the model's limits")
+ENTRY_COLUMNS = ("name", "task", "source", "inputs", "params", "macs", "flops", "data_dependent", "worst_case_macs",
+                 "paper")
 
 
 def entries_csv(entries: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(ENTRY_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(entries)
-    return out.getvalue()
+    rows = [[" ".join(e[c]) if c == "inputs" else e.get(c, "") for c in ENTRY_COLUMNS] for e in entries]
+    return csv_text(ENTRY_COLUMNS, rows)
 
 
 def entries_markdown(entries: list[dict[str, Any]]) -> str:
-    lines = ["| model | source | input | params | MACs | paper |", "|---|---|---|---:|---:|---|"]
-    lines += [f"| `{e['name']}` | {e['source']} | {e['input']} | {integer(e['params'])} | {integer(e['macs'])} | "
+    lines = ["| model | task | input | params | MACs | paper |", "|---|---|---|---:|---:|---|"]
+    lines += [f"| `{e['name']}` | {e['task']} | {_entry_inputs(e)} | {integer(e['params'])} | {_entry_macs(e)} | "
               f"{e['paper']} |" for e in entries]
-    return "\n".join(lines) + "\n\nMACs = multiply-accumulates, at the default input.\n"
+    tail = f"\n{DATA_DEPENDENT_NOTE}\n" if any(e.get("data_dependent") for e in entries) else ""
+    return "\n".join(lines) + "\n\nMACs = multiply-accumulates, at the default input.\n" + tail
 
 
 def validations_table(results: list[Any]) -> RenderableType:
@@ -149,13 +206,14 @@ def validations_table(results: list[Any]) -> RenderableType:
             value = "–" if c.value is None else (integer(c.value) if isinstance(c.value, int) else str(c.value))
             expected = integer(c.expected) if isinstance(c.expected, int) else str(c.expected)
             table.add_row(r.model if i == 0 else "", c.tool, c.quantity, value, expected,
-                          "ref" if c.reference else "✓" if c.agrees else "✗", c.note)
+                          c.status.mark, c.note)
     return Group(table, Text(CONVENTION.short, style="dim"))
 
 
 def validations_text(results: list[Any], fmt: str) -> str:
-    rows = [(r.model, c.tool, c.quantity, c.value, c.expected, c.agrees, c.note) for r in results for c in r.checks]
-    header = ("model", "tool", "quantity", "value", "cnncalc_equivalent", "agrees", "note")
+    rows = [(r.model, c.tool, c.quantity, c.value, c.expected, c.status.value, c.note) for r in results
+            for c in r.checks]
+    header = ("model", "tool", "quantity", "value", "cnncalc_equivalent", "status", "note")
     if fmt == "csv":
         return csv_text(header, rows)
     return "\n".join(markdown_table(header, rows)) + "\n"

@@ -36,11 +36,12 @@ class SqueezeExcitation(Preset):
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
         sq, b, x = squeeze_width(c), c.bias, g.input
         s = g.global_pool(x)
-        s = g.act(g.conv(s, sq, (1, 1), bias=b, label="fc reduce (1×1)"))
-        s = g.act(g.conv(s, x.channels, (1, 1), bias=b, label="fc expand (1×1)"), "sigmoid")
+        one = c.square(1)
+        s = g.act(g.conv(s, sq, one, bias=b, label="fc reduce (1×1)"))
+        s = g.act(g.conv(s, x.channels, one, bias=b, label="fc expand (1×1)"), "sigmoid")
         return g.mul(x, s, label="scale")
 
     def build(self, c: Config) -> nn.Module:
         from cnncalc.modules import SqueezeExcite
 
-        return SqueezeExcite(c.cin, squeeze_width(c), bias=c.bias)
+        return SqueezeExcite(c.cin, squeeze_width(c), bias=c.bias, rank=c.rank)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
+from cnncalc.formulas.cost import Dims
 from cnncalc.layers.graph import LayerGraph, Tensor
 from cnncalc.layers.presets.convs import kxk
 from cnncalc.layers.registry import Config, Preset, register_layer
@@ -32,19 +33,22 @@ class Bottleneck(Preset):
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
         k, s, d, cout = c.kernel, c.stride, c.dilation, c.cout
         mid = bottleneck_mid(c, cout)
-        x = g.act(g.conv(g.input, mid, (1, 1), label="reduce 1×1", bias=c.bias))
+        x = g.act(g.conv(g.input, mid, c.square(1), label=f"reduce {kxk(c.square(1))}", bias=c.bias))
         x = g.act(g.conv(x, mid, k, s, c.padding(k, d), d, c.get("groups", 1), c.bias, label=f"conv {kxk(k)}"))
-        return g.conv(x, cout, (1, 1), bias=c.bias, label="expand 1×1")
+        return g.conv(x, cout, c.square(1), bias=c.bias, label=f"expand {kxk(c.square(1))}")
 
     def build(self, c: Config) -> nn.Module:
         from torch import nn
 
+        from cnncalc.modules import nd
+
+        n = nd(c.rank)
         k, s, d, cout = c.kernel, c.stride, c.dilation, c.cout
         mid = bottleneck_mid(c, cout)
         return nn.Sequential(
-            nn.Conv2d(c.cin, mid, 1, bias=c.bias), nn.ReLU(),
-            nn.Conv2d(mid, mid, k, s, c.padding(k, d), d, groups=c.get("groups", 1), bias=c.bias), nn.ReLU(),
-            nn.Conv2d(mid, cout, 1, bias=c.bias))
+            n.conv(c.cin, mid, 1, bias=c.bias), nn.ReLU(),
+            n.conv(mid, mid, k, s, c.padding(k, d), d, groups=c.get("groups", 1), bias=c.bias), nn.ReLU(),
+            n.conv(mid, cout, 1, bias=c.bias))
 
 
 #: GoogLeNet's inception (3a) widths (Szegedy et al. 2015, table 1).
@@ -73,7 +77,7 @@ class Inception(Preset):
     title = "inception module (GoogLeNet)"
     idea = ("Parallel 1×1, 3×3 and 5×5 convs and a 3×3 max pool, concatenated; 1×1 reductions go first.",
             "Without the reductions (inception-naive) the 3×3 and 5×5 branches cost several times more.")
-    symbolic = {"params": "cin·b1 + cin·b3r + 9·b3r·b3 + cin·b5r + 25·b5r·b5 + cin·pp",
+    symbolic = {"params": "cin·b1 + cin·b3r + 3²·b3r·b3 + cin·b5r + 5²·b5r·b5 + cin·pp",
                 "MACs": "params·Ho·Wo·N"}
     paper = "Szegedy et al., 'Going deeper with convolutions', CVPR 2015 (defaults: inception 3a)"
     counterpart = "inception-naive"
@@ -84,30 +88,31 @@ class Inception(Preset):
         x, b = g.input, c.bias
         w = {k: c.extra(k) for k in INCEPTION_EXTRAS}
         check_cout(c, w["b1"] + w["b3"] + w["b5"] + w["pp"], "b1 + b3 + b5 + pp")
-        one = g.act(g.conv(x, w["b1"], (1, 1), bias=b, label="1×1"))
-        three = g.act(g.conv(x, w["b3r"], (1, 1), bias=b, label="3×3 reduce"))
-        three = g.act(g.conv(three, w["b3"], (3, 3), bias=b, label="3×3"))
-        five = g.act(g.conv(x, w["b5r"], (1, 1), bias=b, label="5×5 reduce"))
-        five = g.act(g.conv(five, w["b5"], (5, 5), bias=b, label="5×5"))
-        pool = g.pool(x, (3, 3), (1, 1), (1, 1))
-        pool = g.act(g.conv(pool, w["pp"], (1, 1), bias=b, label="pool proj 1×1"))
+        one = g.act(g.conv(x, w["b1"], c.square(1), bias=b, label=kxk(c.square(1))))
+        three = g.act(g.conv(x, w["b3r"], c.square(1), bias=b, label=f"{kxk(c.square(3))} reduce"))
+        three = g.act(g.conv(three, w["b3"], c.square(3), bias=b, label=kxk(c.square(3))))
+        five = g.act(g.conv(x, w["b5r"], c.square(1), bias=b, label=f"{kxk(c.square(5))} reduce"))
+        five = g.act(g.conv(five, w["b5"], c.square(5), bias=b, label=kxk(c.square(5))))
+        pool = g.pool(x, c.square(3), c.square(1), c.square(1))
+        pool = g.act(g.conv(pool, w["pp"], c.square(1), bias=b, label=f"pool proj {kxk(c.square(1))}"))
         return g.concat([one, three, five, pool])
 
     def build(self, c: Config) -> nn.Module:
         from torch import nn
 
-        from cnncalc.modules import Concat
+        from cnncalc.modules import Concat, nd
 
+        n = nd(c.rank)
         w = {k: c.extra(k) for k in INCEPTION_EXTRAS}
         check_cout(c, w["b1"] + w["b3"] + w["b5"] + w["pp"], "b1 + b3 + b5 + pp")
         cin, b = c.cin, c.bias
         return Concat(
-            nn.Sequential(nn.Conv2d(cin, w["b1"], 1, bias=b), nn.ReLU()),
-            nn.Sequential(nn.Conv2d(cin, w["b3r"], 1, bias=b), nn.ReLU(),
-                          nn.Conv2d(w["b3r"], w["b3"], 3, padding=1, bias=b), nn.ReLU()),
-            nn.Sequential(nn.Conv2d(cin, w["b5r"], 1, bias=b), nn.ReLU(),
-                          nn.Conv2d(w["b5r"], w["b5"], 5, padding=2, bias=b), nn.ReLU()),
-            nn.Sequential(nn.MaxPool2d(3, 1, 1), nn.Conv2d(cin, w["pp"], 1, bias=b), nn.ReLU()),
+            nn.Sequential(n.conv(cin, w["b1"], 1, bias=b), nn.ReLU()),
+            nn.Sequential(n.conv(cin, w["b3r"], 1, bias=b), nn.ReLU(),
+                          n.conv(w["b3r"], w["b3"], 3, padding=1, bias=b), nn.ReLU()),
+            nn.Sequential(n.conv(cin, w["b5r"], 1, bias=b), nn.ReLU(),
+                          n.conv(w["b5r"], w["b5"], 5, padding=2, bias=b), nn.ReLU()),
+            nn.Sequential(n.max_pool(3, 1, 1), n.conv(cin, w["pp"], 1, bias=b), nn.ReLU()),
         )
 
 
@@ -117,7 +122,7 @@ class InceptionNaive(Preset):
     title = "naive inception module (no 1×1 reductions)"
     idea = ("The inception module as first drawn: 1×1, 3×3, 5×5 convs straight on the input, and a pool.",
             "The 3×3 and 5×5 see all cin channels, and the pool passes cin channels on to the next layer.")
-    symbolic = {"params": "cin·b1 + 9·cin·b3 + 25·cin·b5", "MACs": "params·Ho·Wo·N"}
+    symbolic = {"params": "cin·b1 + 3²·cin·b3 + 5²·cin·b5", "MACs": "params·Ho·Wo·N"}
     paper = "Szegedy et al., 'Going deeper with convolutions', CVPR 2015, figure 2(a)"
     counterpart = "inception"
     extras = {k: INCEPTION_EXTRAS[k] for k in ("b1", "b3", "b5")}
@@ -127,35 +132,36 @@ class InceptionNaive(Preset):
         x, b, cin = g.input, c.bias, c.cin
         w = {k: c.extra(k) for k in ("b1", "b3", "b5")}
         check_cout(c, w["b1"] + w["b3"] + w["b5"] + cin, "b1 + b3 + b5 + cin")
-        one = g.act(g.conv(x, w["b1"], (1, 1), bias=b, label="1×1"))
-        three = g.act(g.conv(x, w["b3"], (3, 3), bias=b, label="3×3"))
-        five = g.act(g.conv(x, w["b5"], (5, 5), bias=b, label="5×5"))
-        pool = g.pool(x, (3, 3), (1, 1), (1, 1))
+        one = g.act(g.conv(x, w["b1"], c.square(1), bias=b, label=kxk(c.square(1))))
+        three = g.act(g.conv(x, w["b3"], c.square(3), bias=b, label=kxk(c.square(3))))
+        five = g.act(g.conv(x, w["b5"], c.square(5), bias=b, label=kxk(c.square(5))))
+        pool = g.pool(x, c.square(3), c.square(1), c.square(1))
         return g.concat([one, three, five, pool])
 
     def build(self, c: Config) -> nn.Module:
         from torch import nn
 
-        from cnncalc.modules import Concat
+        from cnncalc.modules import Concat, nd
 
+        n = nd(c.rank)
         cin, b = c.cin, c.bias
         check_cout(c, c.extra("b1") + c.extra("b3") + c.extra("b5") + cin, "b1 + b3 + b5 + cin")
         return Concat(
-            nn.Sequential(nn.Conv2d(cin, c.extra("b1"), 1, bias=b), nn.ReLU()),
-            nn.Sequential(nn.Conv2d(cin, c.extra("b3"), 3, padding=1, bias=b), nn.ReLU()),
-            nn.Sequential(nn.Conv2d(cin, c.extra("b5"), 5, padding=2, bias=b), nn.ReLU()),
-            nn.MaxPool2d(3, 1, 1),
+            nn.Sequential(n.conv(cin, c.extra("b1"), 1, bias=b), nn.ReLU()),
+            nn.Sequential(n.conv(cin, c.extra("b3"), 3, padding=1, bias=b), nn.ReLU()),
+            nn.Sequential(n.conv(cin, c.extra("b5"), 5, padding=2, bias=b), nn.ReLU()),
+            n.max_pool(3, 1, 1),
         )
 
 
 VGG_EXTRAS = {"n": (2, "number of stacked k×k convolutions")}
 
 
-def vgg_single_kernel(c: Config) -> tuple[int, int]:
+def vgg_single_kernel(c: Config) -> Dims:
     n, k = c.extra("n"), c.kernel
     if n < 1:
         raise CnncalcError(f"n={n} is not allowed: a stack needs at least one convolution")
-    return (n * (k[0] - 1) + 1, n * (k[1] - 1) + 1)
+    return tuple(n * (a - 1) + 1 for a in k)
 
 
 @register_layer
@@ -180,10 +186,13 @@ class VggStack(Preset):
     def build(self, c: Config) -> nn.Module:
         from torch import nn
 
+        from cnncalc.modules import nd
+
+        n = nd(c.rank)
         vgg_single_kernel(c)
         k, cout, layers = c.kernel, c.cout, []
         for i in range(c.extra("n")):
-            layers += [nn.Conv2d(c.cin if i == 0 else cout, cout, k, padding=c.padding(k), bias=c.bias),
+            layers += [n.conv(c.cin if i == 0 else cout, cout, k, padding=c.padding(k), bias=c.bias),
                        nn.ReLU()]
         return nn.Sequential(*layers)
 
@@ -206,5 +215,8 @@ class VggSingle(Preset):
     def build(self, c: Config) -> nn.Module:
         from torch import nn
 
+        from cnncalc.modules import nd
+
+        n = nd(c.rank)
         k = vgg_single_kernel(c)
-        return nn.Sequential(nn.Conv2d(c.cin, c.cout, k, padding=c.padding(k), bias=c.bias), nn.ReLU())
+        return nn.Sequential(n.conv(c.cin, c.cout, k, padding=c.padding(k), bias=c.bias), nn.ReLU())

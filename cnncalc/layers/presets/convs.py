@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.cost import Pair
-from cnncalc.layers.graph import LayerGraph, Tensor
+from cnncalc.formulas.cost import Dims
+from cnncalc.layers.graph import LayerGraph, Tensor, dims_label, ones
 from cnncalc.layers.registry import Config, Preset, register_layer
 
 if TYPE_CHECKING:
     from torch import nn
 
 
-def kxk(kernel: Pair) -> str:
-    return f"{kernel[0]}×{kernel[1]}"
+kxk = dims_label
 
 
-def geometry(c: Config, dilation: Pair | None = None) -> tuple[Pair, Pair, Pair, Pair]:
+def geometry(c: Config, dilation: Dims | None = None) -> tuple[Dims, Dims, Dims, Dims]:
     """kernel, stride, padding ('same' by default), dilation."""
     k = c.kernel
     d = c.dilation if dilation is None else dilation
@@ -35,14 +34,14 @@ class Standard(Preset):
     paper = "LeCun et al., 'Gradient-based learning applied to document recognition', 1998"
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
-        k, s, p, d = geometry(c, dilation=(1, 1))
+        k, s, p, d = geometry(c, dilation=ones(c.rank))
         return g.conv(g.input, c.cout, k, s, p, d, 1, c.bias, label=f"conv {kxk(k)}")
 
     def build(self, c: Config) -> nn.Module:
-        from torch import nn
+        from cnncalc.modules import nd
 
-        k, s, p, d = geometry(c, dilation=(1, 1))
-        return nn.Conv2d(c.cin, c.cout, k, s, p, d, bias=c.bias)
+        k, s, p, d = geometry(c, dilation=ones(c.rank))
+        return nd(c.rank).conv(c.cin, c.cout, k, s, p, d, bias=c.bias)
 
 
 @register_layer
@@ -57,15 +56,15 @@ class Group(Preset):
     counterpart = "standard"
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
-        k, s, p, d = geometry(c, dilation=(1, 1))
+        k, s, p, d = geometry(c, dilation=ones(c.rank))
         groups = c.get("groups", 2)
         return g.conv(g.input, c.cout, k, s, p, d, groups, c.bias, label=f"group conv {kxk(k)} g={groups}")
 
     def build(self, c: Config) -> nn.Module:
-        from torch import nn
+        from cnncalc.modules import nd
 
-        k, s, p, d = geometry(c, dilation=(1, 1))
-        return nn.Conv2d(c.cin, c.cout, k, s, p, d, groups=c.get("groups", 2), bias=c.bias)
+        k, s, p, d = geometry(c, dilation=ones(c.rank))
+        return nd(c.rank).conv(c.cin, c.cout, k, s, p, d, groups=c.get("groups", 2), bias=c.bias)
 
 
 def depthwise_cout(c: Config) -> int:
@@ -94,10 +93,10 @@ class Depthwise(Preset):
         return g.conv(g.input, cout, k, s, p, d, c.cin, c.bias, label=f"depthwise {kxk(k)}")
 
     def build(self, c: Config) -> nn.Module:
-        from torch import nn
+        from cnncalc.modules import nd
 
         k, s, p, d = geometry(c)
-        return nn.Conv2d(c.cin, depthwise_cout(c), k, s, p, d, groups=c.cin, bias=c.bias)
+        return nd(c.rank).conv(c.cin, depthwise_cout(c), k, s, p, d, groups=c.cin, bias=c.bias)
 
 
 @register_layer
@@ -111,12 +110,13 @@ class Pointwise(Preset):
     paper = "Lin et al., 'Network in network', ICLR 2014"
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
-        return g.conv(g.input, c.cout, (1, 1), c.stride, (0, 0), (1, 1), 1, c.bias, label="pointwise 1×1")
+        return g.conv(g.input, c.cout, ones(c.rank), c.stride, (0,) * c.rank, ones(c.rank), 1, c.bias,
+                      label=f"pointwise {kxk(ones(c.rank))}")
 
     def build(self, c: Config) -> nn.Module:
-        from torch import nn
+        from cnncalc.modules import nd
 
-        return nn.Conv2d(c.cin, c.cout, 1, c.stride, 0, bias=c.bias)
+        return nd(c.rank).conv(c.cin, c.cout, 1, c.stride, 0, bias=c.bias)
 
 
 @register_layer
@@ -133,14 +133,18 @@ class XceptionSeparable(Preset):
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
         k, s, p, d = geometry(c)
         x = g.conv(g.input, c.cin, k, s, p, d, c.cin, c.bias, label=f"depthwise {kxk(k)}")
-        return g.conv(x, c.cout, (1, 1), (1, 1), (0, 0), (1, 1), 1, c.bias, label="pointwise 1×1")
+        one = ones(c.rank)
+        return g.conv(x, c.cout, one, one, (0,) * c.rank, one, 1, c.bias, label=f"pointwise {kxk(one)}")
 
     def build(self, c: Config) -> nn.Module:
         from torch import nn
 
+        from cnncalc.modules import nd
+
         k, s, p, d = geometry(c)
-        return nn.Sequential(nn.Conv2d(c.cin, c.cin, k, s, p, d, groups=c.cin, bias=c.bias),
-                             nn.Conv2d(c.cin, c.cout, 1, bias=c.bias))
+        n = nd(c.rank)
+        return nn.Sequential(n.conv(c.cin, c.cin, k, s, p, d, groups=c.cin, bias=c.bias),
+                             n.conv(c.cin, c.cout, 1, bias=c.bias))
 
 
 @register_layer
@@ -155,25 +159,25 @@ class Dilated(Preset):
     counterpart = "standard"
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
-        k, s, p, d = geometry(c, dilation=c.pair("dilation", (2, 2)))
-        return g.conv(g.input, c.cout, k, s, p, d, 1, c.bias, label=f"conv {kxk(k)} d={d[0]}")
+        k, s, p, d = geometry(c, dilation=c.dims("dilation", 2))
+        return g.conv(g.input, c.cout, k, s, p, d, 1, c.bias, label=f"conv {kxk(k)} d={kxk(d)}")
 
     def build(self, c: Config) -> nn.Module:
-        from torch import nn
+        from cnncalc.modules import nd
 
-        k, s, p, d = geometry(c, dilation=c.pair("dilation", (2, 2)))
-        return nn.Conv2d(c.cin, c.cout, k, s, p, d, bias=c.bias)
+        k, s, p, d = geometry(c, dilation=c.dims("dilation", 2))
+        return nd(c.rank).conv(c.cin, c.cout, k, s, p, d, bias=c.bias)
 
 
-def transposed_args(c: Config) -> tuple[Pair, Pair, Pair, Pair, Pair]:
+def transposed_args(c: Config) -> tuple[Dims, Dims, Dims, Dims, Dims]:
     """kernel, stride (default 2), padding, output padding (default stride−1: output = stride × input), dilation."""
     k, d = c.kernel, c.dilation
-    s = c.pair("stride", (2, 2))
+    s = c.dims("stride", 2)
     p = c.padding(k, d)
     if "op" in c.opts.extra:
-        op = (c.extra("op"), c.extra("op"))
+        op = (c.extra("op"),) * c.rank
     else:
-        op = (min(s[0] - 1, max(s[0], d[0]) - 1), min(s[1] - 1, max(s[1], d[1]) - 1))
+        op = tuple(min(sa - 1, max(sa, da) - 1) for sa, da in zip(s, d, strict=True))
         c.used["op"] = list(op)
     return k, s, p, op, d
 
@@ -193,11 +197,11 @@ class Transposed(Preset):
         k, s, p, op, d = transposed_args(c)
         groups = c.get("groups", 1)
         return g.conv_transpose(g.input, c.cout, k, s, p, op, d, groups, c.bias,
-                                label=f"transposed conv {kxk(k)} s={s[0]}")
+                                label=f"transposed conv {kxk(k)} s={kxk(s)}")
 
     def build(self, c: Config) -> nn.Module:
-        from torch import nn
+        from cnncalc.modules import nd
 
         k, s, p, op, d = transposed_args(c)
-        return nn.ConvTranspose2d(c.cin, c.cout, k, s, p, op, groups=c.get("groups", 1), bias=c.bias,
-                                  dilation=d)
+        return nd(c.rank).conv_transpose(c.cin, c.cout, k, s, p, op, groups=c.get("groups", 1), bias=c.bias,
+                                         dilation=d)

@@ -35,6 +35,8 @@ class Deformable(Preset):
     paper = ("Dai et al., 'Deformable convolutional networks', ICCV 2017; Zhu et al., 'Deformable ConvNets "
              "v2', CVPR 2019")
     counterpart = "standard"
+    ranks = (2,)
+    rank_note = "torchvision's deform_conv2d samples 2-D maps"
     extras = {"v": (1, "version: 1 (offsets) or 2 (offsets and modulation mask)"),
               "og": (1, "offset groups: channel groups that share one set of offsets")}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.cost import Pair
-from cnncalc.layers.graph import LayerGraph, Tensor, same_padding
+from cnncalc.formulas.cost import Dims
+from cnncalc.layers.graph import LayerGraph, Tensor, ones, same_padding
 from cnncalc.layers.presets.blocks import bottleneck_mid
 from cnncalc.layers.presets.convs import kxk
 from cnncalc.layers.registry import Config, Preset, register_layer
@@ -15,29 +15,33 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-def block_args(c: Config) -> tuple[Pair, Pair, int]:
+def block_args(c: Config) -> tuple[Dims, Dims, int]:
     """kernel, stride, cout of a residual block. Padding is always 'same' (k//2), so the kernel must be odd:
     the body's output must match the shortcut's shape for the add."""
     k = c.kernel
-    if k[0] % 2 == 0 or k[1] % 2 == 0:
-        raise CnncalcError(f"kernel={k[0]}x{k[1]} cannot keep the feature map's size for the residual add: "
-                           f"a residual block needs an odd kernel (1, 3, 5, …)")
+    if any(a % 2 == 0 for a in k):
+        raise CnncalcError(f"kernel={'x'.join(map(str, k))} cannot keep the feature map's size for the residual "
+                           f"add: a residual block needs an odd kernel (1, 3, 5, …)")
     return k, c.stride, c.get("cout", c.cin)
 
 
 def shortcut(g: LayerGraph, c: Config, x: Tensor, cout: int) -> Tensor:
     """Identity, or a 1×1 projection with BN when the block changes shape (ResNet option B)."""
-    if c.stride == (1, 1) and c.cin == cout:
+    if c.stride == ones(c.rank) and c.cin == cout:
         return x
-    return g.bn(g.conv(x, cout, (1, 1), c.stride, (0, 0), bias=c.bias, label="projection 1×1"))
+    return g.bn(g.conv(x, cout, ones(c.rank), c.stride, (0,) * c.rank, bias=c.bias,
+                       label=f"projection {kxk(ones(c.rank))}"))
 
 
 def build_shortcut(c: Config, cout: int) -> nn.Module | None:
     from torch import nn
 
-    if c.stride == (1, 1) and c.cin == cout:
+    from cnncalc.modules import nd
+
+    if c.stride == ones(c.rank) and c.cin == cout:
         return None
-    return nn.Sequential(nn.Conv2d(c.cin, cout, 1, c.stride, bias=c.bias), nn.BatchNorm2d(cout))
+    n = nd(c.rank)
+    return nn.Sequential(n.conv(c.cin, cout, 1, c.stride, bias=c.bias), n.batch_norm(cout))
 
 
 @register_layer
@@ -54,18 +58,19 @@ class ResidualBasic(Preset):
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
         k, s, cout = block_args(c)
         x = g.act(g.bn(g.conv(g.input, cout, k, s, same_padding(k), bias=c.bias, label=f"conv {kxk(k)} #1")))
-        x = g.bn(g.conv(x, cout, k, (1, 1), same_padding(k), bias=c.bias, label=f"conv {kxk(k)} #2"))
+        x = g.bn(g.conv(x, cout, k, ones(c.rank), same_padding(k), bias=c.bias, label=f"conv {kxk(k)} #2"))
         return g.act(g.add(x, shortcut(g, c, g.input, cout)))
 
     def build(self, c: Config) -> nn.Module:
         from torch import nn
 
-        from cnncalc.modules import Residual
+        from cnncalc.modules import Residual, nd
 
         k, s, cout = block_args(c)
-        body = nn.Sequential(nn.Conv2d(c.cin, cout, k, s, same_padding(k), bias=c.bias), nn.BatchNorm2d(cout),
-                             nn.ReLU(), nn.Conv2d(cout, cout, k, 1, same_padding(k), bias=c.bias),
-                             nn.BatchNorm2d(cout))
+        n = nd(c.rank)
+        body = nn.Sequential(n.conv(c.cin, cout, k, s, same_padding(k), bias=c.bias), n.batch_norm(cout),
+                             nn.ReLU(), n.conv(cout, cout, k, 1, same_padding(k), bias=c.bias),
+                             n.batch_norm(cout))
         return Residual(body, build_shortcut(c, cout))
 
 
@@ -83,22 +88,24 @@ class ResidualBottleneck(Preset):
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
         k, s, cout = block_args(c)
         mid = bottleneck_mid(c, cout)
-        x = g.act(g.bn(g.conv(g.input, mid, (1, 1), bias=c.bias, label="reduce 1×1")))
-        x = g.act(g.bn(g.conv(x, mid, k, s, same_padding(k), (1, 1), c.get("groups", 1), c.bias,
+        one = ones(c.rank)
+        x = g.act(g.bn(g.conv(g.input, mid, one, bias=c.bias, label=f"reduce {kxk(one)}")))
+        x = g.act(g.bn(g.conv(x, mid, k, s, same_padding(k), one, c.get("groups", 1), c.bias,
                               label=f"conv {kxk(k)}")))
-        x = g.bn(g.conv(x, cout, (1, 1), bias=c.bias, label="expand 1×1"))
+        x = g.bn(g.conv(x, cout, one, bias=c.bias, label=f"expand {kxk(one)}"))
         return g.act(g.add(x, shortcut(g, c, g.input, cout)))
 
     def build(self, c: Config) -> nn.Module:
         from torch import nn
 
-        from cnncalc.modules import Residual
+        from cnncalc.modules import Residual, nd
 
         k, s, cout = block_args(c)
         mid = bottleneck_mid(c, cout)
+        n = nd(c.rank)
         body = nn.Sequential(
-            nn.Conv2d(c.cin, mid, 1, bias=c.bias), nn.BatchNorm2d(mid), nn.ReLU(),
-            nn.Conv2d(mid, mid, k, s, same_padding(k), groups=c.get("groups", 1), bias=c.bias),
-            nn.BatchNorm2d(mid), nn.ReLU(),
-            nn.Conv2d(mid, cout, 1, bias=c.bias), nn.BatchNorm2d(cout))
+            n.conv(c.cin, mid, 1, bias=c.bias), n.batch_norm(mid), nn.ReLU(),
+            n.conv(mid, mid, k, s, same_padding(k), groups=c.get("groups", 1), bias=c.bias),
+            n.batch_norm(mid), nn.ReLU(),
+            n.conv(mid, cout, 1, bias=c.bias), n.batch_norm(cout))
         return Residual(body, build_shortcut(c, cout))

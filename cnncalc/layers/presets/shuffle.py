@@ -19,10 +19,10 @@ def unit_args(c: Config) -> tuple[int, int, int, int, int]:
     if v not in (1, 2):
         raise CnncalcError(f"shuffle v={v} is not a version: accepted are 1 (ShuffleNet) and 2 (ShuffleNet v2)")
     cout, stride, kernel = c.get("cout", cin), c.stride, c.kernel
-    if stride[0] != stride[1] or stride[0] not in (1, 2):
-        raise CnncalcError(f"stride={stride[0]}x{stride[1]} is not a ShuffleNet unit's: accepted are 1 and 2")
-    if kernel[0] != kernel[1] or kernel[0] % 2 == 0:
-        raise CnncalcError(f"kernel={kernel[0]}x{kernel[1]} is not allowed here: the depthwise kernel must be "
+    if len(set(stride)) != 1 or stride[0] not in (1, 2):
+        raise CnncalcError(f"stride={'x'.join(map(str, stride))} is not a ShuffleNet unit's: accepted are 1 and 2")
+    if len(set(kernel)) != 1 or kernel[0] % 2 == 0:
+        raise CnncalcError(f"kernel={'x'.join(map(str, kernel))} is not allowed here: the depthwise kernel must be "
                            f"square and odd")
     s = stride[0]
     if s == 1 and cout != cin:
@@ -56,8 +56,8 @@ class Shuffle(Preset):
     title = "ShuffleNet unit"
     idea = ("v1: grouped 1×1 → channel shuffle → depthwise 3×3 → grouped 1×1, added (or concatenated) to "
             "the input.", "The shuffle lets groups talk: no MACs, but it moves every byte of the tensor.")
-    symbolic = {"params": "v1: (cin·mid + mid·out)/g + 9·mid + BN", "MACs": "v1: ((cin·mid + mid·out)/g)·H·W·N "
-                "+ 9·mid·Ho·Wo·N"}
+    symbolic = {"params": "v1: (cin·mid + mid·out)/g + k²·mid + BN", "MACs": "v1: ((cin·mid + mid·out)/g)·H·W·N "
+                "+ k²·mid·Ho·Wo·N"}
     paper = ("Zhang et al., 'ShuffleNet', CVPR 2018 (v1, g=3 default); Ma et al., 'ShuffleNet V2', ECCV 2018")
     extras = {"v": (1, "version: 1 (grouped 1×1 + shuffle) or 2 (channel split + shuffle)")}
 
@@ -69,29 +69,32 @@ class Shuffle(Preset):
 
     def _v1(self, g: LayerGraph, c: Config, cin: int, cout: int, s: int, k: int) -> Tensor:
         groups, mid, b, x = c.get("groups", 3), v1_mid(c, cin, cout, s), c.bias, g.input
-        y = g.act(g.bn(g.conv(x, mid, (1, 1), groups=groups, bias=b, label=f"group conv 1×1 g={groups}")))
+        one = c.square(1)
+        y = g.act(g.bn(g.conv(x, mid, one, groups=groups, bias=b, label=f"group conv {kxk(one)} g={groups}")))
         y = g.shuffle(y, groups)
-        y = g.bn(g.conv(y, mid, (k, k), (s, s), groups=mid, bias=b, label=f"depthwise {kxk((k, k))}"))
-        y = g.bn(g.conv(y, cout if s == 1 else cout - cin, (1, 1), groups=groups, bias=b,
-                        label=f"group conv 1×1 g={groups}"))
+        y = g.bn(g.conv(y, mid, c.square(k), c.square(s), groups=mid, bias=b, label=f"depthwise {kxk(c.square(k))}"))
+        y = g.bn(g.conv(y, cout if s == 1 else cout - cin, c.square(1), groups=groups, bias=b,
+                        label=f"group conv {kxk(c.square(1))} g={groups}"))
         if s == 1:
             return g.act(g.add(y, x))
-        return g.act(g.concat([g.pool(x, (3, 3), (s, s), (1, 1), "avg"), y]))
+        return g.act(g.concat([g.pool(x, c.square(3), c.square(s), c.square(1), "avg"), y]))
 
     def _v2(self, g: LayerGraph, c: Config, cin: int, cout: int, s: int, k: int) -> Tensor:
         half, b, x = cout // 2, c.bias, g.input
 
+        one, kernel, stride = c.square(1), c.square(k), c.square(s)
+
         def branch(t: Tensor) -> Tensor:
-            t = g.act(g.bn(g.conv(t, half, (1, 1), bias=b, label="1×1")))
-            t = g.bn(g.conv(t, half, (k, k), (s, s), groups=half, bias=b, label=f"depthwise {kxk((k, k))}"))
-            return g.act(g.bn(g.conv(t, half, (1, 1), bias=b, label="1×1")))
+            t = g.act(g.bn(g.conv(t, half, one, bias=b, label=kxk(one))))
+            t = g.bn(g.conv(t, half, kernel, stride, groups=half, bias=b, label=f"depthwise {kxk(kernel)}"))
+            return g.act(g.bn(g.conv(t, half, one, bias=b, label=kxk(one))))
 
         if s == 1:
             left, right = g.split(x, [cin // 2, cin - cin // 2])
             out = g.concat([left, branch(right)])
         else:
-            left = g.bn(g.conv(x, cin, (k, k), (s, s), groups=cin, bias=b, label=f"depthwise {kxk((k, k))}"))
-            left = g.act(g.bn(g.conv(left, half, (1, 1), bias=b, label="1×1")))
+            left = g.bn(g.conv(x, cin, kernel, stride, groups=cin, bias=b, label=f"depthwise {kxk(kernel)}"))
+            left = g.act(g.bn(g.conv(left, half, one, bias=b, label=kxk(one))))
             out = g.concat([left, branch(x)])
         return g.shuffle(out, 2)
 
@@ -100,5 +103,5 @@ class Shuffle(Preset):
 
         v, cin, cout, s, k = unit_args(c)
         if v == 1:
-            return ShuffleV1Unit(cin, cout, v1_mid(c, cin, cout, s), c.get("groups", 3), s, k, c.bias)
-        return ShuffleV2Unit(cin, cout, s, k, c.bias)
+            return ShuffleV1Unit(cin, cout, v1_mid(c, cin, cout, s), c.get("groups", 3), s, k, c.bias, rank=c.rank)
+        return ShuffleV2Unit(cin, cout, s, k, c.bias, rank=c.rank)
