@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -50,7 +51,7 @@ class Attention(nn.Module):
 
 
 def design(spec: str, **opts: Any) -> Callable[[], tuple[nn.Module, tuple[int, ...]]]:
-    return lambda: build_module(spec, cnncalc.layer_options(size=28, **opts))
+    return lambda: build_module(spec, cnncalc.layer_options(**{"size": 28, **opts}))
 
 
 #: name → (what it is, builder of (module, input shape)).
@@ -70,6 +71,19 @@ PROBES: dict[str, tuple[str, Callable[[], tuple[nn.Module, tuple[int, ...]]]]] =
     "bilinear upsample ×2": ("64×28×28 → 56×56", lambda: (nn.Upsample(scale_factor=2, mode="bilinear"),
                                                           (1, 64, 28, 28))),
     "attention": ("4 heads, 49 tokens of 64", lambda: (Attention(), (1, 49, 64))),
+    "standard 1-D, k=5": ("conv 64→64 on 1,000 samples", design("standard", cin=64, cout=64, kernel=5, size=1000,
+                                                                dims=1)),
+    "standard 3×3×3": ("conv 32→32, 8×28×28", design("standard", cin=32, cout=32, size="8x28x28")),
+    "(2+1)-D": ("32→32, 8×28×28: 1×3×3 then 3×1×1", design("r2plus1d", cin=32, cout=32, size="8x28x28")),
+    "transposed 3-D, s=2": ("32→16, 4×14×14 → 8×28×28", design("transposed", cin=32, cout=16, kernel=4, padding=1,
+                                                               size="4x14x14")),
+    "max pool 3×3, s=2, p=1": ("64×27×27: windows clamped at the border",
+                               lambda: (nn.MaxPool2d(3, 2, 1), (1, 64, 27, 27))),
+    "max pool 3-D 2×2×2": ("32×8×28×28", lambda: (nn.MaxPool3d(2), (1, 32, 8, 28, 28))),
+    "trilinear upsample ×2": ("32×4×14×14 → 8×28×28", lambda: (nn.Upsample(scale_factor=2, mode="trilinear"),
+                                                               (1, 32, 4, 14, 14))),
+    "bicubic upsample ×2": ("64×28×28 → 56×56", lambda: (nn.Upsample(scale_factor=2, mode="bicubic"),
+                                                         (1, 64, 28, 28))),
 }
 
 
@@ -165,7 +179,10 @@ def explain(value: int | None, parts: dict[str, int]) -> str:
         if value == expected and (expected or not (macs or other)):
             return reason
     # per-element rates other than cnncalc's, for the one kind of op a probe has
-    for key, what, ours in (("bn", "batch norm", "1, folded"), ("bilinear_out", "bilinear output", "7"),
+    for key, what, ours in (("bn", "batch norm", "1, folded"),
+                            ("interp_out", "interpolated output", "2·taps − 1: 7 bilinear, 15 trilinear, 31 bicubic"),
+                            ("pooled_out", "pooled output", "1 per element its window reads"),
+                            ("pool_in", "pooled input element", "1 per element each window reads"),
                             ("activation", "activation", "1")):
         count, extra = parts[key], value - macs
         if count and extra > 0 and extra % count == 0 and extra // count <= 16:
@@ -179,7 +196,7 @@ def cnncalc_parts(m: nn.Module, shape: tuple[int, ...], name: str) -> dict[str, 
     out = report.total.output_shape or shape
 
     def positions(s: tuple[int, ...]) -> int:
-        return s[2] * s[3] if len(s) == 4 else 1
+        return math.prod(s[2:]) if len(s) >= 3 else 1
 
     return {
         "macs": report.total.macs, "other": report.total.costs.other_flops, "flops": report.total.flops,
@@ -187,7 +204,9 @@ def cnncalc_parts(m: nn.Module, shape: tuple[int, ...], name: str) -> dict[str, 
         "attention_core": sum(c.macs for k, c in by_op.items() if "bmm" in k),
         "pool": report.kind("adaptive_pool").other_flops + report.kind("pool").other_flops,
         "bn": report.kind("batch_norm").other_flops,
-        "bilinear_out": report.kind("interpolate").other_flops // 7,
+        "interp_out": report.kind("interpolate").activation_bytes // 4,  # float32 output elements
+        "pooled_out": report.kind("pool").activation_bytes // 4,
+        "pool_in": math.prod(shape) if report.kind("pool").other_flops else 0,
         "activation": report.kind("activation").other_flops,
         "conv_bias": report.kind("conv").other_flops,
         "in_positions": positions(shape), "out_positions": positions(out),

@@ -45,7 +45,8 @@ def test_markdown_matches_json() -> None:
 
 def test_explain_rules_by_hand() -> None:
     parts = {"macs": 100, "other": 10, "deform_macs": 40, "attention_core": 0, "pool": 0, "bn": 0,
-             "bilinear_out": 0, "activation": 10, "conv_bias": 0, "in_positions": 4, "out_positions": 16, "flops": 210}
+             "interp_out": 0, "pooled_out": 0, "pool_in": 0, "activation": 10, "conv_bias": 0, "in_positions": 4,
+             "out_positions": 16, "flops": 210}
     assert agreement.explain(100, parts) == "agrees: MACs"
     assert agreement.explain(200, parts) == "FLOPs = 2 × MACs; other arithmetic not counted"
     assert agreement.explain(60, parts) == "skips deform_conv2d: counts only the offset conv"
