@@ -54,6 +54,10 @@ Bias = Annotated[bool, typer.Option("--bias/--no-bias", help="Bias on the convol
 DTypeOpt = Annotated[str, typer.Option("--dtype", metavar="DTYPE",
                                                 help="float32, float16, bfloat16 or float64.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, whole, at its natural width (as when piped).")]
+ColumnsOpt = Annotated[str | None, typer.Option("--columns", metavar="A,B,…", show_default=False,
+                                                help="Only these table columns, in this order (names as in the "
+                                                     "header).")]
 
 
 def _options(arguments: dict[str, Any]) -> Any:
@@ -76,10 +80,34 @@ def _output(fmt: Format, table: Callable[[], Any], **text: Callable[[], str]) ->
         _emit(text[fmt.value]())
 
 
-def _show(renderable: Any) -> None:
-    from rich.console import Console
+#: the command's --wide and --columns, for every table it prints
+_VIEW: dict[str, Any] = {"wide": False, "columns": None}
 
-    Console(soft_wrap=False).print(renderable)
+
+def _view(wide: bool, columns: str | None, known: Callable[[], Sequence[str]] | None = None) -> None:
+    """Remember the command's view options; check --columns against `known` now (before slow work)."""
+    from cnncalc.render.fit import parse_columns
+
+    _VIEW["wide"] = wide
+    _VIEW["columns"] = parse_columns(columns, known()) if columns and known else (
+        tuple(c.strip() for c in columns.split(",")) if columns else None)
+
+
+def _known(command: str) -> Sequence[str]:
+    """The column names a slow command's tables have, to check --columns before the work."""
+    from cnncalc.render import model, profile
+    from cnncalc.render.fit import column_names
+
+    if command == "profile":
+        return column_names(profile.RUN_TABLE_COLUMNS, profile.LAYER_TABLE_COLUMNS)
+    return column_names(model.VALIDATE_COLUMNS)
+
+
+def _show(renderable: Any) -> None:
+    """Print a table: fitted to the terminal, or whole at its natural width when piped or --wide."""
+    from cnncalc.render.fit import show
+
+    show(renderable, wide=_VIEW["wide"], columns=_VIEW["columns"])
 
 
 @app.command()
@@ -89,13 +117,14 @@ def compare(
     cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
     size: Size = "224", dims: Dims = None, batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
-    fmt: FormatOpt = Format.table,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
     time_it: Annotated[bool, typer.Option("--time", help="Also time each design's real module.")] = False,
     device: Annotated[str, typer.Option("--device", help="With --time: cpu, cuda, cuda:N or mps.")] = "cpu",
     warmup: Annotated[int, typer.Option("--warmup", help="With --time: warm-up calls.")] = 10,
     min_time: Annotated[float, typer.Option("--min-time", help="With --time: seconds of samples.")] = 0.5,
 ) -> None:
     """Layer designs (or models) side by side, each with its ratio to the first."""
+    _view(wide, columns)
     from cnncalc.layers.registry import is_design
 
     if all(is_design(d) for d in designs):
@@ -145,9 +174,10 @@ def layer(
     cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
     size: Size = "224", dims: Dims = None, batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
-    fmt: FormatOpt = Format.table,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
 ) -> None:
     """One design: its cost, formula, ops, and how it fares against its natural counterpart."""
+    _view(wide, columns)
     from cnncalc.layers.registry import configure, evaluate
 
     base = _options(locals())
@@ -211,6 +241,13 @@ ImageOpt = Annotated[str | None, typer.Option("--image", metavar="FILE", show_de
                                               help="A photo (JPEG, PNG, …) as the first input: its values drive the "
                                                    "ops that depend on data (a detector's boxes).")]
 DepthOpt = Annotated[int, typer.Option("--depth", "-d", min=0, help="Module rows down to this depth.")]
+TrainOpt = Annotated[bool, typer.Option("--train", help="Also trace a whole training step: forward (train mode), "
+                                                        "backward, optimizer step, zero_grad.")]
+OptimizerOpt = Annotated[str | None, typer.Option("--optimizer", metavar="sgd|momentum|adam|adamw|none",
+                                                  show_default=False,
+                                                  help="The training step's optimizer (default adamw).")]
+AmpOpt = Annotated[str | None, typer.Option("--amp", metavar="bf16|fp16", show_default=False,
+                                            help="Train under autocast to this dtype (CPU autocast's casts).")]
 
 
 @app.command()
@@ -218,21 +255,64 @@ def analyze(
     model: Annotated[str, typer.Argument(metavar="MODEL", show_default=False,
                                          help="Zoo or torchvision name, package.module:callable or file.py:Class.")],
     input_shape: InputOpt = None, image: ImageOpt = None, depth: DepthOpt = 2,
-    backward: Annotated[bool, typer.Option("--backward", help="Add the training step (backward pass).")] = False,
+    train: TrainOpt = False, optimizer: OptimizerOpt = None, amp: AmpOpt = None,
+    backward: Annotated[bool, typer.Option("--backward",
+                                           help="The training step without an optimizer (forward and backward "
+                                                "FLOPs and memory).")] = False,
     worst_case: Annotated[bool, typer.Option("--worst-case/--no-worst-case",
                                              help="For a detector, also count it at its own limits.")] = True,
-    dtype: DTypeOpt = "float32", fmt: FormatOpt = Format.table,
+    dtype: DTypeOpt = "float32", wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
 ) -> None:
     """A model's cost per module, from one forward pass on the meta device (no weights, no compute); ops
-    whose output depends on values (a detector's boxes) are counted on real CPU tensors instead."""
+    whose output depends on values (a detector's boxes) are counted on real CPU tensors instead. --train adds
+    a whole training step: backward and optimizer FLOPs, memory by category and the peak."""
+    _view(wide, columns)
     from cnncalc.analysis.analyze import analyze as run_analysis
     from cnncalc.inputs import parse_input
     from cnncalc.render import model as view
 
+    if (optimizer or amp) and not train:
+        raise CnncalcError("--optimizer and --amp describe a training step: add --train")
     specs = [parse_input(text) for text in input_shape] if input_shape else None
-    report = run_analysis(model, dtype=dtype, backward=backward, inputs=specs, image=image, worst_case=worst_case)
+    report = run_analysis(model, dtype=dtype, backward=backward, inputs=specs, image=image, worst_case=worst_case,
+                          train=train, optimizer=optimizer or "adamw", amp=amp)
     _output(fmt, lambda: view.report_table(report, depth), json=lambda: view.report_json(report),
             csv=lambda: view.report_csv(report, depth), markdown=lambda: view.report_markdown(report, depth))
+
+
+@app.command()
+def fit(
+    model: Annotated[str, typer.Argument(metavar="MODEL", show_default=False,
+                                         help="Zoo or torchvision name, package.module:callable or file.py:Class.")],
+    memory: Annotated[str | None, typer.Option("--memory", "-m", metavar="SIZE", show_default=False,
+                                               help="The budget: 24GiB, 16GB, 80G, 512MiB (GiB, G binary; GB "
+                                                    "decimal).")] = None,
+    device: Annotated[str | None, typer.Option("--device", metavar="NAME", show_default=False,
+                                               help="Take the budget from a GPU: h100, a100-40gb, 4090, … (the "
+                                                    "datasheet's memory) or cuda[:N] (the GPU present).")] = None,
+    train: Annotated[bool, typer.Option("--train/--inference", help="A training step (default) or inference.")]
+    = True,
+    optimizer: OptimizerOpt = None, amp: AmpOpt = None, input_shape: InputOpt = None,
+    dtype: DTypeOpt = "float32", wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """The largest batch whose predicted peak memory fits a budget (memory traced on fake tensors: seconds,
+    whatever the batch), with the breakdown there and at the next batch up."""
+    _view(wide, columns)
+    from cnncalc.analysis.fit import fit as run_fit
+    from cnncalc.inputs import parse_input
+    from cnncalc.profile.devices import device_memory
+    from cnncalc.render import memory as view
+
+    if (memory is None) == (device is None):
+        raise CnncalcError("give the budget as --memory SIZE (e.g. 24GiB) or --device NAME (e.g. h100), one of them")
+    if not train and (optimizer or amp):
+        raise CnncalcError("--optimizer and --amp describe a training step: drop --inference")
+    budget, source = (memory, f"--memory {memory}") if memory is not None else device_memory(str(device))
+    specs = [parse_input(text) for text in input_shape] if input_shape else None
+    report = run_fit(model, budget, train=train, optimizer=optimizer, amp=amp, inputs=specs, dtype=dtype,
+                     memory_source=source)
+    _output(fmt, lambda: view.fit_table(report), json=lambda: view.fit_json(report),
+            csv=lambda: view.fit_csv(report), markdown=lambda: view.fit_markdown(report))
 
 
 class Task(str, Enum):
@@ -250,9 +330,10 @@ class Task(str, Enum):
 def models(
     task: Annotated[list[Task] | None, typer.Option("--task", "-t", show_default=False,
                                                     help="Only this family (repeatable; default: all).")] = None,
-    fmt: FormatOpt = Format.table,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
 ) -> None:
     """The zoo and torchvision's models of every task: params, MACs, default input, paper."""
+    _view(wide, columns)
     from cnncalc.models.catalogue import catalogue
     from cnncalc.render import model as view
 
@@ -268,9 +349,10 @@ def validate(
     all_models: Annotated[bool, typer.Option("--all", help="Every zoo and torchvision model.")] = False,
     input_shape: InputOpt = None,
     fvcore: Annotated[bool, typer.Option("--fvcore/--no-fvcore", help="Also run fvcore (real tensors).")] = True,
-    fmt: FormatOpt = Format.table,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
 ) -> None:
     """cnncalc beside numel, FlopCounterMode, fvcore and torchvision's tables; exit 1 on an unexplained gap."""
+    _view(wide, columns, lambda: _known('validate'))
     from cnncalc.analysis.validate import validate as run_validation
     from cnncalc.inputs import parse_input
     from cnncalc.models.catalogue import every_model
@@ -310,9 +392,14 @@ def profile(
     peak_tflops: Annotated[float | None, typer.Option("--peak-tflops", help="Override the compute peak.")] = None,
     peak_bandwidth: Annotated[float | None, typer.Option("--peak-bandwidth", metavar="GB/S",
                                                          help="Override the memory bandwidth.")] = None,
-    fmt: FormatOpt = Format.table,
+    train: Annotated[bool, typer.Option("--train", help="Time whole training steps (forward, backward, optimizer "
+                                                        "step), beside the predicted peak memory.")] = False,
+    optimizer: OptimizerOpt = None, amp: AmpOpt = None,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
 ) -> None:
-    """Timed forward passes on CPU or GPU, beside the analytic cost and the device's roofline."""
+    """Timed forward passes (or, with --train, training steps) on CPU or GPU, beside the analytic cost and the
+    device's roofline."""
+    _view(wide, columns, lambda: _known('profile'))
     from cnncalc.inputs import parse_input
     from cnncalc.profile.run import profile as run_profile
     from cnncalc.render import profile as view
@@ -322,7 +409,8 @@ def profile(
         report = run_profile(model, device=device, batch=batch, dtype=dtype, inputs=specs,
                              channels_last=channels_last, compile=compile_it, warmup=warmup, min_time=min_time,
                              per_layer=per_layer or plot is not None, peak_tflops=peak_tflops,
-                             peak_bandwidth=peak_bandwidth, progress=report_progress)
+                             peak_bandwidth=peak_bandwidth, progress=report_progress, train=train,
+                             optimizer=optimizer, amp=amp)
     if plot:
         view.plot_roofline(report, plot)
     _output(fmt, lambda: view.report_table(report), json=lambda: view.report_json(report),
@@ -339,10 +427,11 @@ def sweep(
     cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
     size: Size = "224", dims: Dims = None, batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
-    fmt: FormatOpt = Format.table,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
     plot: Annotated[str | None, typer.Option("--plot", metavar="FILE.png", help="Line plot of the sweep.")] = None,
 ) -> None:
     """One design (or model) across the values of one option: same records and views as compare."""
+    _view(wide, columns)
     from cnncalc.layers.registry import is_design
     from cnncalc.sweep import sweep as run_sweep
 
@@ -363,8 +452,9 @@ def sweep(
 
 
 @app.command()
-def designs(fmt: FormatOpt = Format.table) -> None:
+def designs(wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table) -> None:
     """The layer designs, their aliases, options and formulas."""
+    _view(wide, columns)
     from cnncalc.layers import PRESETS
     from cnncalc.render.designs import designs_json, designs_markdown, designs_table
 

@@ -29,7 +29,8 @@ def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_commands_are_the_expected_ones() -> None:
-    assert set(COMMANDS) == {"compare", "layer", "designs", "analyze", "models", "validate", "profile", "sweep"}
+    assert set(COMMANDS) == {"compare", "layer", "designs", "analyze", "fit", "models", "validate", "profile",
+                             "sweep"}
 
 
 @pytest.mark.parametrize("command", COMMANDS)

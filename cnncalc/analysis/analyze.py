@@ -15,6 +15,7 @@ from torch import nn
 from cnncalc.analysis import detection
 from cnncalc.analysis.build import meta_copy
 from cnncalc.analysis.inputs import Input, Inputs, is_detector, load_image, make_inputs, materialize
+from cnncalc.analysis.memory import CATEGORIES
 from cnncalc.analysis.pytree import named_tensors
 from cnncalc.analysis.report import (
     Costs,
@@ -24,10 +25,20 @@ from cnncalc.analysis.report import (
     RealRun,
     TensorInfo,
     Totals,
+    TrainingReport,
     UncountedOp,
     WorstCase,
 )
-from cnncalc.analysis.tracer import DataDependent, ForwardError, Run, StuckOp, trace
+from cnncalc.analysis.tracer import PHASES, DataDependent, ForwardError, Run, StuckOp, trace
+from cnncalc.analysis.training import (
+    DEFAULT_OPTIMIZER,
+    LOSS,
+    Optimizer,
+    StepRun,
+    parse_amp,
+    parse_optimizer,
+    trace_step,
+)
 from cnncalc.dtypes import DType, parse_dtype
 from cnncalc.errors import CnncalcError
 from cnncalc.inputs import InputSpec
@@ -70,42 +81,43 @@ def _real_copy(module: nn.Module, name: str) -> Callable[[int], nn.Module]:
 
 
 # the traces --------------------------------------------------------------------------------------------------
-def _run(model: nn.Module, inputs: Inputs, dtype: DType, device: str, backward: bool, seed: int = 0) -> Run:
+def _ranks(inputs: Inputs) -> list[int | None] | None:
+    """Spatial axes of each input tensor in order: a detector's images are C×H×W (two), others by shape."""
+    if not any(i.as_list for i in inputs.positional):
+        return None
+    ranks: list[int | None] = []
+    for item in inputs.positional:
+        count = item.spec.shape[0] if item.as_list and len(item.spec.shape) == 4 else 1
+        ranks += [2 if item.as_list else None] * count
+    return ranks
+
+
+def _run(model: nn.Module, inputs: Inputs, dtype: DType, device: str, seed: int = 0) -> Run:
     args, kwargs = materialize(inputs, device, TORCH_DTYPES[dtype], seed)
-    ranks: list[int | None] | None = None
-    if any(i.as_list for i in inputs.positional):  # a detector's images are C×H×W: two spatial axes
-        ranks = [2 if isinstance(a, list) else None for a in args for _ in (a if isinstance(a, list) else [a])]
-    return trace(model, args, kwargs, backward=backward, meta=device == "meta", input_ranks=ranks)
+    return trace(model, args, kwargs, meta=device == "meta", input_ranks=_ranks(inputs))
 
 
-def _for_training(model: nn.Module) -> nn.Module:
-    training = model.train()
-    for p in training.parameters():
-        p.requires_grad_(True)
-    return training
-
-
-def _real_run(subject: Subject, dtype: DType, stuck: StuckOp, backward: bool, worst_case: bool,
+def _real_run(subject: Subject, dtype: DType, stuck: StuckOp, worst_case: bool,
               seed: int) -> tuple[nn.Module, Run, RealRun]:
     """Count the same ops on real CPU tensors: seeded random inputs (or the user's tensors or photo)."""
     reason = f"{stuck.op} in {stuck.module or 'the model'}"
     model = subject.real(seed).to(TORCH_DTYPES[dtype])
     probe = detection.Probe(model) if is_detector(model) else None
     try:
-        run = _run(_for_training(model) if backward else model, subject.inputs, dtype, "cpu", backward, seed)
+        run = _run(model, subject.inputs, dtype, "cpu", seed)
     except ForwardError as err:
         raise CnncalcError(f"{subject.name}: the real run (needed for {reason}, which cannot run on the meta "
                            f"device) failed: {err}") from None
     counts = probe.counts(run.output) if probe is not None else None
     worst: WorstCase | None = None
-    if probe is not None and worst_case and not backward:
+    if probe is not None and worst_case:
         detection.relax(model)
         relaxed = detection.Probe(model)
         try:
-            wrun = _run(model, subject.inputs, dtype, "cpu", False, seed)
+            wrun = _run(model, subject.inputs, dtype, "cpu", seed)
         except ForwardError as err:
             raise CnncalcError(f"{subject.name}: the worst-case run failed: {err}") from None
-        costs = sum((_costs(op) for op in wrun.tracer.ops), Costs())
+        costs = sum((op_costs(op) for op in wrun.tracer.ops), Costs())
         worst = WorstCase(costs, relaxed.counts(wrun.output), detection.limits(model))
     flows = tuple(DataFlow(op, module or "(model)", f.calls, f.offered, f.kept)
                   for (op, module), f in sorted(run.tracer.flows.items()))
@@ -114,7 +126,8 @@ def _real_run(subject: Subject, dtype: DType, stuck: StuckOp, backward: bool, wo
     return model, run, RealRun(stuck.op, stuck.module or "(model)", stuck.reason, data, flows, counts, worst)
 
 
-def _costs(op: Any) -> Costs:
+def op_costs(op: Any) -> Costs:
+    """The summed record of one traced op (bytes at its element size)."""
     c = op.cost
     return Costs(c.macs, c.other_flops, c.outputs * op.itemsize, c.traffic_bytes(op.itemsize))
 
@@ -125,9 +138,9 @@ def trace_subject(subject: Subject, dt: DType, worst_case: bool = True,
     record of why and of what flowed)."""
     meta = subject.module.to(TORCH_DTYPES[dt])
     try:
-        return meta, _run(meta, subject.inputs, dt, "meta", False), None
+        return meta, _run(meta, subject.inputs, dt, "meta"), None
     except DataDependent as dd:
-        return _real_run(subject, dt, dd.stuck, False, worst_case, seed)
+        return _real_run(subject, dt, dd.stuck, worst_case, seed)
     except ForwardError as err:
         raise CnncalcError(f"{_where(subject)}: {err}") from None
 
@@ -137,32 +150,82 @@ def _where(subject: Subject) -> str:
 
 
 def analyze_subject(subject: Subject, dtype: DType | str = DType.float32, backward: bool = False,
-                    worst_case: bool = True, seed: int = 0) -> ModelReport:
-    """Trace on meta; fall back to a real run when an op depends on values."""
+                    worst_case: bool = True, seed: int = 0, train: StepSpec | None = None) -> ModelReport:
+    """Trace on meta; fall back to a real run when an op depends on values. With `train` (or `backward`,
+    a step without an optimizer), also trace a whole training step."""
     dt = parse_dtype(dtype)
     model, run, real = trace_subject(subject, dt, worst_case, seed)
     report = replace(make_report(model, run, subject, dt), real_run=real)
-    if backward:
-        report = replace(report, **_backward(subject, report, model, dt, real, seed, _where(subject)))
+    spec = train if train is not None else (StepSpec(Optimizer.none) if backward else None)
+    if spec is not None:
+        report = training_report(subject, report, model, dt, spec)
     return report
 
 
-def _backward(subject: Subject, report: ModelReport, model: nn.Module, dt: DType, real: RealRun | None, seed: int,
-              where: str) -> dict[str, Any]:
-    """A second trace of a training step (train mode, backward of the outputs' sum): the backward pass's costs."""
+@dataclass(frozen=True)
+class StepSpec:
+    """What a traced training step runs: the optimizer, and autocast's dtype (None: none)."""
+
+    optimizer: Optimizer = DEFAULT_OPTIMIZER
+    amp: str | None = None
+
+
+def trace_training(subject: Subject, model: nn.Module, dt: DType, spec: StepSpec, counting: bool = True,
+                   record: bool = False) -> StepRun:
+    if subject.module is not model:  # counted on a real run: a fake training step cannot take that op
+        raise CnncalcError(f"{_where(subject)}: its ops depend on values, and a training step is traced on fake "
+                           f"tensors, which cannot run them; analyse its inference, or a part without them")
     try:
-        if real is None:
-            step = _run(_for_training(meta_copy(model)), subject.inputs, dt, "meta", True)
-        else:
-            model = _for_training(subject.real(seed).to(TORCH_DTYPES[dt]))
-            step = _run(model, subject.inputs, dt, "cpu", True, seed)
+        return trace_step(model, subject.inputs, TORCH_DTYPES[dt], spec.optimizer, spec.amp, _ranks(subject.inputs),
+                          counting, record)
     except (ForwardError, DataDependent) as err:
-        raise CnncalcError(f"{where}, training step: {err}") from None
-    costs = sum((_costs(op) for op in step.tracer.ops if op.backward), Costs())
-    seen = {u.op for u in report.uncounted}
-    extra = tuple(UncountedOp(op, "(backward)", n) for (op, module), n in sorted(step.tracer.uncounted.items())
-                  if module == "" and op not in seen)
-    return {"backward": costs, "uncounted": report.uncounted + extra}
+        raise CnncalcError(f"{_where(subject)}, training step: {err}") from None
+
+
+def training_report(subject: Subject, report: ModelReport, model: nn.Module, dt: DType,
+                    spec: StepSpec) -> ModelReport:
+    """The report with a traced training step: costs by phase, memory at the peak, per-module backward costs
+    and saved activations."""
+    step = trace_training(subject, model, dt, spec)
+    tracer = step.run.tracer
+    by_phase: dict[str, Costs] = defaultdict(Costs)
+    backward_own: dict[str, Costs] = defaultdict(Costs)
+    for op in tracer.ops:
+        by_phase[op.phase] = by_phase[op.phase] + op_costs(op)
+        if op.backward:
+            backward_own[op.module] = backward_own[op.module] + op_costs(op)
+    backward_tree, saved_tree = _subtrees(backward_own), _subtrees(step.saved)
+    rows = tuple(replace(row, backward=backward_tree.get(_key(row), Costs()), saved_bytes=saved_tree.get(_key(row), 0))
+                 for row in report.layers)
+    memory = tracer.memory
+    at = memory.peak_at
+    training = TrainingReport(
+        optimizer=spec.optimizer.value, amp=spec.amp, loss=LOSS, forward=by_phase["forward"],
+        backward=by_phase["backward"], step=by_phase["optimizer"], peak_bytes=memory.peak,
+        peak_op=at.op if at else "", peak_module=(at.module or "(model)") if at else "",
+        peak_phase=at.phase if at else "",
+        memory=tuple((k, memory.peak_by_category[k]) for k in CATEGORIES if memory.peak_by_category.get(k)),
+        phase_peaks=tuple((p, memory.phase_peaks[p]) for p in PHASES if p in memory.phase_peaks),
+        saved_activation_bytes=step.saved_total,
+        batch=subject.inputs.positional[0].spec.shape[0] if subject.inputs.positional else 1)
+    seen = {(u.op, u.module) for u in report.uncounted}
+    extra = tuple(UncountedOp(op, module or "(model)", n) for (op, module), n in sorted(tracer.uncounted.items())
+                  if (op, module or "(model)") not in seen)
+    return replace(report, layers=rows, training=training, backward=training.backward,
+                   uncounted=report.uncounted + extra)
+
+
+def _key(row: LayerRow) -> str:
+    return "" if row.name == "(model)" else row.name
+
+
+def _subtrees(own: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-module values summed over each module's subtree (costs or byte counts)."""
+    tree: dict[str, Any] = {}
+    for module, value in own.items():
+        for ancestor in _ancestors(module):
+            tree[ancestor] = tree[ancestor] + value if ancestor in tree else value
+    return tree
 
 
 # the report --------------------------------------------------------------------------------------------------
@@ -185,7 +248,7 @@ def make_report(model: nn.Module, run: Run, subject: Subject, dtype: DType) -> M
     kinds: dict[str, Costs] = defaultdict(Costs)
     by_op: dict[str, Costs] = defaultdict(Costs)
     for op in tracer.ops:
-        costs = _costs(op)
+        costs = op_costs(op)
         own[op.module] = own[op.module] + costs
         kinds[op.cost.kind.value] = kinds[op.cost.kind.value] + costs
         by_op[op.op] = by_op[op.op] + costs
@@ -292,7 +355,8 @@ def _with_batch(item: InputItem, batch: int) -> InputItem:
 def analyze(model: nn.Module | str, input_shape: Sequence[int] | str | None = None,
             dtype: DType | str = DType.float32, backward: bool = False, *, inputs: Sequence[InputItem] | None = None,
             kwargs: Mapping[str, InputItem] | None = None, image: str | None = None, worst_case: bool = True,
-            seed: int = 0, batch: int | None = None) -> ModelReport:
+            seed: int = 0, batch: int | None = None, train: bool = False,
+            optimizer: Optimizer | str = DEFAULT_OPTIMIZER, amp: str | None = None) -> ModelReport:
     """Analyse a model given as an nn.Module or a name (zoo, torchvision of any task, `timm/NAME`,
     `pkg.mod:fn`, `file.py:Class`).
 
@@ -301,9 +365,14 @@ def analyze(model: nn.Module | str, input_shape: Sequence[int] | str | None = No
     or a real tensor (a detector's item may be a list of C×H×W images). `kwargs` maps keyword inputs the same
     way. `image` is a photo for the first input. A named model defaults to the input its published figures
     were measured at. `batch` sets the first dimension of every input given by shape.
+
+    `train` also traces a whole training step (forward in train mode, backward of a scalar loss, the
+    `optimizer`'s step, zero_grad), under CPU autocast to `amp` ('bf16' or 'fp16') when given; `backward` is
+    the same step without an optimizer.
     """
     subject = subject_for(model, input_shape, inputs, kwargs, image, batch)
-    return analyze_subject(subject, dtype, backward, worst_case, seed)
+    spec = StepSpec(parse_optimizer(optimizer), parse_amp(amp)) if train else None
+    return analyze_subject(subject, dtype, backward, worst_case, seed, spec)
 
 
 def analyze_module(model: nn.Module, input_shape: Sequence[int], name: str, dtype: DType | str = DType.float32,

@@ -220,7 +220,8 @@ def _binary(name: str, a: Args, out: Any) -> Traced:
          aten.round, aten.trunc, aten.frac, aten.addcmul, aten.addcdiv, aten.lerp, aten.minimum, aten.maximum,
          aten.remainder, aten.fmod, aten.atan2, aten.logical_and, aten.logical_or, aten.logical_not,
          aten.logical_xor, aten.bitwise_and, aten.bitwise_or, aten.bitwise_not, aten.bitwise_xor,
-         aten.floor_divide, aten.isnan, aten.isinf, aten.xlogy, aten.hypot)
+         aten.floor_divide, aten.isnan, aten.isinf, aten.xlogy, aten.hypot, aten.addcmul_, aten.addcdiv_,
+         aten.lerp_, aten.sqrt_, aten.rsqrt_, aten.neg_, aten.reciprocal_, aten.sign_, aten.maximum_, aten.minimum_)
 def _elementwise(name: str, a: Args, out: Any) -> Traced:
     return Traced(elem_f.elementwise(shape(first(out)), _tensor_shapes(a), name.rstrip("_")))
 
@@ -354,4 +355,7 @@ ZERO_COST = {
     aten.dropout, aten.native_dropout, aten.feature_dropout, aten.alpha_dropout, aten.lift_fresh_copy,
     aten._local_scalar_dense, aten.sym_size, aten.sym_stride, aten.sym_numel, aten.is_same_size,
     aten.resize_, aten.set_, aten.equal, aten.is_nonzero, aten._assert_async, aten.randint, aten.randperm,
+    # queries and markers: a tensor's device, the profiler's ranges around an optimizer step
+    Ops(torch.ops.prim).device, Ops(torch.ops.profiler)._record_function_enter_new,
+    Ops(torch.ops.profiler)._record_function_exit,
 }

@@ -31,6 +31,17 @@ def _deform_conv2d(name: str, a: Args, out: Any) -> Traced:
     return Traced(cost, Window(kernel, stride, dilation))
 
 
+@handles(tv._deform_conv2d_backward)
+def _deform_conv2d_backward(name: str, a: Args, out: Any) -> Traced:
+    w = a["weight"]
+    # torchvision's kernel computes every gradient whether needed or not: input, offset, mask, weight, bias
+    cost = deform_f.deform_conv2d_backward(
+        shape(a["input"]), int(w.shape[0]), (int(w.shape[2]), int(w.shape[3])), (a["stride_h"], a["stride_w"]),
+        (a["pad_h"], a["pad_w"]), (a["dilation_h"], a["dilation_w"]), a["groups"], a["offset_groups"],
+        a["bias"] is not None, modulated=bool(a["use_mask"]))
+    return Traced(cost)
+
+
 def roi_grid(rois: torch.Tensor, scale: float, pooled: tuple[int, int], ratio: int, aligned: bool) -> int | None:
     """Sample points per bin summed over the boxes: ratio² each, or ⌈h/ph⌉·⌈w/pw⌉ of each box (computed as
     torchvision's kernel does, in the boxes' dtype) when the ratio is adaptive (≤ 0). None on meta."""

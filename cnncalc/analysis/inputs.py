@@ -144,6 +144,8 @@ def _tensor(spec: InputSpec, device: str, float_dtype: torch.dtype, generator: t
     dtype = float_dtype if spec.dtype is None else TORCH_DTYPES[spec.dtype]
     if device == "meta":
         return torch.empty(spec.shape, device="meta", dtype=dtype)
+    if device == "fake":  # made under the caller's FakeTensorMode: CPU tensors without storage
+        return torch.empty(spec.shape, dtype=dtype)
     if spec.is_float:
         # values in [0, 1): a valid image for every model here, detectors included
         return torch.rand(spec.shape, generator=generator).to(dtype)
@@ -162,17 +164,19 @@ def _value(item: Input, device: str, float_dtype: torch.dtype, generator: torch.
 
 
 def _copy(t: torch.Tensor, device: str) -> torch.Tensor:
-    return torch.empty_like(t, device="meta") if device == "meta" else t.detach().to("cpu")
+    if device in ("meta", "fake"):
+        return torch.empty_like(t, device="meta" if device == "meta" else "cpu")
+    return t.detach().to("cpu")
 
 
 def materialize(inputs: Inputs, device: str, float_dtype: torch.dtype,
                 seed: int = 0) -> tuple[list[Any], dict[str, Any]]:
     """The forward's positional and keyword arguments: meta tensors, or real tensors (seeded random floats
     in [0, 1), zeros for integers; made on the CPU, then moved to `device`) for a real run."""
-    generator = torch.Generator().manual_seed(seed) if device != "meta" else None
+    generator = torch.Generator().manual_seed(seed) if device not in ("meta", "fake") else None
     args = [_value(i, device, float_dtype, generator) for i in inputs.positional]
     kwargs = {i.spec.name: _value(i, device, float_dtype, generator) for i in inputs.keywords if i.spec.name}
-    if device not in ("meta", "cpu"):
+    if device not in ("meta", "cpu", "fake"):
         args, kwargs = _to(args, device), _to(kwargs, device)
     return args, kwargs
 

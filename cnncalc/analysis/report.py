@@ -55,6 +55,10 @@ class LayerRow:
     output_bytes: int
     receptive_field: Axes | None
     jump: Axes | None
+    #: with a training step: the backward ops attributed to this module (the subtree), and the bytes its
+    #: forward left alive for the backward (its saved activations)
+    backward: Costs | None = None
+    saved_bytes: int | None = None
 
     @property
     def macs(self) -> int:
@@ -65,13 +69,18 @@ class LayerRow:
         return self.costs.flops
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "name": self.name, "type": self.type, "depth": self.depth, "calls": self.calls,
             "output_shape": list(self.output_shape) if self.output_shape else None,
             "params": self.params, "buffers": self.buffers, **self.costs.to_dict(),
             "output_bytes": self.output_bytes, "receptive_field": field_json(self.receptive_field),
             "jump": field_json(self.jump),
         }
+        if self.backward is not None:
+            data["backward"] = {"macs": self.backward.macs, "flops": self.backward.flops,
+                                "other_flops": self.backward.other_flops}
+            data["saved_bytes"] = self.saved_bytes
+        return data
 
 
 @dataclass(frozen=True)
@@ -205,6 +214,61 @@ class RealRun:
                 "worst_case": self.worst_case.to_dict() if self.worst_case else None}
 
 
+#: the memory categories a training step's JSON always carries (others appear when present)
+MEMORY_KEYS = ("params", "buffers", "grads", "optimizer_state", "activations", "temporaries")
+
+
+@dataclass(frozen=True)
+class TrainingReport:
+    """One steady-state training step: forward (train mode), backward of a scalar loss, optimizer step,
+    zero_grad. Costs by phase; the peak of live memory over the step, where it happened, and the bytes of
+    each category at that moment."""
+
+    optimizer: str
+    amp: str | None
+    loss: str
+    forward: Costs
+    backward: Costs
+    step: Costs
+    peak_bytes: int
+    peak_op: str
+    peak_module: str
+    peak_phase: str
+    memory: tuple[tuple[str, int], ...]
+    phase_peaks: tuple[tuple[str, int], ...]
+    #: what the forward left alive for the backward (activations and autocast copies), at its end
+    saved_activation_bytes: int
+    batch: int
+
+    @property
+    def costs(self) -> Costs:
+        return self.forward + self.backward + self.step
+
+    @property
+    def macs(self) -> int:
+        return self.costs.macs
+
+    @property
+    def flops(self) -> int:
+        return self.costs.flops
+
+    def bytes_of(self, category: str) -> int:
+        return dict(self.memory).get(category, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        memory = {k: self.bytes_of(k) for k in MEMORY_KEYS} | {k: v for k, v in self.memory if k not in MEMORY_KEYS}
+
+        def phase(c: Costs) -> dict[str, int]:
+            return {"macs": c.macs, "flops": c.flops, "other_flops": c.other_flops}
+
+        return {"optimizer": self.optimizer, "amp": self.amp, "loss": self.loss, "batch": self.batch,
+                "macs": self.macs, "flops": self.flops, "forward": phase(self.forward),
+                "backward": phase(self.backward), "optimizer_step": phase(self.step), "peak_bytes": self.peak_bytes,
+                "peak_at": {"op": self.peak_op, "module": self.peak_module, "phase": self.peak_phase},
+                "memory": memory, "phase_peaks": dict(self.phase_peaks),
+                "saved_activation_bytes": self.saved_activation_bytes}
+
+
 @dataclass(frozen=True)
 class ModelReport:
     """The analysis of one model on its inputs."""
@@ -231,6 +295,8 @@ class ModelReport:
     real_run: RealRun | None = None
     #: parameters no traced op read (an auxiliary head the forward never calls), by name
     unread_params: tuple[tuple[str, int], ...] = ()
+    #: a traced training step (--train / --backward)
+    training: TrainingReport | None = None
 
     def kind(self, name: str) -> Costs:
         return dict(self.by_kind).get(name, Costs())
@@ -267,6 +333,7 @@ class ModelReport:
         }
         data["real_run"] = self.real_run.to_dict() if self.real_run else None
         data["unread_params"] = dict(self.unread_params)
+        data["training"] = self.training.to_dict() if self.training else None
         if self.backward is not None:
             data["backward"] = {"macs": self.backward.macs, "flops": self.backward.flops,
                                 "other_flops": self.backward.other_flops,
@@ -299,3 +366,48 @@ class ModelSummary(Derived):
         return {"name": self.name, "input_shape": list(self.input_shape), "output_shape": list(self.output_shape),
                 **self.counts_dict(), "buffers": self.buffers, "activation_bytes": self.activation_bytes,
                 "dtype": self.dtype}
+
+
+@dataclass(frozen=True)
+class FitPoint:
+    """The peak at one batch size, its breakdown by category, and where it happened."""
+
+    batch: int
+    peak_bytes: int
+    memory: tuple[tuple[str, int], ...]
+    peak_op: str
+    peak_module: str
+    peak_phase: str
+    #: the peak of each phase (training: forward, backward, optimizer, zero_grad; or inference)
+    phase_peaks: tuple[tuple[str, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"batch": self.batch, "peak_bytes": self.peak_bytes, "memory": dict(self.memory),
+                "peak_at": {"op": self.peak_op, "module": self.peak_module, "phase": self.peak_phase}}
+
+
+@dataclass(frozen=True)
+class FitReport:
+    model: str
+    memory_bytes: int
+    memory_source: str
+    mode: str
+    optimizer: str | None
+    amp: str | None
+    dtype: str
+    #: the inputs at batch 1 (the batch is their first dimension)
+    inputs: tuple[str, ...]
+    max_batch: int
+    at: FitPoint | None
+    next: FitPoint
+    #: every batch traced, in order, with its peak
+    searched: tuple[tuple[int, int], ...]
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "memory_bytes": self.memory_bytes, "memory_source": self.memory_source,
+                "mode": self.mode, "optimizer": self.optimizer, "amp": self.amp, "dtype": self.dtype,
+                "inputs": list(self.inputs), "max_batch": self.max_batch,
+                "peak_bytes": self.at.peak_bytes if self.at else None, "next_peak_bytes": self.next.peak_bytes,
+                "at": self.at.to_dict() if self.at else None, "next": self.next.to_dict(),
+                "searched": [{"batch": b, "peak_bytes": p} for b, p in self.searched], "note": self.note}

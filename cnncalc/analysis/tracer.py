@@ -2,10 +2,11 @@
 size or the control flow depends on values, on real CPU tensors.
 
 Each op is costed by the one formula registry (through `cnncalc.analysis.aten`) and attributed to the
-innermost module running it (global forward hooks, removed even on error). Views and factories are
-declared free; any other op without a formula is listed as uncounted. Alongside the costs the tracer
-carries each tensor's receptive field (per spatial axis) and the bytes of live activations (freed when the
-last reference to a tensor goes), for the peak.
+innermost module running it (global forward hooks, removed even on error); an op of the backward pass to
+the module whose forward made the autograd node running it. Views and factories are declared free; any
+other op without a formula is listed as uncounted. Alongside the costs the tracer carries each tensor's
+receptive field (per spatial axis) and the live memory, storage by storage (`cnncalc.analysis.memory`), for
+the peak.
 
 On meta, an op that cannot run without values (nonzero, masked_select, unique, nms, a branch on a tensor's
 value, …) raises `DataDependent`, naming the op and the module; the caller then runs the same model on real
@@ -14,10 +15,12 @@ tensors, where the tracer records how many elements each such op kept (`flows`).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +32,7 @@ from torch.utils.weak import WeakTensorKeyDictionary
 
 from cnncalc.analysis import aten_backward  # noqa: F401  (registers the backward ops)
 from cnncalc.analysis.aten import HANDLERS, ZERO_COST, Traced, bind, register_extensions
+from cnncalc.analysis.memory import Ledger
 from cnncalc.formulas import receptive as rf
 from cnncalc.formulas.cost import OpCost
 
@@ -43,15 +47,26 @@ FLOW_OPS = frozenset({
 DATA_DEPENDENT = FLOW_OPS | {"nonzero_static", "equal", "is_nonzero", "_assert_async", "masked_scatter", "histogram"}
 
 
+#: the phases of a training step, in order
+PHASES = ("forward", "backward", "optimizer", "zero_grad")
+#: where an autograd node records the module whose forward made it
+NODE_MODULE = "cnncalc_module"
+
+
 @dataclass(frozen=True)
 class OpRecord:
-    """One counted op: the module it ran in, the aten op, its cost, the element size of its output."""
+    """One counted op: the module it ran in, the aten op, its cost, the element size of its output, and the
+    phase of a training step it ran in (a backward op is attributed to the module whose forward made it)."""
 
     module: str
     op: str
     cost: OpCost
     itemsize: int
-    backward: bool = False
+    phase: str = "forward"
+
+    @property
+    def backward(self) -> bool:
+        return self.phase == "backward"
 
 
 @dataclass
@@ -131,9 +146,14 @@ def field_rank(t: torch.Tensor) -> int:
 class Tracer(TorchDispatchMode):
     """Collects `OpRecord`s, uncounted ops, fields and live bytes while a forward pass runs."""
 
-    def __init__(self, names: dict[int, str], meta: bool = True) -> None:
+    def __init__(self, names: dict[int, str], meta: bool = True, owners: dict[int, str] | None = None,
+                 counting: bool = True) -> None:
         super().__init__()
         self.names = names
+        #: False: memory only (no costs, fields or attribution), for the many traces `fit` runs
+        self.counting = counting
+        #: parameter id → the module owning it (a parameter's gradient accumulates there)
+        self.owners = owners or {}
         self.meta = meta
         self.stack: list[str] = [""]
         self.ops: list[OpRecord] = []
@@ -146,18 +166,25 @@ class Tracer(TorchDispatchMode):
         #: every parameter an op read (id → numel): the params counted the formula way, by the ops that use them
         self.params_read: dict[int, int] = {}
         self.stuck: StuckOp | None = None
-        self.live = 0
-        self.peak = 0
-        #: set while autograd runs the backward pass
-        self.in_backward = False
+        self.memory = Ledger()
+        #: the phase of a training step that runs now (the driver sets it)
+        self.phase = "forward"
+        #: outputs of the last ops, whose autograd nodes get their module once autograd has made them
+        self.pending: list[tuple[Any, str]] = []
+        #: the dtype the forward runs under CPU autocast to (its casts are autocast copies)
+        self.autocast: torch.dtype | None = None
 
     # module attribution ------------------------------------------------------------------------------------
     def enter(self, module: nn.Module, _inputs: Any) -> None:
+        if self.pending:  # between ops autograd has finished with: their nodes exist now
+            self._tag_pending()
         name = self.names.get(id(module))
         if name is not None:
             self.stack.append(name)
 
     def leave(self, module: nn.Module, _inputs: Any, output: Any) -> None:
+        if self.pending:
+            self._tag_pending()
         name = self.names.get(id(module))
         if name is None or len(self.stack) < 2 or self.stack[-1] != name:
             return
@@ -177,16 +204,42 @@ class Tracer(TorchDispatchMode):
         rank = field_rank(x) if rank is None else rank
         if rank:
             self.spatial[x] = Spatial(rf.Field.identity(rank), tuple(int(d) for d in x.shape[-rank:]))
-        self._allocated(x)
+        self.memory.add(x, "inputs")
+        self.memory.sample("input", "", self.phase)
 
-    def _allocated(self, t: torch.Tensor) -> None:
-        nbytes = int(t.numel()) * t.element_size()
-        self.live += nbytes
-        self.peak = max(self.peak, self.live)
-        weakref.finalize(t, self._freed, nbytes)
+    @property
+    def peak(self) -> int:
+        return self.memory.peak
 
-    def _freed(self, nbytes: int) -> None:
-        self.live -= nbytes
+    def _category(self, name: str, outputs: list[torch.Tensor]) -> str:
+        if self.phase == "backward":
+            return "temporaries"
+        if self.phase == "optimizer":
+            return "optimizer_temporaries"
+        if name == "_to_copy" and self.autocast is not None and outputs and outputs[0].dtype == self.autocast:
+            return "autocast_copies"  # (autocast has switched itself off while it runs the cast it inserted)
+        return "activations"
+
+    # backward attribution ----------------------------------------------------------------------------------
+    def _tag_pending(self) -> None:
+        """Name the module on the autograd nodes autograd made for the last ops' outputs (called at module
+        boundaries: inside an op, autograd has not made its node yet)."""
+        for ref, module in self.pending:
+            t = ref()
+            node = getattr(t, "grad_fn", None) if t is not None else None
+            if node is not None and NODE_MODULE not in node.metadata:
+                node.metadata[NODE_MODULE] = module
+        self.pending.clear()
+
+    def _backward_module(self) -> str:
+        node = torch._C._current_autograd_node()
+        if node is None:  # the engine itself, summing the gradients of a tensor used twice
+            return "(autograd)"
+        module = node.metadata.get(NODE_MODULE)  # type: ignore[attr-defined]
+        if module is not None:
+            return str(module)
+        variable = getattr(node, "variable", None)  # AccumulateGrad: the parameter whose gradient lands
+        return self.owners.get(id(variable), "") if variable is not None else ""
 
     # receptive field ---------------------------------------------------------------------------------------
     def _propagate(self, inputs: list[torch.Tensor], outputs: list[torch.Tensor], traced: Traced | None) -> None:
@@ -232,6 +285,8 @@ class Tracer(TorchDispatchMode):
             raise
         inputs = _tensors((args, kwargs))
         outputs = _tensors(out)
+        if not self.counting:
+            return self._memory_only(func, name, inputs, outputs, out)
         for t in inputs:
             if isinstance(t, nn.Parameter):
                 self.params_read[id(t)] = int(t.numel())
@@ -242,6 +297,7 @@ class Tracer(TorchDispatchMode):
             self.constants.update((id(t), t) for t in outputs)
             self.free_ops[name] += 1
             return out
+        module = self._module()
         traced: Traced | None = None
         if packet in ZERO_COST:
             self.free_ops[name] += 1
@@ -254,16 +310,45 @@ class Tracer(TorchDispatchMode):
                 bound["bias"] = None
             traced = handler(name, bound, out) if handler is not None else None
             if traced is None:
-                self.uncounted[(str(func), self.stack[-1])] += 1
+                self.uncounted[(str(func), module)] += 1
             else:
                 itemsize = outputs[0].element_size() if outputs else 4
-                module = "" if self.in_backward else self.stack[-1]
-                self.ops.append(OpRecord(module, str(func), traced.cost, itemsize, self.in_backward))
+                self.ops.append(OpRecord(module, str(func), traced.cost, itemsize, self.phase))
         self._propagate(inputs, outputs, traced)
         if _allocates(func):
+            category = self._category(name, outputs)
             for t in outputs:
-                self._allocated(t)
+                self.memory.add(t, category, module)
+        self.memory.sample(str(func), module, self.phase)
+        # (a custom op such as torchvision's runs its forward with grad mode off: its inputs still need grads)
+        if self.phase == "forward" and (torch.is_grad_enabled() or any(t.requires_grad for t in inputs)):
+            self.pending.extend((weakref.ref(t), module) for t in outputs)
         return out
+
+    def _memory_only(self, func: Any, name: str, inputs: list[torch.Tensor], outputs: list[torch.Tensor],
+                     out: Any) -> Any:
+        """The same memory account as a counting trace (constants and views excluded alike), with the module
+        each storage comes from, and nothing else."""
+        if (inputs and all(id(t) in self.constants for t in inputs)) or (not inputs and outputs):
+            self.constants.update((id(t), t) for t in outputs)
+            return out
+        module = self._module()
+        if _allocates(func):
+            category = self._category(name, outputs)
+            for t in outputs:
+                self.memory.add(t, category, module)
+        self.memory.sample(str(func), module, self.phase)
+        # (a custom op such as torchvision's runs its forward with grad mode off: its inputs still need grads)
+        if self.phase == "forward" and (torch.is_grad_enabled() or any(t.requires_grad for t in inputs)):
+            self.pending.extend((weakref.ref(t), module) for t in outputs)
+        return out
+
+    def _module(self) -> str:
+        """The module an op runs for: the innermost one running (forward), the one whose forward made the
+        autograd node running it (backward), or the optimizer."""
+        if self.phase == "backward":
+            return self._backward_module()
+        return "(optimizer)" if self.phase in ("optimizer", "zero_grad") else self.stack[-1]
 
     def _flow(self, func: Any, inputs: list[torch.Tensor], outputs: list[torch.Tensor]) -> None:
         offered = int(inputs[0].shape[0]) if func.overloadpacket.__name__ == "nms" and inputs else (
@@ -281,11 +366,14 @@ def _op_name(func: Any) -> str:
 
 
 class ForwardError(RuntimeError):
-    """The model's forward raised; carries the innermost module that was running."""
+    """The model's forward (or a later phase of a training step) raised; carries the innermost module that
+    was running."""
 
-    def __init__(self, module: str, module_type: str, error: BaseException) -> None:
+    def __init__(self, module: str, module_type: str, error: BaseException, phase: str = "forward") -> None:
         where = f"{module} ({module_type})" if module else f"the model's own forward ({module_type})"
-        super().__init__(f"the forward pass failed in {where}: {_first_line(error)}")
+        what = "the forward pass" if phase == "forward" else f"the training step's {phase}"
+        super().__init__(f"{what} failed in {where}: {_first_line(error)}" if phase == "forward" else
+                         f"{what} failed: {_first_line(error)}")
         self.module = module
 
 
@@ -297,44 +385,53 @@ class Run:
     output: Any = None
 
 
-def trace(model: nn.Module, args: list[Any], kwargs: dict[str, Any] | None = None, backward: bool = False,
-          meta: bool = True, input_ranks: list[int | None] | None = None) -> Run:
-    """Run `model(*args, **kwargs)` under the tracer (and, with `backward`, the backward pass of the sum of
-    its outputs, the model in training mode); hooks are global and removed in all cases.
+def trace(model: nn.Module, args: list[Any], kwargs: dict[str, Any] | None = None, *, meta: bool = True,
+          input_ranks: list[int | None] | None = None, grad: bool = False, autocast: torch.dtype | None = None,
+          before: Callable[[Tracer], None] | None = None, after: Callable[[Tracer, Any], None] | None = None,
+          counting: bool = True) -> Run:
+    """Run `model(*args, **kwargs)` under the tracer; hooks are global and removed in all cases.
 
-    Raises `DataDependent` (on meta) or `ForwardError` (the forward raised)."""
+    `before(tracer)` runs first inside the mode (to register what is resident before a training step);
+    the forward runs with gradients when `grad`, under CPU autocast to `autocast` when given; `after(tracer,
+    output)` then runs the rest of a training step (loss, backward, optimizer), setting `tracer.phase`.
+    Raises `DataDependent` (on meta or fake tensors) or `ForwardError` (the forward or the step raised)."""
     kwargs = kwargs or {}
     names = {id(m): n for n, m in model.named_modules()}
     types = {n: type(m).__name__ for n, m in model.named_modules()}
-    tracer = Tracer(names, meta=meta)
+    owners = {id(p): n for n, m in model.named_modules() for p in m.parameters(recurse=False)}
+    tracer = Tracer(names, meta=meta, owners=owners, counting=counting)
+    tracer.autocast = autocast
     if "torchvision" in sys.modules:
         register_extensions()
     pre = nn.modules.module.register_module_forward_pre_hook(tracer.enter)
     # not always_call: when the forward raises, the stack still names the innermost module running
     post = nn.modules.module.register_module_forward_hook(tracer.leave)
     run = Run(tracer)
+    cast = torch.autocast("cpu", dtype=autocast) if autocast is not None else contextlib.nullcontext()
     try:
         # never under inference mode (the caller's is switched off here): there composite ops (conv2d,
         # linear, batch_norm) reach the mode undecomposed
-        with torch.inference_mode(False), torch.set_grad_enabled(backward), tracer:
+        with torch.inference_mode(False), torch.set_grad_enabled(grad), tracer:
+            if before is not None:
+                before(tracer)
             ranks = input_ranks or []
             for i, x in enumerate(_tensors((args, kwargs))):
                 tracer.track_input(x, ranks[i] if i < len(ranks) else None)
-            run.output = model(*args, **kwargs)
+            with cast:
+                run.output = model(*args, **kwargs)
             if tracer.stuck is not None:  # the model caught the failure and went on: its counts are not whole
                 raise DataDependent(tracer.stuck)
-            if backward:
-                tracer.in_backward = True
-                outs = [t for t in _tensors(run.output) if t.requires_grad]
-                if not outs:
-                    raise RuntimeError("the output does not depend on any parameter: nothing to differentiate")
-                torch.autograd.backward(outs, [torch.ones_like(t) for t in outs])
+            tracer._tag_pending()
+            if after is not None:
+                after(tracer, run.output)
     except DataDependent:
         raise
     except Exception as err:  # the user's forward can raise anything; name where it failed
         if tracer.stuck is not None:
             raise DataDependent(tracer.stuck) from err
         where = tracer.stack[-1]
+        if tracer.phase != "forward":
+            raise ForwardError("", type(model).__name__, err, tracer.phase) from err
         raise ForwardError(where, types.get(where, type(model).__name__), err) from err
     finally:
         pre.remove()

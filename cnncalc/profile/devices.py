@@ -8,7 +8,7 @@ import torch
 
 from cnncalc.dtypes import DType
 from cnncalc.errors import CnncalcError
-from cnncalc.profile.peaks import DevicePeaks, cpu_peaks, gpu_peaks
+from cnncalc.profile.peaks import GIB, MEMORY_TABLE, DevicePeaks, cpu_peaks, gpu_peaks
 
 
 def available() -> list[str]:
@@ -44,6 +44,20 @@ def resolve_device(text: str) -> torch.device:
                                f"available: {here}")
         return torch.device("cuda", index)
     raise CnncalcError(f"unknown device {text!r}: accepted are cpu, cuda, cuda:N, mps (here: {here})")
+
+
+def device_memory(name: str) -> tuple[int, str]:
+    """A GPU's memory in bytes and where the figure comes from: a datasheet by name (h100, a100-40gb, 4090,
+    …), or the GPU present (cuda, cuda:N)."""
+    key = name.strip().lower().removeprefix("nvidia-").removeprefix("rtx-")
+    if key in MEMORY_TABLE:
+        gib, product = MEMORY_TABLE[key]
+        return gib * GIB, f"{product}, datasheet; the memory PyTorch can use is a little less"
+    if key == "cuda" or key.startswith("cuda:"):
+        device = resolve_device(key)
+        props = torch.cuda.get_device_properties(device)
+        return int(props.total_memory), f"{props.name} ({device}), torch.cuda.get_device_properties"
+    raise CnncalcError(f"unknown --device {name!r}: accepted are {', '.join(MEMORY_TABLE)}, cuda and cuda:N")
 
 
 def measure_cpu_bandwidth(megabytes: int = 256) -> float:

@@ -59,6 +59,19 @@ GPU_TABLE: tuple[tuple[str, float, float | None, float | None, float, str], ...]
 )
 
 
+GIB = 1024**3
+#: GPU memory by the names `fit --device` takes: (capacity in GiB, the product it names). Datasheets:
+#: H100 SXM5 and PCIe 80 GB HBM3 / HBM2e; H200 141 GB HBM3e; A100 40 / 80 GB; V100 16 / 32 GB; T4 16 GB;
+#: L4 24 GB; A10 / A10G 24 GB; L40S 48 GB; RTX A6000 48 GB; RTX 4090 and 3090 24 GB GDDR6X.
+MEMORY_TABLE: dict[str, tuple[int, str]] = {
+    "h100": (80, "H100 SXM5 80 GB"), "h100-pcie": (80, "H100 PCIe 80 GB"), "h200": (141, "H200 141 GB"),
+    "a100-40gb": (40, "A100 40 GB"), "a100-80gb": (80, "A100 80 GB"), "v100-16gb": (16, "V100 16 GB"),
+    "v100-32gb": (32, "V100 32 GB"), "t4": (16, "T4 16 GB"), "l4": (24, "L4 24 GB"), "a10": (24, "A10 24 GB"),
+    "a10g": (24, "A10G 24 GB"), "l40s": (48, "L40S 48 GB"), "a6000": (48, "RTX A6000 48 GB"),
+    "4090": (24, "GeForce RTX 4090 24 GB"), "3090": (24, "GeForce RTX 3090 24 GB"),
+}
+
+
 def gpu_peaks(name: str, properties: object | None = None) -> DevicePeaks:
     """Datasheet peaks for a GPU name as torch.cuda.get_device_properties reports it.
 

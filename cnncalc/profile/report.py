@@ -38,6 +38,9 @@ class Run:
     peak_memory_bytes: int | None
     roofline_ms: float | None
     error: str | None = None
+    #: training steps: the traced step's predicted peak, and how the measured peak was taken
+    predicted_peak_bytes: int | None = None
+    peak_source: str = ""
 
     @property
     def throughput(self) -> float | None:
@@ -69,6 +72,7 @@ class Run:
             "macs_per_s": self.macs_per_s, "flops_per_s": self.flops_per_s, "traffic_bytes": self.traffic_bytes,
             "peak_memory_bytes": self.peak_memory_bytes, "roofline_ms": self.roofline_ms,
             "measured_over_roofline": self.over_roofline, "error": self.error,
+            "predicted_peak_bytes": self.predicted_peak_bytes, "peak_source": self.peak_source,
         }
 
 
@@ -105,6 +109,10 @@ class ProfileReport:
     settings: Settings
     runs: tuple[Run, ...]
     layers: tuple[LayerTime, ...] = ()
+    #: "inference", or "training" (whole steps: forward, backward, optimizer step)
+    mode: str = "inference"
+    optimizer: str | None = None
+    amp: str | None = None
 
     @property
     def largest_batch(self) -> int | None:
@@ -113,7 +121,8 @@ class ProfileReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "model": self.model, "input_shape": list(self.input_shape),
+            "model": self.model, "input_shape": list(self.input_shape), "mode": self.mode,
+            "optimizer": self.optimizer, "amp": self.amp,
             "device": {**self.peaks.to_dict(), **self.settings.to_dict()},
             "runs": [r.to_dict() for r in self.runs],
             "largest_batch_that_fit": self.largest_batch,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import resource
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -11,8 +12,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnncalc.analysis.analyze import make_report, subject_for, trace_subject
+from cnncalc.analysis.analyze import make_report, op_costs, subject_for, trace_subject
 from cnncalc.analysis.inputs import materialize
+from cnncalc.analysis.report import Costs
 from cnncalc.dtypes import DType, parse_dtype
 from cnncalc.errors import CnncalcError
 from cnncalc.profile.devices import TORCH_DTYPES, check_dtype, device_peaks, resolve_device
@@ -79,8 +81,15 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
             inputs: Sequence[Any] | None = None,
             channels_last: bool = False, compile: bool = False, warmup: int = 10, min_time: float = 1.0,
             per_layer: bool = False, peak_tflops: float | None = None, peak_bandwidth: float | None = None,
-            progress: Progress | None = None) -> ProfileReport:
-    """Time the model's forward pass at each batch size and set it beside its cost and roofline bound."""
+            progress: Progress | None = None, train: bool = False, optimizer: str | None = None,
+            amp: str | None = None) -> ProfileReport:
+    """Time the model's forward pass at each batch size and set it beside its cost and roofline bound; with
+    `train`, whole training steps (forward, backward, the `optimizer`'s step under `amp`) beside the traced
+    step's cost, roofline and predicted peak memory."""
+    from cnncalc.analysis.analyze import StepSpec, trace_training
+    from cnncalc.analysis.training import DEFAULT_OPTIMIZER, parse_amp, parse_optimizer
+    from cnncalc.profile.training import make_step, measured_peak
+
     dev = resolve_device(device)
     dt = parse_dtype(dtype)
     batches = parse_batches(batch)
@@ -92,7 +101,14 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     shape = subject.inputs.positional[0].spec.shape if subject.inputs.positional else ()
     torch_dtype = TORCH_DTYPES[dt]
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    spec = StepSpec(parse_optimizer(optimizer or DEFAULT_OPTIMIZER), parse_amp(amp)) if train else None
+    if (optimizer or amp) and not train:
+        raise CnncalcError("--optimizer and --amp describe a training step: add --train")
+    if spec is not None and (compile or per_layer):
+        raise CnncalcError("--train times whole training steps: --compile and --per-layer time inference only")
     real = subject.real(0).eval().to(device=dev, dtype=torch_dtype)
+    if spec is not None:
+        real.train()
     if channels_last:
         real = real.to(memory_format=memory_format)
     runner: Any = torch.compile(real) if compile else real
@@ -106,13 +122,17 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
         channels_last=channels_last, compiled=compile, warmup=warmup, min_time=min_time)
     runs = []
     layers: tuple[LayerTime, ...] = ()
-    with _cudnn_benchmark(on_cuda), torch.inference_mode():
+    grad_mode = torch.inference_mode() if spec is None else contextlib.nullcontext()
+    with _cudnn_benchmark(on_cuda), grad_mode:
         for b in batches:
             batch_subject = subject_for(model, input_shape, inputs, batch=b)
             with torch.inference_mode(False):
                 traced, run, _ = trace_subject(batch_subject, dt)
-            tracer = run.tracer
-            costs = make_report(traced, run, batch_subject, dt).total.costs
+                step_run = trace_training(batch_subject, traced, dt, spec) if spec is not None else None
+            tracer = step_run.run.tracer if step_run is not None else run.tracer
+            costs = sum((op_costs(op) for op in tracer.ops), Costs()) if step_run is not None else \
+                make_report(traced, run, batch_subject, dt).total.costs
+            predicted = step_run.run.tracer.memory.peak if step_run is not None else None
             roofline = bound_ms(tracer.ops, dt, peaks, on_cuda)
             label = f"{name} batch {b}"
             try:
@@ -120,12 +140,19 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
                 if channels_last:
                     args = [a.contiguous(memory_format=memory_format) if isinstance(a, torch.Tensor) and a.dim() == 4
                             else a for a in args]
+                report_progress = partial(progress, label) if progress else None
+                if spec is not None:
+                    step, opt = make_step(real, args, kwargs, spec.optimizer, spec.amp, dev)
+                    stats = time_calls(step, dev, warmup, min_time, progress=report_progress)
+                    peak, source = measured_peak(step, real, opt, args, kwargs, dev)
+                    runs.append(Run(b, dt.value, stats, costs.macs, costs.flops, costs.traffic_bytes, peak, roofline,
+                                    predicted_peak_bytes=predicted, peak_source=source))
+                    continue
                 if on_cuda:
                     torch.cuda.reset_peak_memory_stats(dev)
                     base = torch.cuda.memory_allocated(dev)
                 else:
                     base = _rss_reset()
-                report_progress = partial(progress, label) if progress else None
                 stats = time_calls(partial(runner, *args, **kwargs), dev, warmup, min_time, progress=report_progress)
                 peak = (torch.cuda.max_memory_allocated(dev) - base) if on_cuda else max(0, _rss_peak() - base)
                 runs.append(Run(b, dt.value, stats, costs.macs, costs.flops, costs.traffic_bytes, peak, roofline))
@@ -138,11 +165,13 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
                                 error="out of memory"))
                 if on_cuda:
                     torch.cuda.empty_cache()
-            if progress:
-                progress(label, 1.0)
+            finally:
+                if progress:
+                    progress(label, 1.0)
     if all(r.error for r in runs):
         raise CnncalcError(f"{name} on {dev}: no batch size fitted in memory ({', '.join(map(str, batches))})")
-    return ProfileReport(name, shape, peaks, settings, tuple(runs), layers)
+    return ProfileReport(name, shape, peaks, settings, tuple(runs), layers, "training" if spec else "inference",
+                         spec.optimizer.value if spec else None, spec.amp if spec else None)
 
 
 def time_layers(model: nn.Module, args: list[Any], kwargs: dict[str, Any], device: torch.device, tracer: Any,

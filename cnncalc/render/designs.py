@@ -6,9 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from rich.table import Table
-
 from cnncalc.layers.registry import Preset
+from cnncalc.render.fit import Column, FitTable
 
 
 def _extras(p: Preset) -> str:
@@ -35,12 +34,17 @@ def designs_markdown(presets: Sequence[Preset]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def designs_table(presets: Sequence[Preset]) -> Table:
-    table = Table(title="layer designs (MACs = multiply-accumulates)", title_justify="left",
-                  header_style="bold", show_lines=True)
-    for col in ("design", "what it is", "params", "MACs", "spec keys"):
-        table.add_column(col)
-    for p in presets:
-        name = p.name + (f"\n({', '.join(p.aliases)})" if p.aliases else "")
-        table.add_row(name, p.title, p.symbolic.get("params", ""), p.symbolic.get("MACs", ""), _extras(p))
-    return table
+#: `cnncalc designs`, by priority: the design and what it is, then its formulas; everything but names wraps.
+DESIGN_COLUMNS: tuple[Column, ...] = (
+    Column("design", 1, wrap=True),  # aliases break between names, never inside one
+    Column("what it is", 2, wrap=True, min_width=16),
+    Column("params", 3, wrap=True, min_width=18),
+    Column("MACs", 4, wrap=True, min_width=18),
+    Column("spec keys", 5, wrap=True),
+)
+
+
+def designs_table(presets: Sequence[Preset]) -> FitTable:
+    rows = [[p.name + (f"\n({', '.join(p.aliases)})" if p.aliases else ""), p.title, p.symbolic.get("params", ""),
+             p.symbolic.get("MACs", ""), _extras(p)] for p in presets]
+    return FitTable(DESIGN_COLUMNS, rows, title="layer designs (MACs = multiply-accumulates)", lines=True)

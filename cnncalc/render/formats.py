@@ -11,7 +11,7 @@ from typing import Any
 
 from cnncalc.conventions import CONVENTION
 from cnncalc.layers.record import LayerRecord
-from cnncalc.render.numbers import compare_phrase, integer, nbytes, ratio, shape
+from cnncalc.render.numbers import compare_phrase, integer
 
 
 class Format(str, Enum):
@@ -110,38 +110,6 @@ def summary_lines(records: Sequence[LayerRecord]) -> list[str]:
               else f"receptive field {base.rf_text} vs {r.rf_text}")
         lines.append(f"{base.name} vs {r.name}: {', '.join(parts)}, {rf}")
     return lines
-
-
-def quantity_rows(records: Sequence[LayerRecord]) -> list[tuple[str, list[str]]]:
-    """The rows of the side-by-side table: a label and one cell per record (ratios to the first)."""
-    base = records[0]
-
-    def cells(get: Any, fmt: Any = integer, with_ratio: bool = True) -> list[str]:
-        out = []
-        for i, r in enumerate(records):
-            text = fmt(get(r))
-            if with_ratio and i > 0:
-                text += f"  {ratio(get(r), get(base))}"
-            out.append(text)
-        return out
-
-    rows = [
-        ("output shape", cells(lambda r: r.output_shape, shape, False)),
-        ("params", cells(lambda r: r.params)),
-        ("  weights/biases", cells(lambda r: f"{integer(r.weight_params)} / {integer(r.bias_params)}",
-                                     str, False)),
-    ]
-    if any(r.buffers for r in records):
-        rows.append(("buffers (BN stats)", cells(lambda r: r.buffers)))
-    rows += [
-        ("MACs", cells(lambda r: r.macs)),
-        ("FLOPs", cells(lambda r: r.flops)),
-        ("activations written", cells(lambda r: r.activation_bytes, nbytes)),
-        ("memory traffic", cells(lambda r: r.traffic_bytes, nbytes)),
-        ("intensity (FLOP/B)", cells(lambda r: r.intensity, lambda v: f"{v:.3g}", False)),
-        ("receptive field", cells(lambda r: f"{r.rf_text}, jump {r.jump_text}", str, False)),
-    ]
-    return rows
 
 
 def sweep_rows(points: list[Any]) -> tuple[list[str], list[list[Any]]]:

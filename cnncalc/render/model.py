@@ -6,13 +6,14 @@ import json
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from cnncalc.analysis.report import LayerRow, ModelReport, field_text
 from cnncalc.conventions import CONVENTION
+from cnncalc.render.fit import Column, FitTable, number
 from cnncalc.render.formats import convention_dict, csv_text, markdown_table
-from cnncalc.render.numbers import integer, nbytes, shape
+from cnncalc.render.memory import training_lines, training_pairs
+from cnncalc.render.numbers import integer, nbytes, shape, si
 
 LAYER_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("name", lambda r: r.name),
@@ -39,9 +40,18 @@ def report_json(report: ModelReport) -> str:
     return json.dumps({**report.to_dict(), "convention": convention_dict()}, indent=2)
 
 
+#: the CSV's columns with a training step
+TRAINING_CSV: tuple[tuple[str, Any], ...] = (
+    ("backward_macs", lambda r: r.backward.macs if r.backward else ""),
+    ("backward_flops", lambda r: r.backward.flops if r.backward else ""),
+    ("saved_bytes", lambda r: r.saved_bytes if r.saved_bytes is not None else ""),
+)
+
+
 def report_csv(report: ModelReport, depth: int) -> str:
     rows = [*visible(report, depth), report.layers[0]]  # the last row is the whole model, depth 0
-    return csv_text([h for h, _ in LAYER_COLUMNS], [[get(row) for _, get in LAYER_COLUMNS] for row in rows])
+    columns = LAYER_COLUMNS + (TRAINING_CSV if report.training is not None else ())
+    return csv_text([h for h, _ in columns], [[get(row) for _, get in columns] for row in rows])
 
 
 def _totals_pairs(report: ModelReport) -> list[tuple[str, str]]:
@@ -59,11 +69,7 @@ def _totals_pairs(report: ModelReport) -> list[tuple[str, str]]:
         ("output", shape(t.output_shape) if t.output_shape else "?"),
         ("receptive field", f"{field_text(t.receptive_field)}, jump {field_text(t.jump)}"),
     ]
-    if report.backward is not None:
-        b = report.backward
-        pairs += [("backward MACs", integer(b.macs)), ("backward FLOPs", integer(b.flops)),
-                  ("training step FLOPs", integer(t.flops + b.flops))]
-    return pairs
+    return pairs + training_pairs(report)
 
 
 def _uncounted_lines(report: ModelReport) -> list[str]:
@@ -80,17 +86,21 @@ def title(report: ModelReport) -> str:
     return f"{report.model} — input {shape(report.input_shape)}, {report.dtype}"
 
 
-def io_lines(report: ModelReport, most: int = 6) -> list[str]:
+#: How a list cut short ends in text outputs, and in terminal tables (where no "…" appears).
+ELLIPSIS, MORE = "…", "and"
+
+
+def io_lines(report: ModelReport, most: int = 6, more: str = ELLIPSIS) -> list[str]:
     """The inputs (and how they were chosen) and the outputs, by name."""
     lines = ["inputs: " + "; ".join(i.text() for i in report.inputs) +
              (f" ({report.input_note})" if report.input_note else "")]
     outs = [o.text() for o in report.outputs]
-    more = f"; … {len(outs) - most} more" if len(outs) > most else ""
-    lines.append("outputs: " + ("; ".join(outs[:most]) + more if outs else "none (no tensor in the output)"))
+    rest = f"; {more} {len(outs) - most} more" if len(outs) > most else ""
+    lines.append("outputs: " + ("; ".join(outs[:most]) + rest if outs else "none (no tensor in the output)"))
     return lines
 
 
-def real_run_lines(report: ModelReport, most: int = 8) -> list[str]:
+def real_run_lines(report: ModelReport, most: int = 8, more: str = ELLIPSIS) -> list[str]:
     """Why the ops were counted on real tensors, what flowed, and the detector's worst case."""
     run = report.real_run
     if run is None:
@@ -105,7 +115,7 @@ def real_run_lines(report: ModelReport, most: int = 8) -> list[str]:
             f"kept {f.kept:,} of {f.offered:,}"
         lines.append(f"  {f.op} in {f.module}: {what} ({f.calls:,} call{'s' if f.calls > 1 else ''})")
     if len(flows) > most:
-        lines.append(f"  … {len(flows) - most} more data-dependent ops (see --format json)")
+        lines.append(f"  {more} {len(flows) - most} more data-dependent ops (see --format json)")
     worst = run.worst_case
     if worst is not None:
         limits = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in worst.limits)
@@ -115,9 +125,10 @@ def real_run_lines(report: ModelReport, most: int = 8) -> list[str]:
     return lines
 
 
-def notes(report: ModelReport) -> list[str]:
+def notes(report: ModelReport, more: str = ELLIPSIS) -> list[str]:
     """Every line shown under a model's totals, in order."""
-    return [*io_lines(report), *real_run_lines(report), *_uncounted_lines(report)]
+    return [*io_lines(report, more=more), *real_run_lines(report, more=more), *training_lines(report),
+            *_uncounted_lines(report)]
 
 
 def report_markdown(report: ModelReport, depth: int) -> str:
@@ -133,26 +144,38 @@ def report_markdown(report: ModelReport, depth: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The module table of `analyze`, by priority: what a module is and costs first; memory and receptive field after.
+REPORT_COLUMNS: tuple[Column, ...] = (
+    Column("module", 1),
+    Column("type", 2),
+    Column("output", 3, "right", lambda s: shape(s) if s else "–"),
+    number("params", 4),
+    number("MACs", 5),
+    number("FLOPs", 6),
+    Column("out bytes", 9, "right", nbytes),
+    Column("traffic", 7, "right", nbytes),
+    Column("FLOP/B", 8, "right", lambda v: f"{v:.3g}"),
+    Column("RF", 10, "right", lambda f: field_text(f) or "–"),
+)
+#: with a training step: each module's backward MACs and the bytes its forward kept for the backward
+TRAINING_COLUMNS: tuple[Column, ...] = (
+    number("bwd MACs", 6, header="backward MACs"),
+    Column("kept", 8, "right", nbytes, header="kept for bwd"),
+)
+
+
 def report_table(report: ModelReport, depth: int) -> RenderableType:
-    table = Table(title=title(report), title_justify="left", header_style="bold")
-    for col, justify in (("module", "left"), ("type", "left"), ("output", "right"), ("params", "right"),
-                         ("MACs", "right"), ("FLOPs", "right"), ("out bytes", "right"), ("traffic", "right"),
-                         ("FLOP/B", "right"), ("RF", "right")):
-        table.add_column(col, justify=justify, no_wrap=col in ("module", "MACs", "FLOPs"))  # type: ignore[arg-type]
-    for row in visible(report, depth):
-        name = "  " * (row.depth - 1) + row.name.rsplit(".", 1)[-1]
-        calls = f" ×{row.calls}" if row.calls > 1 else ""
-        table.add_row(name + calls, row.type, shape(row.output_shape) if row.output_shape else "–",
-                      integer(row.params), integer(row.macs), integer(row.flops), nbytes(row.output_bytes),
-                      nbytes(row.costs.traffic_bytes), f"{row.costs.intensity:.3g}",
-                      field_text(row.receptive_field) or "–")
-    totals = Table(show_header=False, box=None, padding=(0, 2))
-    totals.add_column(style="bold", no_wrap=True)
-    totals.add_column(justify="right")
-    for label, value in _totals_pairs(report):
-        totals.add_row(label, value)
+    training = report.training is not None
+    rows = [["  " * (row.depth - 1) + row.name.rsplit(".", 1)[-1] + (f" ×{row.calls}" if row.calls > 1 else ""),
+             row.type, row.output_shape, row.params, row.macs, row.flops, row.output_bytes, row.costs.traffic_bytes,
+             row.costs.intensity, row.receptive_field,
+             *([row.backward.macs if row.backward else 0, row.saved_bytes or 0] if training else [])]
+            for row in visible(report, depth)]
+    table = FitTable(REPORT_COLUMNS + (TRAINING_COLUMNS if training else ()), rows, title=title(report))
+    totals = FitTable((Column("total", style="bold"), Column("value", justify="right")), _totals_pairs(report),
+                      boxed=False, show_header=False, indent=2, selectable=False)
     lines: list[RenderableType] = [
-        Text(line, style="red" if line.startswith("UNCOUNTED") else "dim") for line in notes(report)]
+        Text(line, style="red" if line.startswith("UNCOUNTED") else "dim") for line in notes(report, MORE)]
     lines.append(Text(CONVENTION.short, style="dim"))
     return Group(table, Text(""), totals, Text(""), *lines)
 
@@ -165,13 +188,20 @@ def _entry_macs(e: dict[str, Any]) -> str:
     return integer(e["macs"]) + (" *" if e.get("data_dependent") else "")
 
 
+#: `cnncalc models`, by priority: which model and what it costs, then its task and input; the paper wraps.
+MODELS_COLUMNS: tuple[Column, ...] = (
+    Column("name", 1),
+    Column("task", 4),
+    Column("input", 5, wrap=True),  # several inputs break between shapes, never inside one
+    number("params", 2),
+    Column("MACs", 3, "right", _entry_macs, lambda e: si(e["macs"]) + (" *" if e.get("data_dependent") else "")),
+    Column("paper", 6, wrap=True, fold=True, min_width=30, header="paper / description"),
+)
+
+
 def models_rows(entries: list[dict[str, Any]]) -> RenderableType:
-    table = Table(title="models (MACs = multiply-accumulates at the default input)", title_justify="left",
-                  header_style="bold")
-    for col in ("name", "task", "input", "params", "MACs", "paper / description"):
-        table.add_column(col, justify="right" if col in ("params", "MACs") else "left")
-    for e in entries:
-        table.add_row(e["name"], e["task"], _entry_inputs(e), integer(e["params"]), _entry_macs(e), e["paper"])
+    rows = [[e["name"], e["task"], _entry_inputs(e), e["params"], e, e["paper"]] for e in entries]
+    table = FitTable(MODELS_COLUMNS, rows, title="models (MACs = multiply-accumulates at the default input)")
     notes: list[RenderableType] = [table]
     if any(e.get("data_dependent") for e in entries):
         notes.append(Text(DATA_DEPENDENT_NOTE, style="dim"))
@@ -197,16 +227,23 @@ def entries_markdown(entries: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n\nMACs = multiply-accumulates, at the default input.\n" + tail
 
 
+#: `cnncalc validate`, by priority: which check, its verdict and both numbers (never shortened: the digits that
+#: differ are the point); the reconciliation wraps.
+VALIDATE_COLUMNS: tuple[Column, ...] = (
+    Column("model", 1),
+    Column("tool", 2, wrap=True),
+    Column("quantity", 3),
+    Column("theirs", 5, "right"),
+    Column("cnncalc", 6, "right", header="cnncalc's equivalent"),
+    Column("status", 4, header=""),
+    Column("reconciliation", 7, wrap=True, min_width=28),
+)
+
+
 def validations_table(results: list[Any]) -> RenderableType:
-    table = Table(title="cnncalc validate", title_justify="left", header_style="bold", show_lines=True)
-    for col in ("model", "tool", "quantity", "theirs", "cnncalc's equivalent", "", "reconciliation"):
-        table.add_column(col, justify="right" if col in ("theirs", "cnncalc's equivalent") else "left")
-    for r in results:
-        for i, c in enumerate(r.checks):
-            value = "–" if c.value is None else (integer(c.value) if isinstance(c.value, int) else str(c.value))
-            expected = integer(c.expected) if isinstance(c.expected, int) else str(c.expected)
-            table.add_row(r.model if i == 0 else "", c.tool, c.quantity, value, expected,
-                          c.status.mark, c.note)
+    rows = [[r.model if i == 0 else "", c.tool, c.quantity, c.value, c.expected, c.status.mark, c.note]
+            for r in results for i, c in enumerate(r.checks)]
+    table = FitTable(VALIDATE_COLUMNS, rows, title="cnncalc validate", lines=True)
     return Group(table, Text(CONVENTION.short, style="dim"))
 
 

@@ -7,6 +7,19 @@ def integer(n: int) -> str:
     return f"{n:,}"
 
 
+def si(n: float) -> str:
+    """Three significant digits with an SI prefix: 4089184256 → '4.09 G', 11689512 → '11.7 M', 9408 → '9.41 k';
+    below 1,000 the number itself (795, 0.125)."""
+    if abs(n) < 999.5:
+        return f"{n:,}" if isinstance(n, int) else f"{n:.3g}"
+    value = float(n)
+    for prefix in ("k", "M", "G", "T", "P", "E"):
+        value /= 1000
+        if abs(value) < 999.5 or prefix == "E":
+            break
+    return f"{value:.3g} {prefix}" if abs(value) < 999.5 else f"{value:,.0f} {prefix}"
+
+
 def nbytes(n: int) -> str:
     """Bytes in binary units, three significant digits: 51380224 → '49 MiB', 1038336 → '0.99 MiB'."""
     if n < 1024:

@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from cnncalc.conventions import CONVENTION
-from cnncalc.profile.report import ProfileReport
+from cnncalc.profile.report import ProfileReport, Run
+from cnncalc.render.fit import Cell, Column, FitTable, Formatter, number
 from cnncalc.render.formats import csv_text
-from cnncalc.render.numbers import integer, nbytes
+from cnncalc.render.numbers import integer, nbytes, si
 
 PER_LAYER_NOTE = "per-layer times carry hook overhead; the totals above come from the plain runs"
 
@@ -43,9 +43,27 @@ def device_lines(report: ProfileReport) -> list[str]:
         how.append(f"cudnn.benchmark {'on' if s.cudnn_benchmark else 'off'}")
         how.append(f"TF32 for convolutions {'on' if s.tf32_conv else 'off'}, for matmuls "
                    f"{'on' if s.tf32_matmul else 'off'}")
+    mode = ("eval + inference_mode" if report.mode == "inference" else
+            f"whole training steps: forward (train mode), backward, {report.optimizer} step, zero_grad"
+            + (f", autocast {report.amp}" if report.amp else ""))
     how += [f"channels-last {'on' if s.channels_last else 'off'}", f"torch.compile {'on' if s.compiled else 'off'}",
-            f"{s.warmup} warm-up calls, samples for ≥ {s.min_time:g} s, eval + inference_mode"]
-    return [*lines, "; ".join(how)]
+            f"{s.warmup} warm-up calls, samples for ≥ {s.min_time:g} s, {mode}"]
+    return [*lines, "; ".join(how), *memory_lines(report)]
+
+
+def memory_lines(report: ProfileReport) -> list[str]:
+    """Training steps: each batch's measured peak beside the traced step's prediction."""
+    lines = []
+    for r in report.runs:
+        if r.predicted_peak_bytes is None:
+            continue
+        if r.peak_memory_bytes is None:
+            lines.append(f"batch {r.batch}: predicted peak {nbytes(r.predicted_peak_bytes)}; not measured here")
+            continue
+        diff = (r.predicted_peak_bytes - r.peak_memory_bytes) / r.peak_memory_bytes if r.peak_memory_bytes else 0.0
+        lines.append(f"batch {r.batch}: peak {integer(r.peak_memory_bytes)} B measured ({r.peak_source}), "
+                     f"{integer(r.predicted_peak_bytes)} B predicted ({diff:+.2%})")
+    return lines
 
 
 def report_json(report: ProfileReport) -> str:
@@ -69,6 +87,7 @@ RUN_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("flops (2*macs + other)", lambda r: r.flops),
     ("flops_per_s", lambda r: r.flops_per_s),
     ("peak_memory_bytes", lambda r: r.peak_memory_bytes),
+    ("predicted_peak_bytes", lambda r: r.predicted_peak_bytes),
     ("roofline_ms", lambda r: r.roofline_ms),
     ("measured_over_roofline", lambda r: r.over_roofline),
     ("error", lambda r: r.error or ""),
@@ -93,23 +112,47 @@ def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}" if value < 10 else f"{value:.1f}"
 
 
+def _rate_short(value: float | None) -> str:
+    """The short form of a rate: the unit is in the header (12.3 GFLOP/s → 12.3 G)."""
+    return "?" if value is None else si(value)
+
+
+def _rate(unit: str) -> tuple[Formatter, Formatter]:
+    return (lambda v: rate(v, unit)), _rate_short
+
+
+#: The runs of `cnncalc profile`, by priority: latency and throughput first, then how far from the roofline.
+RUN_TABLE_COLUMNS: tuple[Column, ...] = (
+    Column("batch", 1, "right"),
+    Column("dtype", 2),
+    Column("median ms", 3, "right"),
+    Column("p10–p90 ms", 8, "right"),
+    Column("min ms", 11, "right"),
+    Column("cold ms", 12, "right"),
+    Column("n", 13, "right"),
+    Column("items/s", 4, "right", lambda v: "" if v is None else f"{v:,.1f}", lambda v: "" if v is None else si(v)),
+    Column("MAC/s", 10, "right", *_rate("MAC/s")),
+    Column("FLOP/s", 5, "right", *_rate("FLOP/s")),
+    Column("peak mem", 9, "right", lambda v: "?" if v is None else nbytes(v)),
+    Column("roofline ms", 7, "right", _ms),
+    Column("÷ bound", 6, "right", lambda v: f"{v:.2f}×" if v else "?"),
+)
+
+
+def _run_row(r: Run) -> list[Any]:
+    if r.latency is None:
+        blank = Cell("")
+        return [r.batch, r.dtype, Cell("failed", style="red"), *[blank] * 8, r.roofline_ms, blank]
+    lat = r.latency
+    median = Text(_ms(lat.median)) + (Text(" (noisy)", style="yellow") if lat.noisy else Text(""))
+    return [r.batch, r.dtype, median, f"{_ms(lat.p10)}–{_ms(lat.p90)}", _ms(lat.min), _ms(lat.cold), lat.samples,
+            r.throughput, r.macs_per_s, r.flops_per_s, r.peak_memory_bytes, r.roofline_ms, r.over_roofline]
+
+
 def report_table(report: ProfileReport) -> RenderableType:
-    table = Table(title=f"cnncalc profile {report.model}", title_justify="left", header_style="bold")
-    for col in ("batch", "dtype", "median ms", "p10–p90 ms", "min ms", "cold ms", "n", "items/s", "MAC/s",
-                "FLOP/s", "peak mem", "roofline ms", "÷ bound"):
-        table.add_column(col, justify="left" if col == "dtype" else "right")
-    for r in report.runs:
-        if r.latency is None:
-            table.add_row(str(r.batch), r.dtype, f"[red]{r.error}[/red]", *[""] * 8, _ms(r.roofline_ms), "")
-            continue
-        lat = r.latency
-        median = _ms(lat.median) + (" [yellow](noisy)[/yellow]" if lat.noisy else "")
-        table.add_row(str(r.batch), r.dtype, median, f"{_ms(lat.p10)}–{_ms(lat.p90)}", _ms(lat.min), _ms(lat.cold),
-                      str(lat.samples), f"{r.throughput:,.1f}", rate(r.macs_per_s, "MAC/s"),
-                      rate(r.flops_per_s, "FLOP/s"),
-                      nbytes(r.peak_memory_bytes) if r.peak_memory_bytes is not None else "?",
-                      _ms(r.roofline_ms), f"{r.over_roofline:.2f}×" if r.over_roofline else "?")
+    table = FitTable(RUN_TABLE_COLUMNS, [_run_row(r) for r in report.runs], title=f"cnncalc profile {report.model}")
     parts: list[RenderableType] = [table]
+    parts += [Text(f"batch {r.batch} failed: {r.error}", style="red") for r in report.runs if r.latency is None]
     parts += [Text(line, style="dim") for line in device_lines(report)]
     if any(r.error for r in report.runs):
         parts.append(Text(f"largest batch that fitted: {report.largest_batch}", style="yellow"))
@@ -124,18 +167,27 @@ def report_table(report: ProfileReport) -> RenderableType:
     return Group(*parts)
 
 
-def layers_table(report: ProfileReport, top: int = 25) -> Table:
+#: The per-layer table of `cnncalc profile --per-layer`, by priority: which module, its time and work first.
+LAYER_TABLE_COLUMNS: tuple[Column, ...] = (
+    Column("module", 1),
+    Column("type", 4),
+    Column("ms", 2, "right", lambda v: f"{v:.3f}"),
+    number("FLOPs", 3),
+    Column("bytes", 9, "right", nbytes),
+    Column("FLOP/B", 7, "right", lambda v: f"{v:.3g}"),
+    Column("FLOP/s", 6, "right", *_rate("FLOP/s")),
+    Column("roofline ms", 8, "right", _ms),
+    Column("bound by", 5),
+)
+
+
+def layers_table(report: ProfileReport, top: int = 25) -> FitTable:
     rows = sorted(report.layers, key=lambda layer: layer.ms, reverse=True)
-    table = Table(title=f"per layer (the {min(top, len(rows))} slowest of {len(rows)})", title_justify="left",
-                  header_style="bold")
-    for col in ("module", "type", "ms", "FLOPs", "bytes", "FLOP/B", "FLOP/s", "roofline ms", "bound by"):
-        table.add_column(col, justify="left" if col in ("module", "type", "bound by") else "right")
     balance = (report.peaks.fp32 / report.peaks.bandwidth) if report.peaks.fp32 and report.peaks.bandwidth else None
-    for layer in rows[:top]:
-        bound = "" if balance is None else ("memory" if layer.intensity < balance else "compute")
-        table.add_row(layer.name, layer.type, f"{layer.ms:.3f}", integer(layer.flops), nbytes(layer.traffic_bytes),
-                      f"{layer.intensity:.3g}", rate(layer.flops_per_s, "FLOP/s"), _ms(layer.roofline_ms), bound)
-    return table
+    cells = [[layer.name, layer.type, layer.ms, layer.flops, layer.traffic_bytes, layer.intensity, layer.flops_per_s,
+              layer.roofline_ms, "" if balance is None else ("memory" if layer.intensity < balance else "compute")]
+             for layer in rows[:top]]
+    return FitTable(LAYER_TABLE_COLUMNS, cells, title=f"per layer (the {min(top, len(rows))} slowest of {len(rows)})")
 
 
 def plot_roofline(report: ProfileReport, path: str) -> None:
@@ -182,25 +234,32 @@ def plot_roofline(report: ProfileReport, path: str) -> None:
     plt.close(fig)
 
 
+#: `cnncalc compare --time`, by priority: the measured speed-up beside the MAC ratio it was promised.
+TIMING_COLUMNS: tuple[Column, ...] = (
+    Column("design", 1),
+    Column("median ms", 2, "right"),
+    Column("p10–p90 ms", 7, "right"),
+    Column("speed-up", 3, "right", header="speed-up vs first"),
+    Column("MAC ratio", 4, "right", header="MAC ratio vs first"),
+    Column("FLOP/s", 6, "right", *_rate("FLOP/s")),
+    Column("FLOP/B", 5, "right", lambda v: f"{v:.3g}"),
+)
+
+
 def design_timing_table(records: list[Any], timings: list[Any]) -> RenderableType:
     """Measured latency and speed-up beside the MAC ratio: memory-bound designs fall short of their MAC
     savings."""
-    table = Table(title=f"measured on {timings[0].device}" + (f", {timings[0].threads} threads"
-                                                             if timings[0].threads else ""),
-                  title_justify="left", header_style="bold")
-    for col in ("design", "median ms", "p10–p90 ms", "speed-up vs first", "MAC ratio vs first", "FLOP/s",
-                "FLOP/B"):
-        table.add_column(col, justify="left" if col == "design" else "right")
     base_ms, base_macs = timings[0].latency.median, records[0].macs
+    rows = []
     for record, timing in zip(records, timings, strict=True):
         lat = timing.latency
         speed = base_ms / lat.median if lat.median else 0.0
         mac_ratio = base_macs / record.macs if record.macs else float("inf")
-        table.add_row(record.name, _ms(lat.median) + (" (noisy)" if lat.noisy else ""),
-                      f"{_ms(lat.p10)}–{_ms(lat.p90)}", f"{speed:.2f}×", f"{mac_ratio:.2f}×",
-                      rate(record.flops / (lat.median / 1e3) if lat.median else None, "FLOP/s"),
-                      f"{record.intensity:.3g}")
+        rows.append([record.name, _ms(lat.median) + (" (noisy)" if lat.noisy else ""),
+                     f"{_ms(lat.p10)}–{_ms(lat.p90)}", f"{speed:.2f}×", f"{mac_ratio:.2f}×",
+                     record.flops / (lat.median / 1e3) if lat.median else None, record.intensity])
+    title = f"measured on {timings[0].device}" + (f", {timings[0].threads} threads" if timings[0].threads else "")
     note = Text("speed-up = first design's median ÷ this one's; MAC ratio = first design's MACs ÷ this one's. "
                 "A design with far fewer MACs but low FLOP/B is memory-bound and gains far less than its MACs "
                 "promise.", style="dim")
-    return Group(table, note)
+    return Group(FitTable(TIMING_COLUMNS, rows, title=title), note)
