@@ -58,6 +58,8 @@ WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, whole, at i
 ColumnsOpt = Annotated[str | None, typer.Option("--columns", metavar="A,B,…", show_default=False,
                                                 help="Only these table columns, in this order (names as in the "
                                                      "header).")]
+OutOpt = Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", show_default=False,
+                                            help="Write the output (any format) to FILE instead of stdout.")]
 
 
 def _options(arguments: dict[str, Any]) -> Any:
@@ -69,11 +71,22 @@ def _options(arguments: dict[str, Any]) -> Any:
 
 
 def _emit(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    """Text output: to --output's file, or stdout."""
+    text = text if text.endswith("\n") else text + "\n"
+    path = _VIEW.get("out")
+    if path:
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as err:
+            raise CnncalcError(f"--output {path!r} cannot be written: {err.strerror}") from None
+        print(f"cnncalc: wrote {path}", file=sys.stderr)
+        return
+    sys.stdout.write(text)
 
 
 def _output(fmt: Format, table: Callable[[], Any], **text: Callable[[], str]) -> None:
-    """Render in the chosen format: a rich table on the terminal, or text (json, csv, markdown)."""
+    """Render in the chosen format: a rich table on the terminal, or text (json, csv, markdown, html)."""
     if fmt is Format.table:
         _show(table())
     else:
@@ -84,13 +97,41 @@ def _output(fmt: Format, table: Callable[[], Any], **text: Callable[[], str]) ->
 _VIEW: dict[str, Any] = {"wide": False, "columns": None}
 
 
-def _view(wide: bool, columns: str | None, known: Callable[[], Sequence[str]] | None = None) -> None:
-    """Remember the command's view options; check --columns against `known` now (before slow work)."""
+def _view(wide: bool, columns: str | None, known: Callable[[], Sequence[str]] | None, fmt: Format,
+          out: str | None) -> None:
+    """Remember the command's view options; check --columns against `known`, --format html against what the
+    command can show and --output's folder now (before slow work)."""
     from cnncalc.render.fit import parse_columns
 
     _VIEW["wide"] = wide
     _VIEW["columns"] = parse_columns(columns, known()) if columns and known else (
         tuple(c.strip() for c in columns.split(",")) if columns else None)
+    _VIEW["out"] = _check_output(out) if out else None
+    command = _COMMAND.get("name", "")
+    if fmt is Format.html and command not in HTML_COMMANDS:
+        raise CnncalcError(f"{command} has no HTML view: use --format table, json, csv or markdown "
+                           f"(HTML: {', '.join(sorted(HTML_COMMANDS))})")
+
+
+#: the commands with an HTML page
+HTML_COMMANDS = frozenset({"analyze", "compare", "layer", "profile", "sweep", "validate", "fit"})
+#: the command line being run, for the HTML page's footer
+_COMMAND: dict[str, str] = {}
+
+
+def _check_output(path: str) -> str:
+    """--output FILE: its folder must exist and be writable, and FILE must not be a folder."""
+    import os
+
+    target = os.path.abspath(os.path.expanduser(path))
+    folder = os.path.dirname(target)
+    if os.path.isdir(target):
+        raise CnncalcError(f"--output {path!r} is a folder: give a file name in it")
+    if not os.path.isdir(folder):
+        raise CnncalcError(f"--output {path!r}: the folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK) or (os.path.exists(target) and not os.access(target, os.W_OK)):
+        raise CnncalcError(f"--output {path!r} cannot be written (permission denied)")
+    return target
 
 
 def _known(command: str) -> Sequence[str]:
@@ -104,9 +145,12 @@ def _known(command: str) -> Sequence[str]:
 
 
 def _show(renderable: Any) -> None:
-    """Print a table: fitted to the terminal, or whole at its natural width when piped or --wide."""
-    from cnncalc.render.fit import show
+    """Print a table: fitted to the terminal, or whole at its natural width when piped, --wide or --output."""
+    from cnncalc.render.fit import render_text, show
 
+    if _VIEW.get("out"):
+        _emit(render_text(renderable, wide=True, columns=_VIEW["columns"]))
+        return
     show(renderable, wide=_VIEW["wide"], columns=_VIEW["columns"])
 
 
@@ -117,14 +161,14 @@ def compare(
     cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
     size: Size = "224", dims: Dims = None, batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
-    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None,
     time_it: Annotated[bool, typer.Option("--time", help="Also time each design's real module.")] = False,
     device: Annotated[str, typer.Option("--device", help="With --time: cpu, cuda, cuda:N or mps.")] = "cpu",
     warmup: Annotated[int, typer.Option("--warmup", help="With --time: warm-up calls.")] = 10,
     min_time: Annotated[float, typer.Option("--min-time", help="With --time: seconds of samples.")] = 0.5,
 ) -> None:
     """Layer designs (or models) side by side, each with its ratio to the first."""
-    _view(wide, columns)
+    _view(wide, columns, None, fmt, out)
     from cnncalc.layers.registry import is_design
 
     if all(is_design(d) for d in designs):
@@ -151,6 +195,8 @@ def compare(
         return
     if not all(is_design(d) for d in designs):
         raise CnncalcError("--time times layer designs; for models use: cnncalc profile MODEL")
+    if fmt not in (Format.table, Format.json):
+        raise CnncalcError(f"--time prints its timings as a table or json, not {fmt.value}")
     from cnncalc.profile.layers import time_designs
 
     with _progress() as report:
@@ -174,10 +220,10 @@ def layer(
     cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
     size: Size = "224", dims: Dims = None, batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
-    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None,
 ) -> None:
     """One design: its cost, formula, ops, and how it fares against its natural counterpart."""
-    _view(wide, columns)
+    _view(wide, columns, None, fmt, out)
     from cnncalc.layers.registry import configure, evaluate
 
     base = _options(locals())
@@ -262,11 +308,12 @@ def analyze(
     worst_case: Annotated[bool, typer.Option("--worst-case/--no-worst-case",
                                              help="For a detector, also count it at its own limits.")] = True,
     dtype: DTypeOpt = "float32", wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
 ) -> None:
     """A model's cost per module, from one forward pass on the meta device (no weights, no compute); ops
     whose output depends on values (a detector's boxes) are counted on real CPU tensors instead. --train adds
     a whole training step: backward and optimizer FLOPs, memory by category and the peak."""
-    _view(wide, columns)
+    _view(wide, columns, None, fmt, out)
     from cnncalc.analysis.analyze import analyze as run_analysis
     from cnncalc.inputs import parse_input
     from cnncalc.render import model as view
@@ -277,7 +324,8 @@ def analyze(
     report = run_analysis(model, dtype=dtype, backward=backward, inputs=specs, image=image, worst_case=worst_case,
                           train=train, optimizer=optimizer or "adamw", amp=amp)
     _output(fmt, lambda: view.report_table(report, depth), json=lambda: view.report_json(report),
-            csv=lambda: view.report_csv(report, depth), markdown=lambda: view.report_markdown(report, depth))
+            csv=lambda: view.report_csv(report, depth), markdown=lambda: view.report_markdown(report, depth),
+            html=lambda: _html().report_html(report, _COMMAND["line"], depth))
 
 
 @app.command()
@@ -294,10 +342,11 @@ def fit(
     = True,
     optimizer: OptimizerOpt = None, amp: AmpOpt = None, input_shape: InputOpt = None,
     dtype: DTypeOpt = "float32", wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
 ) -> None:
     """The largest batch whose predicted peak memory fits a budget (memory traced on fake tensors: seconds,
     whatever the batch), with the breakdown there and at the next batch up."""
-    _view(wide, columns)
+    _view(wide, columns, None, fmt, out)
     from cnncalc.analysis.fit import fit as run_fit
     from cnncalc.inputs import parse_input
     from cnncalc.profile.devices import device_memory
@@ -312,7 +361,8 @@ def fit(
     report = run_fit(model, budget, train=train, optimizer=optimizer, amp=amp, inputs=specs, dtype=dtype,
                      memory_source=source)
     _output(fmt, lambda: view.fit_table(report), json=lambda: view.fit_json(report),
-            csv=lambda: view.fit_csv(report), markdown=lambda: view.fit_markdown(report))
+            csv=lambda: view.fit_csv(report), markdown=lambda: view.fit_markdown(report),
+            html=lambda: _html().fit_html(report, _COMMAND["line"]))
 
 
 class Task(str, Enum):
@@ -330,10 +380,10 @@ class Task(str, Enum):
 def models(
     task: Annotated[list[Task] | None, typer.Option("--task", "-t", show_default=False,
                                                     help="Only this family (repeatable; default: all).")] = None,
-    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None,
 ) -> None:
     """The zoo and torchvision's models of every task: params, MACs, default input, paper."""
-    _view(wide, columns)
+    _view(wide, columns, None, fmt, out)
     from cnncalc.models.catalogue import catalogue
     from cnncalc.render import model as view
 
@@ -349,10 +399,10 @@ def validate(
     all_models: Annotated[bool, typer.Option("--all", help="Every zoo and torchvision model.")] = False,
     input_shape: InputOpt = None,
     fvcore: Annotated[bool, typer.Option("--fvcore/--no-fvcore", help="Also run fvcore (real tensors).")] = True,
-    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None,
 ) -> None:
     """cnncalc beside numel, FlopCounterMode, fvcore and torchvision's tables; exit 1 on an unexplained gap."""
-    _view(wide, columns, lambda: _known('validate'))
+    _view(wide, columns, lambda: _known('validate'), fmt, out)
     from cnncalc.analysis.validate import validate as run_validation
     from cnncalc.inputs import parse_input
     from cnncalc.models.catalogue import every_model
@@ -366,6 +416,8 @@ def validate(
         _emit(json.dumps([r.to_dict() for r in results], indent=2))
     elif fmt in (Format.csv, Format.markdown):
         _emit(view.validations_text(results, fmt.value))
+    elif fmt is Format.html:
+        _emit(_html().validation_html(results, _COMMAND["line"]))
     else:
         _show(view.validations_table(results))
     failed = [r.model for r in results if not r.ok]
@@ -395,11 +447,11 @@ def profile(
     train: Annotated[bool, typer.Option("--train", help="Time whole training steps (forward, backward, optimizer "
                                                         "step), beside the predicted peak memory.")] = False,
     optimizer: OptimizerOpt = None, amp: AmpOpt = None,
-    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None,
 ) -> None:
     """Timed forward passes (or, with --train, training steps) on CPU or GPU, beside the analytic cost and the
     device's roofline."""
-    _view(wide, columns, lambda: _known('profile'))
+    _view(wide, columns, lambda: _known('profile'), fmt, out)
     from cnncalc.inputs import parse_input
     from cnncalc.profile.run import profile as run_profile
     from cnncalc.render import profile as view
@@ -414,7 +466,8 @@ def profile(
     if plot:
         view.plot_roofline(report, plot)
     _output(fmt, lambda: view.report_table(report), json=lambda: view.report_json(report),
-            csv=lambda: view.report_csv(report), markdown=lambda: view.report_markdown(report))
+            csv=lambda: view.report_csv(report), markdown=lambda: view.report_markdown(report),
+            html=lambda: _html().profile_html(report, _COMMAND["line"]))
 
 
 @app.command()
@@ -427,11 +480,11 @@ def sweep(
     cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
     dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
     size: Size = "224", dims: Dims = None, batch: Batch = "1", bias: Bias = False, dtype: DTypeOpt = "float32",
-    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None,
     plot: Annotated[str | None, typer.Option("--plot", metavar="FILE.png", help="Line plot of the sweep.")] = None,
 ) -> None:
     """One design (or model) across the values of one option: same records and views as compare."""
-    _view(wide, columns)
+    _view(wide, columns, None, fmt, out)
     from cnncalc.layers.registry import is_design
     from cnncalc.sweep import sweep as run_sweep
 
@@ -445,6 +498,8 @@ def sweep(
         from cnncalc.render.table import sweep_table
 
         _show(sweep_table(points, target, vary.partition("=")[0]))
+    elif fmt is Format.html:
+        _emit(_html().sweep_html(points, target, vary.partition("=")[0], _COMMAND["line"]))
     else:
         from cnncalc.render.formats import sweep_text
 
@@ -452,9 +507,10 @@ def sweep(
 
 
 @app.command()
-def designs(wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table) -> None:
+def designs(wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
+            out: OutOpt = None) -> None:
     """The layer designs, their aliases, options and formulas."""
-    _view(wide, columns)
+    _view(wide, columns, None, fmt, out)
     from cnncalc.layers import PRESETS
     from cnncalc.render.designs import designs_json, designs_markdown, designs_table
 
@@ -467,6 +523,12 @@ def designs(wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = 
         _emit(designs_markdown(presets))
 
 
+def _html() -> Any:
+    from cnncalc.render import html
+
+    return html
+
+
 def _render(records: Sequence[Any], fmt: Format, single: bool) -> None:
     from cnncalc.render.formats import to_csv, to_json, to_markdown
 
@@ -476,6 +538,8 @@ def _render(records: Sequence[Any], fmt: Format, single: bool) -> None:
         _emit(to_csv(records))
     elif fmt is Format.markdown:
         _emit(to_markdown(records))
+    elif fmt is Format.html:
+        _emit(_html().records_html(records, _COMMAND["line"]))
     else:
         from cnncalc.render.table import compare_table, layer_table
 
@@ -484,10 +548,15 @@ def _render(records: Sequence[Any], fmt: Format, single: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; errors become one line on stderr and a non-zero exit code, never a traceback."""
+    import shlex
+
     command = typer.main.get_command(app)
+    args = list(argv) if argv is not None else sys.argv[1:]
+    _COMMAND.clear()
+    _COMMAND.update(name=args[0] if args else "", line="cnncalc " + shlex.join(args))
+    _VIEW.update(wide=False, columns=None, out=None)
     try:
-        result = command.main(args=list(argv) if argv is not None else None, prog_name="cnncalc",
-                              standalone_mode=False)
+        result = command.main(args=args, prog_name="cnncalc", standalone_mode=False)
     except CnncalcError as err:
         print(f"cnncalc: error: {err}", file=sys.stderr)
         return 2

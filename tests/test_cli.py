@@ -84,11 +84,15 @@ def test_every_format(capsys: pytest.CaptureFixture[str], command: str, fmt: str
         assert "macs (multiply-accumulates)" in rows[0] and "flops (2*macs + other)" in rows[0]
     elif fmt == "markdown":
         assert out.startswith("| name |") and "795" in out and CONVENTION.macs in out
+    elif fmt == "html":
+        assert out.lstrip().lower().startswith("<!doctype html>") and out.rstrip().endswith("</html>")
+        assert "795" in out and "multiply-accumulates" in out
+        assert "cnncalc " + command in out  # the command line that made the page, in its footer
     else:
         assert "795" in out and "MACs = multiply-accumulates" in out
 
 
-@pytest.mark.parametrize("fmt", [f.value for f in Format])
+@pytest.mark.parametrize("fmt", [f.value for f in Format if f is not Format.html])
 def test_designs_lists_every_design(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
     from cnncalc.layers import PRESETS
 
@@ -144,6 +148,13 @@ BAD = [
     (["layer", "residual-basic", "--cin", "4", "--kernel", "2"], "kernel=2x2"),
     (["layer", "inception", "--cout", "100"], "got cout=100"),
     (["layer", "vgg-stack:n=0", "--cin", "4", "--cout", "4"], "n=0"),
+    (["models", "--format", "html"], "models has no HTML view"),
+    (["designs", "-f", "html"], "designs has no HTML view"),
+    (["compare", "standard", "group", "--cin", "4", "--cout", "4", "--time", "-f", "csv"],
+     "--time prints its timings as a table or json, not csv"),
+    (["layer", "standard", "--cin", "4", "--cout", "4", "-o", "/nonexistent-folder/x.html"],
+     "the folder '/nonexistent-folder' does not exist"),
+    (["layer", "standard", "--cin", "4", "--cout", "4", "-o", "/"], "is a folder"),
     (["compare"], "Missing argument"),
     (["layer"], "Missing argument"),
     (["frobnicate"], "frobnicate"),
@@ -169,7 +180,7 @@ def test_layer_calculator_never_imports_torch() -> None:
         "import sys, io, contextlib\n"
         "from cnncalc.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    for fmt in ('table', 'json', 'csv', 'markdown'):\n"
+        "    for fmt in ('table', 'json', 'csv', 'markdown', 'html'):\n"
         "        assert main(['compare', 'xception-dw', 'standard', 'deformable', 'shuffle:v=2', 'se',\n"
         "                     '--cin', '32', '--cout', '32', '-f', fmt]) == 0\n"
         "        assert main(['layer', 'inception', '-f', fmt]) == 0\n"
@@ -195,3 +206,37 @@ def test_bad_input_exit_code_from_a_real_process() -> None:
     assert result.returncode == 2
     assert result.stderr == "cnncalc: error: standard needs cout: give --cout N (or standard:cout=N in a spec)\n"
 
+
+
+@pytest.mark.parametrize("fmt, start", [("table", "standard — standard convolution"), ("json", "{"),
+                                        ("csv", "name,"), ("markdown", "| name |"), ("html", "<!doctype html>")])
+def test_output_writes_the_file_not_stdout(capsys: pytest.CaptureFixture[str], tmp_path: pytest.TempPathFactory,
+                                           fmt: str, start: str) -> None:
+    target = tmp_path / f"out.{fmt}"  # type: ignore[operator]
+    code, out, err = run(capsys, "layer", "standard", "--cin", "8", "--cout", "8", "-f", fmt, "-o", str(target))
+    assert (code, out) == (0, "")
+    assert err == f"cnncalc: wrote {target}\n"
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith(start) and text.endswith("\n")
+    assert "576" in text  # params 3·3·8·8 = 576
+    assert "\x1b[" not in text  # no terminal colour codes in a file
+
+
+def test_output_table_is_whole_whatever_the_terminal(capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: pytest.TempPathFactory) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    target = tmp_path / "wide.txt"  # type: ignore[operator]
+    assert run(capsys, "compare", "standard", "group", "xception-dw", "--cin", "32", "--cout", "64",
+               "-o", str(target))[0] == 0
+    text = target.read_text(encoding="utf-8")
+    assert max(len(line) for line in text.splitlines()) > 40  # nothing cut to fit 40 columns
+    _, piped, _ = run(capsys, "compare", "standard", "group", "xception-dw", "--cin", "32", "--cout", "64", "--wide")
+    assert text == piped
+
+
+def test_output_that_fails_to_write_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # /dev/full takes the open and fails the write (ENOSPC), even for root, as a full disk would
+    code, out, err = run(capsys, "layer", "standard", "--cin", "8", "--cout", "8", "-o", "/dev/full")
+    assert (code, out) == (2, "")
+    assert err.startswith("cnncalc: error: --output '/dev/full' cannot be written") and err.count("\n") == 1

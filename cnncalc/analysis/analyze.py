@@ -271,6 +271,7 @@ def make_report(model: nn.Module, run: Run, subject: Subject, dtype: DType) -> M
             output_bytes=call.output_bytes if call else 0,
             receptive_field=call.field.size if call and call.field else None,
             jump=call.field.jump if call and call.field else None,
+            order=call.order if call else None,
         ))
     root = tracer.modules.get("")
     named = list(model.named_parameters())

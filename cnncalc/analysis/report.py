@@ -59,6 +59,8 @@ class LayerRow:
     #: forward left alive for the backward (its saved activations)
     backward: Costs | None = None
     saved_bytes: int | None = None
+    #: the module's place in execution order (when it was first entered; None: never called)
+    order: int | None = None
 
     @property
     def macs(self) -> int:
@@ -74,7 +76,7 @@ class LayerRow:
             "output_shape": list(self.output_shape) if self.output_shape else None,
             "params": self.params, "buffers": self.buffers, **self.costs.to_dict(),
             "output_bytes": self.output_bytes, "receptive_field": field_json(self.receptive_field),
-            "jump": field_json(self.jump),
+            "jump": field_json(self.jump), "order": self.order,
         }
         if self.backward is not None:
             data["backward"] = {"macs": self.backward.macs, "flops": self.backward.flops,

@@ -77,6 +77,8 @@ class ModuleCall:
     output_shape: tuple[int, ...] | None = None
     output_bytes: int = 0
     field: rf.Field | None = None
+    #: when the module was first entered, counted over every module call of the run (execution order)
+    order: int | None = None
 
 
 @dataclass
@@ -167,6 +169,7 @@ class Tracer(TorchDispatchMode):
         self.params_read: dict[int, int] = {}
         self.stuck: StuckOp | None = None
         self.memory = Ledger()
+        self.entered = 0
         #: the phase of a training step that runs now (the driver sets it)
         self.phase = "forward"
         #: outputs of the last ops, whose autograd nodes get their module once autograd has made them
@@ -181,6 +184,10 @@ class Tracer(TorchDispatchMode):
         name = self.names.get(id(module))
         if name is not None:
             self.stack.append(name)
+            call = self.modules.setdefault(name, ModuleCall())
+            if call.order is None:
+                call.order = self.entered
+            self.entered += 1
 
     def leave(self, module: nn.Module, _inputs: Any, output: Any) -> None:
         if self.pending:

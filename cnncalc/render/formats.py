@@ -15,12 +15,13 @@ from cnncalc.render.numbers import compare_phrase, integer
 
 
 class Format(str, Enum):
-    """Output formats of `layer` and `compare`."""
+    """Output formats: a table for people, JSON/CSV/Markdown for tools and documents, one HTML page."""
 
     table = "table"
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    html = "html"
 
 
 #: Flat columns for CSV and Markdown: (header, value of a record). Headers state the convention.
