@@ -185,7 +185,8 @@ def compare(
                 from cnncalc.layers.registry import ALIASES, PRESETS
                 from cnncalc.models.catalogue import every_model
 
-                raise UnknownNameError("layer design or model", d, list(PRESETS), [*ALIASES, *every_model()])
+                raise UnknownNameError("layer design or model", d, [*PRESETS, *every_model()], ALIASES,
+                                       listing="'cnncalc designs' and 'cnncalc models' list them all")
         if any(is_design(d) for d in designs):
             raise CnncalcError("compare takes layer designs or models, not both: "
                                + ", ".join(f"{d} ({'design' if is_design(d) else 'model'})" for d in designs))

@@ -20,7 +20,7 @@ class CountingConvention:
     @property
     def short(self) -> str:
         """One line for the foot of a table."""
-        return "MACs = multiply-accumulates; FLOPs = 2 × MACs + other arithmetic (bias, norm, activation, …)"
+        return "MACs = multiply-accumulates; FLOPs = 2 × MACs + other arithmetic (bias, norm, activation, pool, add)"
 
     def lines(self) -> tuple[str, ...]:
         return (self.macs, self.flops, self.params, self.memory)

@@ -106,7 +106,7 @@ def test_designs_lists_every_design(capsys: pytest.CaptureFixture[str], fmt: str
 
 BAD = [
     (["compare", "xceptoin", "standard", "--cin", "3", "--cout", "8"],
-     "'xceptoin': did you mean 'xception' or 'xception-dw'"),
+     "'xceptoin': did you mean 'xception', 'xception-dw'"),
     (["layer", "standard", "--cin", "0", "--cout", "3"], "cin=0"),
     (["layer", "standard", "--cin", "-3", "--cout", "3"], "cin=-3"),
     (["layer", "standard", "--cin", "abc", "--cout", "3"], "cin='abc'"),
@@ -240,3 +240,20 @@ def test_output_that_fails_to_write_is_one_line(capsys: pytest.CaptureFixture[st
     code, out, err = run(capsys, "layer", "standard", "--cin", "8", "--cout", "8", "-o", "/dev/full")
     assert (code, out) == (2, "")
     assert err.startswith("cnncalc: error: --output '/dev/full' cannot be written") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv, suggestions, listing", [
+    (["analyze", "resnet5"], ["'resnet50'"], "'cnncalc models' lists all"),
+    (["analyze", "zzzqqq"], [], "'cnncalc models' lists all"),
+    (["layer", "xceptoin", "--cin", "4", "--cout", "4"], ["'xception-dw'"], "'cnncalc designs' lists all"),
+    (["compare", "resnt18", "alexnet"], ["'resnet18'"], "'cnncalc designs' and 'cnncalc models' list them all"),
+])
+def test_unknown_name_is_one_short_line(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                        suggestions: list[str], listing: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and len(err) < 200, err  # not a hundred names
+    assert listing in err
+    assert ("did you mean" in err) == bool(suggestions)
+    hint = err.partition("did you mean ")[2].partition("?")[0]
+    assert all(s in hint for s in suggestions) and hint.count("'") <= 6  # at most three suggestions

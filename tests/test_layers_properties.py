@@ -1,9 +1,15 @@
-"""Hypothesis explores random configurations of every layer design.
+"""Invariants of the layer records that hold whatever the formulas are, and fail when one of them is wrong.
 
-1. Against PyTorch on the meta device: cnncalc rejects exactly the configurations PyTorch (or the
-   design's own shape rules) rejects, and where both accept, params, output shape and MACs agree.
-2. Invariants of the arithmetic alone (no torch, thousands of cases): totals are the sums of the ops,
-   FLOPs = 2·MACs + other, params do not depend on H×W, costs are linear in the batch, bytes in the dtype.
+Hypothesis draws configurations of every design (the strategies of test_nd.py, which holds the same designs
+against plain PyTorch modules at every rank) and checks, without torch:
+
+- MACs, other FLOPs and activation bytes are exactly linear in the batch; params and buffers are not;
+- params and buffers do not depend on the input's size (and MACs do not fall as it grows);
+- the dtype changes every byte count by the itemsize ratio and nothing else;
+- a 3-D design on a depth-1 input with a 1×… kernel (stride, dilation 1 and padding 0 along depth) costs
+  exactly what the 2-D design costs, and a 1-D design on L samples exactly what the 2-D design costs on a
+  1×L map with a 1×k kernel: three ranks, one formula each;
+- the textbook ratios: separable against standard, dilated against undilated.
 """
 
 from __future__ import annotations
@@ -11,106 +17,123 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from samples import SAMPLES
-from torchcount import flop_counter_macs
+from test_nd import DESIGNS, RANKS, configs, options
 
 import cnncalc
 from cnncalc.errors import CnncalcError
-from cnncalc.layers import build_module
+from cnncalc.layers.record import LayerRecord
 
-SPECS = sorted(SAMPLES)
-
-
-@st.composite
-def layer_options(draw: st.DrawFn) -> dict[str, Any]:
-    pair = st.one_of(st.integers(1, 5), st.tuples(st.integers(1, 5), st.integers(1, 5)))
-    opts: dict[str, Any] = {
-        "cin": draw(st.sampled_from([1, 2, 3, 4, 6, 8, 12, 16, 24, 32])),
-        "cout": draw(st.none() | st.sampled_from([1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48])),
-        "kernel": draw(st.none() | pair),
-        "stride": draw(st.none() | st.integers(1, 3)),
-        "padding": draw(st.none() | st.integers(0, 3)),
-        "dilation": draw(st.none() | st.integers(1, 3)),
-        "groups": draw(st.none() | st.integers(1, 4)),
-        "reduction": draw(st.none() | st.integers(1, 8)),
-        "mid": draw(st.none() | st.sampled_from([1, 2, 4, 6, 8, 12])),
-        "size": draw(st.one_of(st.integers(1, 20), st.tuples(st.integers(1, 20), st.integers(1, 20)))),
-        "batch": draw(st.integers(1, 3)),
-        "bias": draw(st.booleans()),
-    }
-    return {k: v for k, v in opts.items() if v is not None}
+FAST = settings(max_examples=25, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+#: designs whose kernel, stride, padding and dilation are options along every axis (inception's 3×3 and 5×5
+#: branches and the ShuffleNet units' square kernels are fixed at every rank; deformable is 2-D only and
+#: r2plus1d 3-D only)
+PER_AXIS = ["standard", "group", "depthwise", "pointwise", "dilated", "xception-dw", "transposed", "bottleneck",
+            "vgg-stack", "vgg-single", "se", "residual-basic", "residual-bottleneck"]
+BYTES = ("activation_bytes", "output_bytes", "traffic_bytes")
 
 
-def _record(spec: str, opts: dict[str, Any]) -> cnncalc.LayerRecord | None:
+def record(spec: str, opts: dict[str, Any]) -> LayerRecord | None:
     try:
         return cnncalc.layer(spec, **opts)
     except CnncalcError:
         return None
 
 
-@pytest.mark.parametrize("spec", SPECS)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(opts=layer_options())
-def test_agrees_with_pytorch_on_meta(spec: str, opts: dict[str, Any]) -> None:
-    record = _record(spec, opts)
-    # torchvision's meta kernel for deform_conv2d skips the CPU kernel's checks: run those on the CPU
-    device = "cpu" if spec.startswith("deformable") else "meta"
-    try:
-        with torch.device(device):
-            module, shape = build_module(spec, cnncalc.layer_options(**opts))
-            x = torch.randn(shape)  # real values on the CPU: garbage offsets can crash torchvision's kernel
-            y = module(x)
-            if 0 in y.shape:  # meta kernels return empty outputs where the CPU kernels raise "too small"
-                raise RuntimeError(f"empty output {tuple(y.shape)}")
-    except (CnncalcError, RuntimeError, ValueError) as err:
-        assert record is None, f"PyTorch rejects what cnncalc accepts: {err}"
-        return
-    assert record is not None, "cnncalc rejects what PyTorch accepts"
-    assert record.params == sum(p.numel() for p in module.parameters())
-    assert record.buffers == sum(b.numel() for b in module.buffers())
-    assert record.output_shape == tuple(y.shape)
-    assert sum(s.macs for s in record.steps if s.kind != "deform_conv") == flop_counter_macs(module, x)
-
-
-@settings(max_examples=1500, deadline=None)
-@given(spec=st.sampled_from(SPECS), opts=layer_options())
-def test_arithmetic_invariants(spec: str, opts: dict[str, Any]) -> None:
-    r = _record(spec, opts)
+def drawn(data: st.DataObject, design: str, rank: int | None = None) -> tuple[str, dict[str, Any], LayerRecord]:
+    """A configuration cnncalc accepts."""
+    rank = rank or data.draw(st.sampled_from(RANKS[design]), label="rank")
+    spec, opts = options(design, rank, data.draw(configs(design, rank), label="cfg"))
+    r = record(spec, opts)
     assume(r is not None)
     assert r is not None
-    # totals are the sums of the ops
-    assert r.params == sum(s.params for s in r.steps)
-    assert r.macs == sum(s.macs for s in r.steps)
-    assert r.flops == sum(s.flops for s in r.steps) == 2 * r.macs + r.other_flops
-    assert r.traffic_bytes == sum(s.traffic_bytes for s in r.steps)
-    assert r.output_shape[0] == r.input_shape[0] == opts["batch"]
-    # bytes scale with the element size, counts do not
-    half = cnncalc.layer(spec, **{**opts, "dtype": "bfloat16"})
-    assert (half.traffic_bytes * 2, half.activation_bytes * 2) == (r.traffic_bytes, r.activation_bytes)
-    assert (half.macs, half.flops, half.params) == (r.macs, r.flops, r.params)
-    # per-item costs are linear in the batch; params are not
-    one = cnncalc.layer(spec, **{**opts, "batch": 1})
-    b = opts["batch"]
-    assert (r.macs, r.other_flops, r.activation_bytes) == (b * one.macs, b * one.other_flops, b * one.activation_bytes)
-    assert (r.params, r.buffers) == (one.params, one.buffers)
+    return spec, opts, r
 
 
-@settings(max_examples=500, deadline=None)
-@given(spec=st.sampled_from(SPECS), opts=layer_options(), grow=st.integers(1, 8))
-def test_params_do_not_depend_on_input_size(spec: str, opts: dict[str, Any], grow: int) -> None:
-    small = _record(spec, opts)
-    assume(small is not None)
-    assert small is not None
-    h, w = small.input_shape[2:]
-    large = cnncalc.layer(spec, **{**opts, "size": (h + grow, w + grow)})
-    assert (large.params, large.buffers) == (small.params, small.buffers)
-    assert large.macs >= small.macs
+@pytest.mark.parametrize("design", DESIGNS)
+@FAST
+@given(data=st.data())
+def test_batch_size_and_dtype(design: str, data: st.DataObject) -> None:
+    spec, opts, one = drawn(data, design)
+    opts = {**opts, "batch": 1}
+    one = cnncalc.layer(spec, **opts)
+    # per-item costs are exactly linear in the batch; params and buffers are not
+    b = data.draw(st.integers(2, 5), label="batch")
+    many = cnncalc.layer(spec, **{**opts, "batch": b})
+    assert (many.macs, many.other_flops) == (b * one.macs, b * one.other_flops)
+    assert (many.activation_bytes, many.output_bytes) == (b * one.activation_bytes, b * one.output_bytes)
+    assert (many.params, many.buffers) == (one.params, one.buffers)
+    assert many.output_shape == (b, *one.output_shape[1:])
+    # params and buffers do not depend on the map's size; MACs do not fall as it grows
+    spatial = one.input_shape[2:]
+    grown = tuple(a + data.draw(st.integers(0, 6), label="grow") for a in spatial)
+    large = cnncalc.layer(spec, **{**opts, "size": "x".join(map(str, grown))})
+    assert (large.params, large.buffers, large.output_shape[:2]) == (one.params, one.buffers, one.output_shape[:2])
+    assert large.macs >= one.macs
+    # the dtype scales every byte count by the itemsize ratio and changes nothing else
+    dtype, itemsize = data.draw(st.sampled_from([("float16", 2), ("bfloat16", 2), ("float64", 8)]), label="dtype")
+    other = cnncalc.layer(spec, **{**opts, "dtype": dtype})
+    assert all(getattr(other, f) * 4 == getattr(one, f) * itemsize for f in BYTES)
+    assert other.intensity == pytest.approx(one.intensity * 4 / itemsize)
+    assert comparable(other.to_dict(), 4) == comparable(one.to_dict(), itemsize)
 
 
-@settings(max_examples=500, deadline=None)
+def comparable(d: dict[str, Any], scale: int) -> dict[str, Any]:
+    """A record's JSON with its bytes scaled and its dtype (and what follows from it) left out."""
+    d = {k: v * scale if k in BYTES else v for k, v in d.items() if k not in ("dtype", "arithmetic_intensity")}
+    d["options"] = {k: v for k, v in d["options"].items() if k != "dtype"}
+    d["steps"] = [{**s, "traffic_bytes": s["traffic_bytes"] * scale} for s in d["steps"]]
+    return d
+
+
+def lifted(cfg: dict[str, Any], extra: int) -> dict[str, Any]:
+    """The same configuration with one more leading axis of size 1: kernel, stride, dilation 1, padding 0."""
+    out = {**cfg, "size": (1, *cfg["size"]), "kernel": (1, *cfg["kernel"]), "stride": (1, *cfg["stride"]),
+           "dilation": (1, *cfg["dilation"])}
+    out["padding"] = None if cfg["padding"] is None else (0, *cfg["padding"])
+    out.pop("op", None)  # the default output padding (stride − 1 along each axis): 0 along the new one
+    assert len(out["size"]) == extra
+    return out
+
+
+def same_costs(low: LayerRecord | None, high: LayerRecord | None) -> None:
+    """`high` has one more leading spatial axis, of size 1, than `low`: every count is the same."""
+    assert (low is None) == (high is None), "one rank accepts what the other refuses"
+    if low is None or high is None:
+        return
+    n, c, *rest = low.output_shape
+    assert high.output_shape == (n, c, 1, *rest)
+    assert (high.params, high.buffers, high.macs, high.other_flops) == (low.params, low.buffers, low.macs,
+                                                                         low.other_flops)
+    assert (high.activation_bytes, high.traffic_bytes) == (low.activation_bytes, low.traffic_bytes)
+    assert (high.receptive_field, high.jump) == ((1, *low.receptive_field), (1, *low.jump))
+
+
+@pytest.mark.parametrize("design", PER_AXIS)
+@FAST
+@given(data=st.data())
+def test_depth_one_3d_is_the_2d_design(design: str, data: st.DataObject) -> None:
+    cfg = data.draw(configs(design, 2), label="cfg")
+    cfg.pop("op", None)
+    low = record(*options(design, 2, cfg))
+    assume(low is not None)
+    same_costs(low, record(*options(design, 3, lifted(cfg, 3))))
+
+
+@pytest.mark.parametrize("design", PER_AXIS)
+@FAST
+@given(data=st.data())
+def test_1d_is_the_2d_design_on_one_row(design: str, data: st.DataObject) -> None:
+    cfg = data.draw(configs(design, 1), label="cfg")
+    cfg.pop("op", None)
+    low = record(*options(design, 1, cfg))
+    assume(low is not None)
+    same_costs(low, record(*options(design, 2, lifted(cfg, 2))))
+
+
+@settings(max_examples=100, deadline=None)
 @given(cin=st.integers(1, 512), cout=st.integers(1, 1024), k=st.integers(1, 7))
 def test_separable_saving_is_the_textbook_ratio(cin: int, cout: int, k: int) -> None:
     sep, std = cnncalc.compare("xception-dw", "standard", cin=cin, cout=cout, kernel=k, size=k)
@@ -119,7 +142,7 @@ def test_separable_saving_is_the_textbook_ratio(cin: int, cout: int, k: int) -> 
     assert std.macs * (k * k + cout) == sep.macs * k * k * cout
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(half=st.integers(0, 3), d=st.integers(1, 6), c=st.integers(1, 16))
 def test_dilation_grows_field_not_cost(half: int, d: int, c: int) -> None:
     k = 2 * half + 1  # odd kernels: 'same' padding keeps the size for both

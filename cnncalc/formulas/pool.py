@@ -52,6 +52,11 @@ def pool(x: Shape, kernel: Dims, stride: Dims | None = None, padding: Dims | Non
         if p > k // 2:
             raise CnncalcError(f"pooling padding={p} along {axis} is not allowed: it must be at most half the "
                                f"kernel ({k} // 2 = {k // 2})")
+    if mode == "avg" and rank == 3 and any(x[2 + a] < kernel[a] for a in range(rank)):
+        # PyTorch's avg_pool3d (pool3d_shape_check with check_input_size) refuses what its 1-D/2-D forms and
+        # every max pool accept: an axis shorter than the window, however much padding
+        raise CnncalcError(f"a 3-D average pool needs every axis at least its kernel: input "
+                           f"{'x'.join(map(str, x[2:]))} is smaller than kernel {'x'.join(map(str, kernel))}")
     out = tuple(pool_output_size(x[2 + a], kernel[a], stride[a], padding[a], dilation[a], ceil_mode, axes[a])
                 for a in range(rank))
     taps = [window_taps(x[2 + a], out[a], kernel[a], stride[a], padding[a], dilation[a]) for a in range(rank)]

@@ -172,7 +172,7 @@ def get_preset(name: str) -> Preset:
     key = name.strip().lower()
     key = ALIASES.get(key, key)
     if key not in PRESETS:
-        raise UnknownNameError("layer design", name, PRESETS, ALIASES)
+        raise UnknownNameError("layer design", name, PRESETS, ALIASES, listing="'cnncalc designs' lists all {n}")
     return PRESETS[key]
 
 def is_design(spec: str) -> bool:

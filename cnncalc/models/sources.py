@@ -314,4 +314,6 @@ def load_model(spec: str) -> LoadedModel:
     loaded = _timm(key)
     if loaded is not None:
         return loaded
-    raise UnknownNameError("model", name, [*ZOO, *torchvision_names("all")])
+    raise UnknownNameError("model", name, [*ZOO, *torchvision_names("all")],
+                           listing="'cnncalc models' lists all {n}; your own model is "
+                                   "package.module:callable or file.py:Class")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cnncalc.errors import CnncalcError
-from cnncalc.formulas.cost import Dims
+from cnncalc.formulas.cost import Dims, axis_names
 from cnncalc.layers.graph import LayerGraph, Tensor, ones, same_padding
 from cnncalc.layers.presets.blocks import bottleneck_mid
 from cnncalc.layers.presets.convs import kxk
@@ -15,14 +15,23 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-def block_args(c: Config) -> tuple[Dims, Dims, int]:
-    """kernel, stride, cout of a residual block. Padding is always 'same' (k//2), so the kernel must be odd:
-    the body's output must match the shortcut's shape for the add."""
-    k = c.kernel
-    if any(a % 2 == 0 for a in k):
-        raise CnncalcError(f"kernel={'x'.join(map(str, k))} cannot keep the feature map's size for the residual "
-                           f"add: a residual block needs an odd kernel (1, 3, 5, …)")
-    return k, c.stride, c.get("cout", c.cin)
+def block_args(c: Config, convs: int) -> tuple[Dims, Dims, int]:
+    """kernel, stride, cout of a residual block whose body has `convs` k×k convs (the first strided), each padded
+    (k−1)//2. The body's output must have the shortcut's size for the add: an odd kernel always keeps it; an even
+    one shrinks a stride-1 conv by one, which only a strided conv on a suitable size absorbs."""
+    k, s = c.kernel, c.stride
+    for axis, n, ka, sa in zip(axis_names(c.rank), c.opts.spatial, k, s, strict=True):
+        if ka % 2:
+            continue
+        body = n
+        for i in range(convs):
+            body = (body + 2 * ((ka - 1) // 2) - ka) // (sa if i == 0 else 1) + 1
+        short = (n - 1) // sa + 1
+        if body != short:
+            raise CnncalcError(f"kernel={'x'.join(map(str, k))} cannot keep the feature map's size for the "
+                               f"residual add: along {axis} the body gives {body} and the shortcut {short} "
+                               f"(an odd kernel, 1, 3, 5, …, always fits)")
+    return k, s, c.get("cout", c.cin)
 
 
 def shortcut(g: LayerGraph, c: Config, x: Tensor, cout: int) -> Tensor:
@@ -56,7 +65,7 @@ class ResidualBasic(Preset):
     paper = "He et al., 'Deep residual learning for image recognition', CVPR 2016"
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
-        k, s, cout = block_args(c)
+        k, s, cout = block_args(c, 2)
         x = g.act(g.bn(g.conv(g.input, cout, k, s, same_padding(k), bias=c.bias, label=f"conv {kxk(k)} #1")))
         x = g.bn(g.conv(x, cout, k, ones(c.rank), same_padding(k), bias=c.bias, label=f"conv {kxk(k)} #2"))
         return g.act(g.add(x, shortcut(g, c, g.input, cout)))
@@ -66,7 +75,7 @@ class ResidualBasic(Preset):
 
         from cnncalc.modules import Residual, nd
 
-        k, s, cout = block_args(c)
+        k, s, cout = block_args(c, 2)
         n = nd(c.rank)
         body = nn.Sequential(n.conv(c.cin, cout, k, s, same_padding(k), bias=c.bias), n.batch_norm(cout),
                              nn.ReLU(), n.conv(cout, cout, k, 1, same_padding(k), bias=c.bias),
@@ -86,7 +95,7 @@ class ResidualBottleneck(Preset):
     paper = "He et al., CVPR 2016; Xie et al., 'Aggregated residual transformations' (ResNeXt), CVPR 2017"
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
-        k, s, cout = block_args(c)
+        k, s, cout = block_args(c, 1)
         mid = bottleneck_mid(c, cout)
         one = ones(c.rank)
         x = g.act(g.bn(g.conv(g.input, mid, one, bias=c.bias, label=f"reduce {kxk(one)}")))
@@ -100,7 +109,7 @@ class ResidualBottleneck(Preset):
 
         from cnncalc.modules import Residual, nd
 
-        k, s, cout = block_args(c)
+        k, s, cout = block_args(c, 1)
         mid = bottleneck_mid(c, cout)
         n = nd(c.rank)
         body = nn.Sequential(
