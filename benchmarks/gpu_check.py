@@ -18,7 +18,7 @@ import time
 import torch
 import torchvision
 
-from cnncalc.profile.run import profile
+from cnncalc.profiling.run import profile
 from cnncalc.render.profile import report_json
 
 

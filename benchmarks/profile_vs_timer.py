@@ -14,7 +14,7 @@ import torch
 import torch.utils.benchmark as tb
 
 from cnncalc.models.sources import load_model, rebuild_real
-from cnncalc.profile.run import profile
+from cnncalc.profiling.run import profile
 
 
 def main() -> None:

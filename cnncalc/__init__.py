@@ -21,23 +21,33 @@ from cnncalc.conventions import CONVENTION, CountingConvention
 from cnncalc.errors import CnncalcError, UnknownNameError
 from cnncalc.layers import PRESETS, LayerOptions, LayerRecord, evaluate
 from cnncalc.layers.options import make_options
+from cnncalc.layers.record import Comparison
 from cnncalc.layers.registry import all_extra_keys
 
 __version__ = "0.1.0"
-__all__ = ["CONVENTION", "PRESETS", "CnncalcError", "CountingConvention", "LayerOptions", "LayerRecord",
-           "UnknownNameError", "analyze", "compare", "layer", "layer_options", "profile"]
+__all__ = ["CONVENTION", "PRESETS", "CnncalcError", "Comparison", "CountingConvention", "LayerOptions",
+           "LayerRecord", "UnknownNameError", "analyze", "compare", "fit", "layer", "layer_options", "profile",
+           "validate"]
 
 
 def __getattr__(name: str) -> Any:
-    """`cnncalc.analyze` and `cnncalc.profile` import torch, so only when first used."""
+    """`cnncalc.analyze`, `profile`, `fit` and `validate` import torch, so only when first used."""
     if name == "analyze":
         from cnncalc.analysis.analyze import analyze
 
         return analyze
     if name == "profile":
-        from cnncalc.profile.run import profile
+        from cnncalc.profiling.run import profile
 
         return profile
+    if name == "fit":
+        from cnncalc.analysis.fit import fit
+
+        return fit
+    if name == "validate":
+        from cnncalc.analysis.validate import validate
+
+        return validate
     raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
 
 
@@ -53,9 +63,10 @@ def layer(name: str, **options: Any) -> LayerRecord:
     return evaluate(name, layer_options(**options))
 
 
-def compare(*names: str, **options: Any) -> list[LayerRecord]:
-    """Records of several designs under the same options, in the order given."""
+def compare(*names: str, **options: Any) -> Comparison:
+    """Records of several designs under the same options, in the order given (a list; in a notebook, the
+    comparison page, and `.to_pandas()` one row per design)."""
     if not names:
         raise CnncalcError("compare needs at least one design name")
     base = layer_options(**options)
-    return [evaluate(name, base) for name in names]
+    return Comparison(evaluate(name, base) for name in names)

@@ -198,7 +198,7 @@ def compare(
         raise CnncalcError("--time times layer designs; for models use: cnncalc profile MODEL")
     if fmt not in (Format.table, Format.json):
         raise CnncalcError(f"--time prints its timings as a table or json, not {fmt.value}")
-    from cnncalc.profile.layers import time_designs
+    from cnncalc.profiling.layers import time_designs
 
     with _progress() as report:
         timings = time_designs(records, base, device, warmup, min_time, progress=report)
@@ -293,6 +293,10 @@ TrainOpt = Annotated[bool, typer.Option("--train", help="Also trace a whole trai
 OptimizerOpt = Annotated[str | None, typer.Option("--optimizer", metavar="sgd|momentum|adam|adamw|none",
                                                   show_default=False,
                                                   help="The training step's optimizer (default adamw).")]
+ForeachOpt = Annotated[bool | None, typer.Option(
+    "--foreach/--for-loop", show_default=False,
+    help="The optimizer's implementation: foreach (all parameters at once; PyTorch's default on CUDA, and "
+         "here) or for-loop (one parameter at a time; its default on the CPU).")]
 AmpOpt = Annotated[str | None, typer.Option("--amp", metavar="bf16|fp16", show_default=False,
                                             help="Train under autocast to this dtype (CPU autocast's casts).")]
 
@@ -302,7 +306,7 @@ def analyze(
     model: Annotated[str, typer.Argument(metavar="MODEL", show_default=False,
                                          help="Zoo or torchvision name, package.module:callable or file.py:Class.")],
     input_shape: InputOpt = None, image: ImageOpt = None, depth: DepthOpt = 2,
-    train: TrainOpt = False, optimizer: OptimizerOpt = None, amp: AmpOpt = None,
+    train: TrainOpt = False, optimizer: OptimizerOpt = None, amp: AmpOpt = None, foreach: ForeachOpt = None,
     backward: Annotated[bool, typer.Option("--backward",
                                            help="The training step without an optimizer (forward and backward "
                                                 "FLOPs and memory).")] = False,
@@ -319,11 +323,11 @@ def analyze(
     from cnncalc.inputs import parse_input
     from cnncalc.render import model as view
 
-    if (optimizer or amp) and not train:
-        raise CnncalcError("--optimizer and --amp describe a training step: add --train")
+    if (optimizer or amp or foreach is not None) and not train:
+        raise CnncalcError("--optimizer, --amp and --foreach/--for-loop describe a training step: add --train")
     specs = [parse_input(text) for text in input_shape] if input_shape else None
     report = run_analysis(model, dtype=dtype, backward=backward, inputs=specs, image=image, worst_case=worst_case,
-                          train=train, optimizer=optimizer or "adamw", amp=amp)
+                          train=train, optimizer=optimizer or "adamw", amp=amp, foreach=foreach is not False)
     _output(fmt, lambda: view.report_table(report, depth), json=lambda: view.report_json(report),
             csv=lambda: view.report_csv(report, depth), markdown=lambda: view.report_markdown(report, depth),
             html=lambda: _html().report_html(report, _COMMAND["line"], depth))
@@ -341,7 +345,7 @@ def fit(
                                                     "datasheet's memory) or cuda[:N] (the GPU present).")] = None,
     train: Annotated[bool, typer.Option("--train/--inference", help="A training step (default) or inference.")]
     = True,
-    optimizer: OptimizerOpt = None, amp: AmpOpt = None, input_shape: InputOpt = None,
+    optimizer: OptimizerOpt = None, amp: AmpOpt = None, foreach: ForeachOpt = None, input_shape: InputOpt = None,
     dtype: DTypeOpt = "float32", wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
@@ -350,17 +354,21 @@ def fit(
     _view(wide, columns, None, fmt, out)
     from cnncalc.analysis.fit import fit as run_fit
     from cnncalc.inputs import parse_input
-    from cnncalc.profile.devices import device_memory
+    from cnncalc.profiling.devices import device_memory
     from cnncalc.render import memory as view
 
     if (memory is None) == (device is None):
         raise CnncalcError("give the budget as --memory SIZE (e.g. 24GiB) or --device NAME (e.g. h100), one of them")
-    if not train and (optimizer or amp):
-        raise CnncalcError("--optimizer and --amp describe a training step: drop --inference")
+    if not train and (optimizer or amp or foreach is not None):
+        raise CnncalcError("--optimizer, --amp and --foreach/--for-loop describe a training step: drop --inference")
     budget, source = (memory, f"--memory {memory}") if memory is not None else device_memory(str(device))
     specs = [parse_input(text) for text in input_shape] if input_shape else None
     report = run_fit(model, budget, train=train, optimizer=optimizer, amp=amp, inputs=specs, dtype=dtype,
-                     memory_source=source)
+                     memory_source=source, foreach=foreach is not False)
+    if report.max_batch == 0:
+        from cnncalc.render.memory import fit_summary
+
+        raise CnncalcError(fit_summary(report))
     _output(fmt, lambda: view.fit_table(report), json=lambda: view.fit_json(report),
             csv=lambda: view.fit_csv(report), markdown=lambda: view.fit_markdown(report),
             html=lambda: _html().fit_html(report, _COMMAND["line"]))
@@ -454,7 +462,7 @@ def profile(
     device's roofline."""
     _view(wide, columns, lambda: _known('profile'), fmt, out)
     from cnncalc.inputs import parse_input
-    from cnncalc.profile.run import profile as run_profile
+    from cnncalc.profiling.run import profile as run_profile
     from cnncalc.render import profile as view
 
     specs = [parse_input(text) for text in input_shape] if input_shape else None

@@ -10,6 +10,7 @@ from cnncalc.inputs import InputSpec
 from cnncalc.layers.options import LayerOptions, make_options
 from cnncalc.layers.record import LayerRecord
 from cnncalc.layers.registry import all_extra_keys, configure, evaluate, is_design
+from cnncalc.notebook import Notebook, made_in_python
 
 MODEL_AXES = ("input", "batch")
 
@@ -41,6 +42,29 @@ class SweepPoint:
         return data
 
 
+class Sweep(list[SweepPoint], Notebook):
+    """The points of a sweep, in the order of the values (a list; in a notebook, the sweep page, and
+    `.to_pandas()` one row per value)."""
+
+    def __init__(self, points: list[SweepPoint], target: str, vary: str) -> None:
+        super().__init__(points)
+        self.target = target
+        #: the swept option's name
+        self.vary = vary
+
+    def html_page(self) -> str:
+        from cnncalc.render.html import sweep_html
+
+        values = ",".join(p.value for p in self)
+        return sweep_html(list(self), self.target, self.vary,
+                          made_in_python(f"sweep({self.target!r}, '{self.vary}={values}', …)"))
+
+    def rows(self) -> tuple[list[str], list[list[Any]]]:
+        from cnncalc.render.formats import sweep_rows
+
+        return sweep_rows(list(self))
+
+
 def _ratio(a: int, b: int) -> float | None:
     return a / b if b else None
 
@@ -54,12 +78,12 @@ def parse_vary(text: str) -> tuple[str, list[str]]:
     return name.strip().lower(), items
 
 
-def sweep(target: str, vary: str, base: LayerOptions | None = None, dtype: str = "float32") -> list[SweepPoint]:
+def sweep(target: str, vary: str, base: LayerOptions | None = None, dtype: str = "float32") -> Sweep:
     """Sweep a layer design over a layer option, or a model over its input size or batch."""
     name, values = parse_vary(vary)
     if is_design(target):
-        return _sweep_design(target, name, values, base or LayerOptions())
-    return _sweep_model(target, name, values, dtype)
+        return Sweep(_sweep_design(target, name, values, base or LayerOptions()), target, name)
+    return Sweep(_sweep_model(target, name, values, dtype), target, name)
 
 
 def _sweep_design(spec: str, name: str, values: list[str], base: LayerOptions) -> list[SweepPoint]:

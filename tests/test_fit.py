@@ -166,7 +166,7 @@ def layouts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[FitTable, La
 
 def run(capsys: pytest.CaptureFixture[str], argv: list[str], monkeypatch: pytest.MonkeyPatch) -> str:
     if argv[0] == "profile":  # the 256 MiB copy that measures the bandwidth is not what is tested here
-        devices = importlib.import_module("cnncalc.profile.devices")  # (cnncalc.profile is also a function)
+        devices = importlib.import_module("cnncalc.profiling.devices")
         monkeypatch.setattr(devices, "measure_cpu_bandwidth", lambda megabytes=256: 20e9)
     code = main(argv)
     out = capsys.readouterr().out

@@ -29,9 +29,12 @@ import cnncalc
 from cnncalc.analysis.analyze import analyze
 from cnncalc.analysis.report import ModelReport
 from cnncalc.conventions import CONVENTION
-from cnncalc.render.html import profile_html, records_html, report_html, sweep_html, validation_html
+from cnncalc.render.html import fit_html, profile_html, records_html, report_html, sweep_html, validation_html
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+import user_models as um  # noqa: E402
+
 CHROMIUM_TIMEOUT_S = 30  # a run takes about a second; the limit only stops a hung browser
 
 
@@ -121,6 +124,17 @@ def embedded(dom: Element) -> Any:
     return json.loads(dom.by_id("cnncalc-data").text)
 
 
+def column(dom: Element, table_id: str, label: str, header: str) -> str:
+    """One cell of a table, by the row's first cell and the column's header."""
+    heads = [" ".join(th.text.split()) for th in dom.by_id(table_id).find_all("thead")[0].find_all("th")]
+    return row(dom, table_id, label)[heads.index(header)]
+
+
+def hover(element: Element) -> list[str]:
+    """The <title> texts of an SVG chart's marks, in document order."""
+    return [t.text for t in element.find_all("title")]
+
+
 # --- the pages, each rendered once ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def resnet18() -> ModelReport:
@@ -129,14 +143,58 @@ def resnet18() -> ModelReport:
 
 @pytest.fixture(scope="module")
 def lenet5_profile() -> Any:
-    from cnncalc.profile.run import profile
+    from cnncalc.profiling.run import profile
 
     return profile("lenet5", device="cpu", batch="1,2", min_time=0.1, warmup=1, per_layer=True)
 
 
 @pytest.fixture(scope="module")
-def pages(resnet18: ModelReport, lenet5_profile: Any) -> dict[str, str]:
+def resnet18_train() -> ModelReport:
+    return analyze("resnet18", (2, 3, 64, 64), train=True, optimizer="adam")
+
+
+@pytest.fixture(scope="module")
+def fit_2gib() -> Any:
+    from cnncalc.analysis.fit import fit
+
+    return fit("resnet18", "2GiB")
+
+
+@pytest.fixture(scope="module")
+def sparse() -> tuple[ModelReport, int]:
+    """The fixture's Sparse model (a nonzero) on seeded values, and how many positions its nonzero keeps,
+    counted here with plain torch."""
+    import torch
+
+    torch.manual_seed(0)
+    model = um.Sparse().eval()
+    x = torch.rand(2, 3, 8, 8) - 0.5
+    with torch.no_grad():
+        kept = int((model.conv(x)[:, 0] > 0).sum())
+    return analyze(model, inputs=[x]), kept
+
+
+DETECTOR_CAPS = {"rpn_pre_nms_top_n_test": 100, "rpn_post_nms_top_n_test": 30, "box_detections_per_img": 8}
+
+
+@pytest.fixture(scope="module")
+def detector() -> ModelReport:
+    """A two-stage detector as a user builds one (no weights, small images, small caps): seconds on a real run."""
+    import torch
+    import torchvision
+
+    torch.manual_seed(0)
+    model = torchvision.models.detection.fasterrcnn_mobilenet_v3_large_320_fpn(
+        weights=None, weights_backbone=None, min_size=128, max_size=128, **DETECTOR_CAPS).eval()
+    return analyze(model, inputs=[[torch.rand(3, 100, 120, generator=torch.Generator().manual_seed(1))]])
+
+
+@pytest.fixture(scope="module")
+def pages(resnet18: ModelReport, lenet5_profile: Any, resnet18_train: ModelReport, fit_2gib: Any,
+          sparse: tuple[ModelReport, int], detector: ModelReport) -> dict[str, str]:
+    from cnncalc.analysis.fit import fit
     from cnncalc.analysis.validate import validate
+    from cnncalc.profiling.run import profile
     from cnncalc.sweep import sweep
 
     base = cnncalc.layer_options(cin=3, cout=256)
@@ -156,6 +214,27 @@ def pages(resnet18: ModelReport, lenet5_profile: Any) -> dict[str, str]:
                                   "cnncalc sweep lenet5 --vary batch=1,2,4 --format html"),
         "validate": validation_html([validate("lenet5", fvcore=False)],
                                     "cnncalc validate lenet5 --no-fvcore --format html"),
+        "analyze-train": report_html(resnet18_train, "cnncalc analyze resnet18 -i 2x3x64x64 --train --optimizer adam "
+                                     "--format html", depth=2),
+        "analyze-bf16": report_html(analyze("resnet18", (2, 3, 64, 64), train=True, optimizer="adam", amp="bf16"),
+                                    "cnncalc analyze resnet18 -i 2x3x64x64 --train --optimizer adam --amp bf16 "
+                                    "--format html", depth=1),
+        "analyze-raft": report_html(analyze("raft_small"), "cnncalc analyze raft_small --format html", depth=1),
+        "analyze-masked": report_html(analyze(um.Masked(), inputs=["1x3x32x32", "mask=1x1x32x32"]),
+                                      "cnncalc analyze tests/fixtures/user_models.py:Masked -i 1x3x32x32 "
+                                      "-i mask=1x1x32x32 --format html"),
+        "analyze-sparse": report_html(sparse[0], "cnncalc analyze tests/fixtures/user_models.py:Sparse --format html"),
+        "analyze-detector": report_html(detector, "cnncalc analyze fasterrcnn_mobilenet_v3_large_320_fpn --format html",
+                                        depth=1),
+        "analyze-inception": report_html(analyze("inception_v3"), "cnncalc analyze inception_v3 --format html",
+                                         depth=1),
+        "fit": fit_html(fit_2gib, "cnncalc fit resnet18 --memory 2GiB --format html"),
+        "fit-none": fit_html(fit("lenet5", "256KiB"), "cnncalc fit lenet5 --memory 256KiB --format html"),
+        "fit-inference": fit_html(fit("lenet5", "1MiB", train=False), "cnncalc fit lenet5 --memory 1MiB "
+                                  "--inference --format html"),
+        "profile-train": profile_html(profile("lenet5", device="cpu", batch=[2], min_time=0.1, warmup=1, train=True,
+                                              optimizer="adam"),
+                                      "cnncalc profile lenet5 --batch 2 --train --optimizer adam --format html"),
     }
 
 
@@ -254,8 +333,198 @@ def test_validation_page(doms: dict[str, Element]) -> None:
     assert figure(dom, "models") == "1 / 1 agree"
 
 
+# --- the record's newer parts, each in its section ----------------------------------------------------------------
+def test_inputs_and_outputs(doms: dict[str, Element]) -> None:
+    import inspect
+
+    import torch
+    import torchvision
+
+    raft = doms["analyze-raft"]
+    # RAFT.forward(image1, image2, num_flow_updates=12): two frames in, one flow per update out
+    signature = inspect.signature(torchvision.models.optical_flow.RAFT.forward).parameters
+    updates = signature["num_flow_updates"].default
+    assert updates == 12
+    inputs = [tr.cells() for tr in raft.by_id("inputs-table").find_all("tr")[1:]]
+    assert [cells[0] for cells in inputs] == [p for p in signature if p.startswith("image")] == ["image1", "image2"]
+    assert [cells[1:] for cells in inputs] == [["1×3×512×512", "float32"]] * 2  # the record's input size
+    outputs = [tr.cells() for tr in raft.by_id("outputs-table").find_all("tr")[1:]]
+    # each flow has 2 channels (dx, dy) at the frames' full size
+    assert outputs == [[f"[{i}]", "1×2×512×512", "float32"] for i in range(updates)]
+    assert raft.by_id("task").text == "Task: optical flow"
+    assert "GFLOPS" in raft.by_id("input-note").text  # how the inputs were chosen
+    masked = doms["analyze-masked"]
+    # the inputs as given on the command line, the keyword one by its name
+    assert [tr.cells() for tr in masked.by_id("inputs-table").find_all("tr")[1:]] == [
+        ["x", "1×3×32×32", "float32"], ["mask", "1×1×32×32", "float32"]]
+    with torch.no_grad():
+        out = um.Masked()(torch.zeros(1, 3, 32, 32), mask=torch.zeros(1, 1, 32, 32))
+    assert masked.by_id("outputs-table").find_all("tr")[1].cells() == [
+        "output", "×".join(map(str, out.shape)), "float32"]
+    assert "x 1×3×32×32, mask 1×1×32×32" in masked.find_all("p", class_="sub")[0].text
+
+
+def test_real_run_of_a_nonzero(doms: dict[str, Element], sparse: tuple[ModelReport, int]) -> None:
+    dom = doms["analyze-sparse"]
+    _, kept = sparse
+    assert "Counted on a real run" in dom.by_id("headline").text
+    assert "aten.nonzero.default in (model)" in dom.by_id("real-run-why").text
+    assert "seeded" in row(dom, "real-run-why", "data")[1]
+    # nonzero was offered conv's first channel at 2·8·8 = 128 positions; `kept` counted with plain torch above
+    flow = row(dom, "flows", "aten.nonzero.default")
+    assert flow[1:5] == ["(model)", "1", "128", f"{kept:,}"]
+    assert flow[5] == f"{kept / 128:.1%}"
+    # no detector here: no detector counts, no worst case
+    section = dom.by_id("real-run")
+    assert not [e for e in section.iter() if e.attrs.get("id") in ("worst-case", "fig-detections")]
+
+
+def test_real_run_of_a_detector(doms: dict[str, Element], detector: ModelReport) -> None:
+    dom = doms["analyze-detector"]
+    run = detector.real_run
+    assert run is not None and run.counts is not None
+    assert "nms" in dom.by_id("flows").text
+    assert figure(dom, "detections") == ", ".join(f"{d:,}" for d in run.counts.detections)
+    assert figure(dom, "proposals") == ", ".join(f"{p:,}" for p in run.counts.proposals or ())
+    # at its limits the caps decide: the 30 proposals and 8 detections per image the model was built with
+    caps = dom.by_id("worst-case")
+    assert caps.by_id("wc-proposals").cells()[2] == f"{DETECTOR_CAPS['rpn_post_nms_top_n_test']}"
+    assert caps.by_id("wc-detections").cells()[2] == f"{DETECTOR_CAPS['box_detections_per_img']}"
+    # this run's MACs are the headline's
+    assert caps.by_id("wc-macs").cells()[1] == figure(dom, "macs")
+    assert "proposals per image 30, detections per image 8" in dom.by_id("real-run").text
+
+
+def test_training_step(doms: dict[str, Element], resnet18_train: ModelReport) -> None:
+    dom = doms["analyze-train"]
+    t = resnet18_train.training
+    assert t is not None
+    # forward MACs of resnet18 at 64×64 by hand, per image: conv1 7·7·3·64·32·32 = 9,633,792; layer1
+    # 4·3·3·64·64·16·16 = 37,748,736; layer2..4 each 4,718,592 + 3·9,437,184 + 524,288 = 33,554,432; fc 512,000
+    forward = 2 * (9_633_792 + 37_748_736 + 3 * 33_554_432 + 512_000)
+    assert forward == 297_115_648 and figure(dom, "train-forward") == f"{2 * forward + t.forward.other_flops:,}"
+    # backward: input and weight gradients of every conv and linear (2 × forward) but the image's (conv1's
+    # input needs none): 2·297,115,648 − 2·9,633,792 = 574,963,712
+    backward = 2 * forward - 2 * 9_633_792
+    assert f"{backward:,} MACs" in dom.by_id("fig-train-backward").text
+    assert figure(dom, "train-flops") == f"{t.flops:,}"
+    assert "aten." in dom.by_id("fig-train-peak").text and t.peak_phase in dom.by_id("fig-train-peak").text
+    # memory at the peak, by category: params 11,689,512 (torchvision's num_params) × 4 B = 46,758,048; Adam's
+    # state is two moments per param plus a float32 step per tensor: 2·46,758,048 + 62·4 = 93,516,344, where 62
+    # tensors = conv1, bn1 (2), 8 blocks × (2 convs + 2 bns × 2), 3 projections × (conv + bn × 2), fc (2)
+    assert 1 + 2 + 8 * 6 + 3 * 3 + 2 == 62
+    segments = hover(dom.by_id("train-memory"))
+    assert "params: 44.6 MiB (46,758,048 B)" in segments
+    assert "optimizer state: 89.2 MiB (93,516,344 B)" in segments
+    assert "input batch: 96 KiB (98,304 B)" in segments  # 2·3·64·64·4
+    legend_text = dom.by_id("training").text
+    assert "params 44.6 MiB" in legend_text and "gradients 44.6 MiB" in legend_text
+    # the reading order is cnncalc.render.memory's
+    from cnncalc.render.memory import LABELS, ORDER
+
+    order = [title.split(":")[0] for title in segments]
+    assert order == [LABELS[k] for k in ORDER if LABELS[k] in order]
+    # one bar per phase, the step's peak marked
+    phases = [e.text for e in dom.by_id("train-phases").find_all("text") if e.attrs.get("text-anchor") == "end"]
+    assert phases == [p + (" (peak)" if p == t.peak_phase else "") for p, _ in t.phase_peaks]
+    # the module tree gains the step's columns: conv1's backward is its weight gradient only, 2·9,633,792
+    assert column(dom, "modules", "conv1", "backward MACs") == "19,267,584"
+    assert column(dom, "modules", "layer1", "backward MACs") == f"{2 * 2 * 37_748_736:,}"
+    assert column(dom, "modules", "(model)", "kept for backward") == figure(dom, "train-saved")
+    assert "autocast" not in dom.by_id("train-title").text
+    bf16 = doms["analyze-bf16"]
+    assert "autocast bf16" in bf16.by_id("train-title").text
+    assert "autocast copies" in bf16.by_id("fig-train-saved").text
+
+
+def test_unread_params(doms: dict[str, Element]) -> None:
+    dom = doms["analyze-inception"]
+    # inception_v3's AuxLogits (InceptionAux(768, 1000)) runs only in training: conv0 1×1 768→128 = 98,304 + BN
+    # 2·128; conv1 5×5 128→768 = 2,457,600 + BN 2·768; fc 768·1000 + 1000 = 769,000
+    aux = 98_304 + 256 + 2_457_600 + 1_536 + 769_000
+    assert aux == 3_326_696
+    text = " ".join(dom.by_id("unread").text.split())
+    assert f"{aux:,} in 8 tensors (AuxLogits {aux:,})" in text
+    # torchvision's Inception_V3_Weights num_params: 27,161,264, auxiliary head included
+    assert "(numel, 27,161,264)" in text and f"read {27_161_264 - aux:,}" in text
+    assert len(dom.by_id("unread").find_all("li")) == 8
+
+
+def test_receptive_field_chart_runs_in_execution_order() -> None:
+    from torch import nn
+
+    class Reversed(nn.Module):
+        """Registered in one order, run in the other."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.late = nn.Conv2d(4, 4, 5)
+            self.early = nn.Conv2d(3, 4, 3)
+
+        def forward(self, x):  # type: ignore[no-untyped-def]
+            return self.late(self.early(x))
+
+    dom = parse(report_html(analyze(Reversed(), inputs=["1x3x16x16"]), "cnncalc analyze Reversed"))
+    # early sees 3×3; late sees 3 + 5 − 1 = 7 pixels
+    points = hover(dom.by_id("rf-chart"))
+    assert [p.split(" ")[0] for p in points] == ["early", "late"]
+    assert points[1].startswith("late (Conv2d): 7×7")
+    assert "execution order" in dom.by_id("rf-chart").text
+
+
+def test_fit_page(doms: dict[str, Element], fit_2gib: Any) -> None:
+    from cnncalc.render.memory import MEMORY_NOTE
+
+    dom = doms["fit"]
+    r = fit_2gib
+    assert figure(dom, "max-batch") == f"{r.max_batch:,}"
+    # 2 GiB = 2·1024³ bytes
+    assert dom.by_id("fig-budget").find_all("dd")[0].attrs["title"] == "2,147,483,648 B"
+    assert r.at.peak_bytes <= 2 * 1024 ** 3 < r.next.peak_bytes
+    assert f"batch {r.max_batch:,} fits" in dom.by_id("answer").text
+    # one stacked bar per point, against the budget line
+    chart = dom.by_id("fit-chart")
+    labels = [e.text for e in chart.find_all("text") if e.attrs.get("text-anchor") == "end"]
+    assert f"batch {r.max_batch:,} (fits)" in labels and f"batch {r.max_batch + 1:,} (does not fit)" in labels
+    assert len(chart.find_all("line", class_="ref")) == 1 and "budget 2 GiB" in chart.text
+    # the breakdown: params 11,689,512 × 4 B at every batch; the input batch 89·3·224·224·4 at batch 89
+    params = dom.by_id("fit-breakdown").find_all("tr")[2]
+    assert params.cells() == ["params", "44.6 MiB", "44.6 MiB"]
+    assert params.find_all("td")[0].attrs["title"].startswith("46,758,048 B")
+    batch = next(tr for tr in dom.by_id("fit-breakdown").find_all("tr") if tr.cells()[0] == "input batch")
+    assert batch.find_all("td")[0].attrs["title"].startswith(f"{r.max_batch * 3 * 224 * 224 * 4:,} B")
+    assert [tr.cells()[0] for tr in dom.by_id("fit-searched").find_all("tr")[1:]] == [
+        f"batch {b:,}" for b, _ in r.searched]
+    assert MEMORY_NOTE[0].upper() + MEMORY_NOTE[1:] in dom.by_id("memory-note").text  # as a sentence
+    assert embedded(dom)["data"]["max_batch"] == r.max_batch
+    # nothing fits: one bar, and the answer says so
+    none = doms["fit-none"]
+    assert figure(none, "max-batch") == "0"
+    assert "even batch 1 needs" in none.by_id("answer").text
+    assert len(none.by_id("fit-chart").find_all("rect", class_="seg")) >= 1
+    assert "inference" in doms["fit-inference"].by_id("fig-mode").text
+
+
+def test_training_profile_shows_measured_beside_predicted(doms: dict[str, Element]) -> None:
+    dom = doms["profile-train"]
+    data = embedded(dom)["data"]
+    run = data["runs"][0]
+    measured, predicted = run["peak_memory_bytes"], run["predicted_peak_bytes"]
+    assert column(dom, "runs", "batch", "vs measured") == f"{(predicted - measured) / measured:+.2%}"
+    lines = dom.by_id("peak-lines").text
+    assert f"{measured:,} B measured" in lines and f"{predicted:,} B predicted" in lines
+    assert len(dom.by_id("peak-chart").find_all("rect", class_="seg")) == 2
+    # a whole step at batch 2: forward 2·416,520 = 833,040 MACs; backward twice that less conv1's input
+    # gradient (2·117,600); the optimizer only adds FLOPs: 833,040 + 1,666,080 − 235,200 = 2,263,920
+    assert figure(dom, "macs") == "2,263,920"
+    assert figure(dom, "mode").startswith("adam")
+    assert "median step time" in dom.by_id("fig-latency").text
+
+
 @pytest.mark.parametrize("kind", ["analyze", "analyze-lenet5", "layer", "compare", "compare-models", "profile",
-                                  "sweep", "sweep-model", "validate"])
+                                  "sweep", "sweep-model", "validate", "analyze-train", "analyze-bf16", "analyze-raft",
+                                  "analyze-masked", "analyze-sparse", "analyze-detector", "analyze-inception", "fit",
+                                  "fit-none", "fit-inference", "profile-train"])
 def test_every_page_is_self_contained(kind: str, pages: dict[str, str], doms: dict[str, Element]) -> None:
     page, dom = pages[kind], doms[kind]
     assert "http://" not in page and "https://" not in page
@@ -274,6 +543,8 @@ def test_every_page_is_self_contained(kind: str, pages: dict[str, str], doms: di
     data = embedded(dom)
     assert data["command"] == dom.by_id("command").text
     assert data["data"]  # the record itself
+    ids = [e.attrs["id"] for e in dom.iter() if "id" in e.attrs]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
 def test_embedded_json_is_the_record(doms: dict[str, Element], resnet18: ModelReport) -> None:
@@ -288,6 +559,26 @@ def test_text_is_escaped(resnet18: ModelReport) -> None:
     dom = parse(page)
     assert embedded(dom)["data"]["model"] == hostile  # the JSON keeps it whole, and cannot close its <script>
     assert len(dom.find_all("script")) == 3  # the error trap, the data, the page script
+
+
+def test_new_sections_escape_text(resnet18_train: ModelReport, fit_2gib: Any) -> None:
+    """Names that come from a user's model (inputs, outputs, parameters, ops, modules) are text, never markup."""
+    from cnncalc.analysis.report import DataFlow, RealRun, TensorInfo
+
+    hostile = "<img src=x onerror=alert(1)>&"
+    assert resnet18_train.training is not None
+    report = dataclasses.replace(
+        resnet18_train, task=hostile, input_note=hostile, inputs=(TensorInfo(hostile, (1, 3), hostile),),
+        outputs=(TensorInfo(f"[0].{hostile}", (2,), "float32"),), unread_params=((f"{hostile}.w", 3),),
+        real_run=RealRun(hostile, hostile, hostile, hostile, (DataFlow(hostile, hostile, 1, 2, 1),)),
+        training=dataclasses.replace(resnet18_train.training, peak_op=hostile, peak_module=hostile, loss=hostile,
+                                     memory=(*resnet18_train.training.memory, (hostile, 5))))
+    pages = [report_html(report, hostile), fit_html(dataclasses.replace(fit_2gib, model=hostile, note=hostile,
+                                                                        memory_source=hostile), hostile)]
+    for page in pages:
+        assert hostile not in page and "<img" not in page
+        assert "&lt;img src=x onerror=alert(1)&gt;&amp;" in page
+        parse(page)
 
 
 def test_optional_and_new_fields_render(resnet18: ModelReport) -> None:
@@ -312,7 +603,7 @@ def test_optional_and_new_fields_render(resnet18: ModelReport) -> None:
 def test_profile_tree_groups_modules_by_name(lenet5_profile: Any) -> None:
     """Per-layer timings come for modules without submodules; the page nests them by their dotted names and
     a group row shows the sum of its modules."""
-    from cnncalc.profile.report import LayerTime
+    from cnncalc.profiling.report import LayerTime
 
     layers = (LayerTime("conv1", "Conv2d", 0.5, 1_000, 100, 0.001),
               LayerTime("layer1.0.conv1", "Conv2d", 0.25, 2_000, 200, 0.002),
@@ -345,6 +636,12 @@ def test_example_page_is_kept() -> None:
     dom = parse(example)
     assert figure(dom, "params") == "11,689,512"  # torchvision's num_params for resnet18
     assert "python scripts/make_html_example.py" in dom.by_id("command").text
+    assert not [e for e in dom.iter() if e.attrs.get("id") == "more"]  # every field of the record laid out
+    training = parse((ROOT / "docs" / "example_training.html").read_text(encoding="utf-8"))
+    assert figure(training, "params") == "11,689,512"
+    # 8·3·112·112 float32 input batch = 1,204,224 B at the peak, whatever the phase
+    assert "(1,204,224 B)" in " ".join(hover(training.by_id("train-memory")))
+    assert "python scripts/make_html_example.py" in training.by_id("command").text
 
 
 # --- in a browser -------------------------------------------------------------------------------------------
@@ -398,7 +695,8 @@ def console_messages(log: str) -> list[str]:
     return [line for line in log.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
 
 
-@pytest.mark.parametrize("kind", ["analyze", "layer", "compare", "profile", "sweep", "validate"])
+@pytest.mark.parametrize("kind", ["analyze", "layer", "compare", "profile", "sweep", "validate", "fit",
+                                  "analyze-train"])
 def test_chromium_runs_the_page_script_without_errors(kind: str, browser: Callable[[str], Rendered]) -> None:
     rendered = browser(kind)
     dom = parse(rendered.dom)
@@ -419,7 +717,8 @@ def test_chromium_builds_the_module_tree(browser: Callable[[str], Rendered]) -> 
     assert dom.by_id("tools-modules").find_all("button")
 
 
-@pytest.mark.parametrize("kind", ["analyze", "layer", "compare", "profile", "sweep", "validate"])
+@pytest.mark.parametrize("kind", ["analyze", "layer", "compare", "profile", "sweep", "validate", "fit",
+                                  "analyze-train"])
 def test_chromium_screenshot_is_not_blank(kind: str, browser: Callable[[str], Rendered]) -> None:
     png = browser(kind).png
     assert png.stat().st_size > 20_000

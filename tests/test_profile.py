@@ -17,10 +17,10 @@ from cnncalc.dtypes import DType
 from cnncalc.errors import CnncalcError
 from cnncalc.formulas.conv import conv as conv_cost
 from cnncalc.formulas.elementwise import activation
-from cnncalc.profile.peaks import DevicePeaks, cpu_peaks, gpu_peaks
-from cnncalc.profile.roofline import bound_ms, op_bound
-from cnncalc.profile.run import parse_batches, profile
-from cnncalc.profile.timing import quantile, summarize
+from cnncalc.profiling.peaks import DevicePeaks, cpu_peaks, gpu_peaks
+from cnncalc.profiling.roofline import bound_ms, op_bound
+from cnncalc.profiling.run import parse_batches, profile
+from cnncalc.profiling.timing import quantile, summarize
 
 FAST = dict(warmup=1, min_time=0.05)
 

@@ -168,6 +168,9 @@ class StepSpec:
 
     optimizer: Optimizer = DEFAULT_OPTIMIZER
     amp: str | None = None
+    #: the optimizer's multi-tensor implementation, PyTorch's default on CUDA (the default here, as memory is
+    #: counted as on a GPU); False: one parameter at a time, its default on the CPU
+    foreach: bool = True
 
 
 def trace_training(subject: Subject, model: nn.Module, dt: DType, spec: StepSpec, counting: bool = True,
@@ -177,7 +180,7 @@ def trace_training(subject: Subject, model: nn.Module, dt: DType, spec: StepSpec
                            f"tensors, which cannot run them; analyse its inference, or a part without them")
     try:
         return trace_step(model, subject.inputs, TORCH_DTYPES[dt], spec.optimizer, spec.amp, _ranks(subject.inputs),
-                          counting, record)
+                          counting, record, spec.foreach)
     except (ForwardError, DataDependent) as err:
         raise CnncalcError(f"{_where(subject)}, training step: {err}") from None
 
@@ -207,7 +210,7 @@ def training_report(subject: Subject, report: ModelReport, model: nn.Module, dt:
         memory=tuple((k, memory.peak_by_category[k]) for k in CATEGORIES if memory.peak_by_category.get(k)),
         phase_peaks=tuple((p, memory.phase_peaks[p]) for p in PHASES if p in memory.phase_peaks),
         saved_activation_bytes=step.saved_total,
-        batch=subject.inputs.positional[0].spec.shape[0] if subject.inputs.positional else 1)
+        batch=subject.inputs.positional[0].spec.shape[0] if subject.inputs.positional else 1, foreach=spec.foreach)
     seen = {(u.op, u.module) for u in report.uncounted}
     extra = tuple(UncountedOp(op, module or "(model)", n) for (op, module), n in sorted(tracer.uncounted.items())
                   if (op, module or "(model)") not in seen)
@@ -357,7 +360,8 @@ def analyze(model: nn.Module | str, input_shape: Sequence[int] | str | None = No
             dtype: DType | str = DType.float32, backward: bool = False, *, inputs: Sequence[InputItem] | None = None,
             kwargs: Mapping[str, InputItem] | None = None, image: str | None = None, worst_case: bool = True,
             seed: int = 0, batch: int | None = None, train: bool = False,
-            optimizer: Optimizer | str = DEFAULT_OPTIMIZER, amp: str | None = None) -> ModelReport:
+            optimizer: Optimizer | str = DEFAULT_OPTIMIZER, amp: str | None = None,
+            foreach: bool = True) -> ModelReport:
     """Analyse a model given as an nn.Module or a name (zoo, torchvision of any task, `timm/NAME`,
     `pkg.mod:fn`, `file.py:Class`).
 
@@ -369,10 +373,12 @@ def analyze(model: nn.Module | str, input_shape: Sequence[int] | str | None = No
 
     `train` also traces a whole training step (forward in train mode, backward of a scalar loss, the
     `optimizer`'s step, zero_grad), under CPU autocast to `amp` ('bf16' or 'fp16') when given; `backward` is
-    the same step without an optimizer.
+    the same step without an optimizer. `foreach` picks the optimizer's multi-tensor implementation, PyTorch's
+    default on CUDA (its temporaries span every parameter at once); False: one parameter at a time, its default
+    on the CPU.
     """
     subject = subject_for(model, input_shape, inputs, kwargs, image, batch)
-    spec = StepSpec(parse_optimizer(optimizer), parse_amp(amp)) if train else None
+    spec = StepSpec(parse_optimizer(optimizer), parse_amp(amp), foreach) if train else None
     return analyze_subject(subject, dtype, backward, worst_case, seed, spec)
 
 

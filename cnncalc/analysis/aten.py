@@ -20,7 +20,7 @@ from cnncalc.formulas import linear as linear_f
 from cnncalc.formulas import norm as norm_f
 from cnncalc.formulas import pool as pool_f
 from cnncalc.formulas import sample as sample_f
-from cnncalc.formulas.cost import Dims, OpCost, Shape
+from cnncalc.formulas.cost import Dims, OpCost, OpKind, Shape
 
 
 class Ops:
@@ -340,6 +340,38 @@ def _grid_sample(name: str, a: Args, out: Any) -> Traced | None:
     if mode is None:
         return None  # bicubic grid sampling: no formula, listed uncounted
     return Traced(sample_f.grid_sample(shape(a["input"]), shape(a["grid"]), mode))
+
+
+# multi-tensor (foreach) ops: an optimizer's step on every parameter at once --------------------------------
+#: the single-tensor ops whose foreach forms optimizers use (_foreach_add_, _foreach_addcdiv_, …)
+FOREACH_BASES = ("add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "addcmul", "addcmul_", "addcdiv",
+                 "addcdiv_", "lerp", "lerp_", "sqrt", "sqrt_", "rsqrt", "rsqrt_", "neg", "neg_", "reciprocal_",
+                 "sign", "sign_", "maximum", "maximum_", "minimum_", "clamp_min", "clamp_min_", "clamp_max",
+                 "clamp_max_", "exp", "exp_", "abs", "abs_", "sigmoid", "sigmoid_", "pow", "pow_")
+
+
+@handles(*(getattr(aten, f"_foreach_{base}") for base in FOREACH_BASES))
+def _foreach(name: str, a: Args, out: Any) -> Traced | None:
+    """aten._foreach_X(lists…): the single-tensor op X on each element of the lists, through X's own handler
+    (its one formula); the costs summed. None when X has none (listed uncounted)."""
+    base = name.removeprefix("_foreach_")
+    handler = HANDLERS.get(getattr(aten, base))
+    lists = {k: v for k, v in a.items() if isinstance(v, list | tuple)}
+    targets = lists.get("self") or next(iter(lists.values()), [])
+    results = out if isinstance(out, list | tuple) and len(out) == len(targets) else targets
+    costs: list[OpCost] = []
+    for i in range(len(targets)):
+        item = {k: (v[i] if k in lists else v) for k, v in a.items()}
+        traced = handler(base, item, results[i]) if handler is not None else None
+        if traced is None:
+            return None
+        costs.append(traced.cost)
+    if not costs:
+        return Traced(OpCost(kind=OpKind.elementwise, output_shape=()))
+    return Traced(OpCost(kind=costs[0].kind, output_shape=costs[0].output_shape, macs=sum(c.macs for c in costs),
+                         other_flops=sum(c.other_flops for c in costs), inputs=sum(c.inputs for c in costs),
+                         weights=sum(c.weights for c in costs), outputs=sum(c.outputs for c in costs),
+                         other_expr=f"{base} over {len(costs)} tensors, {sum(c.outputs for c in costs):,} elements"))
 
 
 #: Ops that cost nothing: views (no bytes move) and tensor factories (allocations, not arithmetic).

@@ -160,14 +160,15 @@ def _crossing(pa: dict[str, int], pb: dict[str, int], a: int, b: int, budget: in
 
 def fit(model: Any, memory: str | int, train: bool = True, optimizer: str | None = None, amp: str | None = None,
         inputs: Sequence[Any] | None = None, dtype: DType | str = DType.float32,
-        memory_source: str | None = None) -> FitReport:
+        memory_source: str | None = None, foreach: bool = True) -> FitReport:
     """The largest batch of `model` whose predicted peak (a training step with `optimizer` and `amp`, or
-    inference) fits in `memory` bytes ('24GiB', …). The batch is the first dimension of every input."""
+    inference) fits in `memory` bytes ('24GiB', …). The batch is the first dimension of every input. `foreach`:
+    the optimizer's multi-tensor implementation (PyTorch's default on CUDA), else one parameter at a time."""
     from cnncalc.analysis.training import DEFAULT_OPTIMIZER, parse_amp, parse_optimizer
 
     budget = parse_bytes(memory)
     dt = parse_dtype(dtype)
-    spec = StepSpec(parse_optimizer(optimizer or DEFAULT_OPTIMIZER), parse_amp(amp)) if train else None
+    spec = StepSpec(parse_optimizer(optimizer or DEFAULT_OPTIMIZER), parse_amp(amp), foreach) if train else None
     subject = subject_for(model, inputs=inputs)
     model_on_meta, _, real = trace_subject(subject, dt, worst_case=False)
     if real is not None:
@@ -178,7 +179,8 @@ def fit(model: Any, memory: str | int, train: bool = True, optimizer: str | None
     samples: dict[int, list[int]] = {}
 
     def peaks(b: int) -> dict[str, int]:
-        points[b], samples[b] = _point(subject, b, dt, spec)
+        if b not in points:  # each batch is traced once
+            points[b], samples[b] = _point(subject, b, dt, spec)
         return dict(points[b].phase_peaks)
 
     start = 1
@@ -194,7 +196,7 @@ def fit(model: Any, memory: str | int, train: bool = True, optimizer: str | None
     if points[start].peak_bytes <= budget:
         guess = linear_guess(samples[start], samples[start + 1], budget, start)
     best, order = search(peaks, budget, guess, start)
-    following = best + 1 if best < MAX_BATCH else best
+    following = max(best + 1, start) if best < MAX_BATCH else best  # the first batch that does not fit
     for b in (best, following):
         if b >= 1 and b not in points:
             peaks(b)
@@ -204,4 +206,5 @@ def fit(model: Any, memory: str | int, train: bool = True, optimizer: str | None
     shapes = tuple(i.spec.text() if isinstance(i.spec, InputSpec) else "" for i in subject.inputs.all)
     return FitReport(subject.name, budget, memory_source or f"{budget:,} bytes", "training" if train else "inference",
                      spec.optimizer.value if spec else None, spec.amp if spec else None, dt.value, shapes, best,
-                     points.get(best), points[following], tuple((b, points[b].peak_bytes) for b in order), note)
+                     points.get(best), points[following], tuple((b, points[b].peak_bytes) for b in order), note,
+                     spec.foreach if spec else True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from cnncalc.formulas.receptive import Axes, dims_text
 from cnncalc.layers.record import Derived, field_json
+from cnncalc.notebook import Notebook, made_in_python
 
 
 def field_text(value: Axes | None) -> str:
@@ -220,6 +221,11 @@ class RealRun:
 MEMORY_KEYS = ("params", "buffers", "grads", "optimizer_state", "activations", "temporaries")
 
 
+def optimizer_text(optimizer: str, foreach: bool) -> str:
+    """'adamw, foreach' or 'sgd, for-loop' (PyTorch's two implementations; foreach is its default on CUDA)."""
+    return optimizer if optimizer == "none" else f"{optimizer}, {'foreach' if foreach else 'for-loop'}"
+
+
 @dataclass(frozen=True)
 class TrainingReport:
     """One steady-state training step: forward (train mode), backward of a scalar loss, optimizer step,
@@ -241,6 +247,12 @@ class TrainingReport:
     #: what the forward left alive for the backward (activations and autocast copies), at its end
     saved_activation_bytes: int
     batch: int
+    #: the optimizer's multi-tensor (foreach) implementation, else one parameter at a time
+    foreach: bool = True
+
+    @property
+    def optimizer_text(self) -> str:
+        return optimizer_text(self.optimizer, self.foreach)
 
     @property
     def costs(self) -> Costs:
@@ -263,7 +275,8 @@ class TrainingReport:
         def phase(c: Costs) -> dict[str, int]:
             return {"macs": c.macs, "flops": c.flops, "other_flops": c.other_flops}
 
-        return {"optimizer": self.optimizer, "amp": self.amp, "loss": self.loss, "batch": self.batch,
+        return {"optimizer": self.optimizer, "optimizer_foreach": self.foreach, "amp": self.amp, "loss": self.loss,
+                "batch": self.batch,
                 "macs": self.macs, "flops": self.flops, "forward": phase(self.forward),
                 "backward": phase(self.backward), "optimizer_step": phase(self.step), "peak_bytes": self.peak_bytes,
                 "peak_at": {"op": self.peak_op, "module": self.peak_module, "phase": self.peak_phase},
@@ -272,7 +285,7 @@ class TrainingReport:
 
 
 @dataclass(frozen=True)
-class ModelReport:
+class ModelReport(Notebook):
     """The analysis of one model on its inputs."""
 
     model: str
@@ -342,6 +355,17 @@ class ModelReport:
                                 "traffic_bytes": self.backward.traffic_bytes}
         return data
 
+    def html_page(self) -> str:
+        from cnncalc.render.html import report_html
+
+        return report_html(self, made_in_python(f"cnncalc.analyze({self.model!r}, …)"))
+
+    def rows(self) -> tuple[list[str], list[list[Any]]]:
+        """Every module, the whole model first, in execution order."""
+        from cnncalc.render.model import report_rows
+
+        return report_rows(self)
+
 
 @dataclass(frozen=True)
 class ModelSummary(Derived):
@@ -389,7 +413,7 @@ class FitPoint:
 
 
 @dataclass(frozen=True)
-class FitReport:
+class FitReport(Notebook):
     model: str
     memory_bytes: int
     memory_source: str
@@ -405,11 +429,28 @@ class FitReport:
     #: every batch traced, in order, with its peak
     searched: tuple[tuple[int, int], ...]
     note: str = ""
+    #: the optimizer's multi-tensor (foreach) implementation, else one parameter at a time
+    foreach: bool = True
+
+    @property
+    def optimizer_text(self) -> str:
+        return optimizer_text(self.optimizer or "none", self.foreach)
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "memory_bytes": self.memory_bytes, "memory_source": self.memory_source,
-                "mode": self.mode, "optimizer": self.optimizer, "amp": self.amp, "dtype": self.dtype,
+                "mode": self.mode, "optimizer": self.optimizer,
+                "optimizer_foreach": self.foreach if self.optimizer else None, "amp": self.amp, "dtype": self.dtype,
                 "inputs": list(self.inputs), "max_batch": self.max_batch,
                 "peak_bytes": self.at.peak_bytes if self.at else None, "next_peak_bytes": self.next.peak_bytes,
                 "at": self.at.to_dict() if self.at else None, "next": self.next.to_dict(),
                 "searched": [{"batch": b, "peak_bytes": p} for b, p in self.searched], "note": self.note}
+
+    def html_page(self) -> str:
+        from cnncalc.render.html import fit_html
+
+        return fit_html(self, made_in_python(f"cnncalc.fit({self.model!r}, {self.memory_bytes}, …)"))
+
+    def rows(self) -> tuple[list[str], list[list[Any]]]:
+        from cnncalc.render.memory import FIT_HEADER, fit_rows
+
+        return list(FIT_HEADER), fit_rows(self)

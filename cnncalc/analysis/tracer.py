@@ -319,7 +319,7 @@ class Tracer(TorchDispatchMode):
             if traced is None:
                 self.uncounted[(str(func), module)] += 1
             else:
-                itemsize = outputs[0].element_size() if outputs else 4
+                itemsize = (outputs or inputs)[0].element_size() if outputs or inputs else 4
                 self.ops.append(OpRecord(module, str(func), traced.cost, itemsize, self.phase))
         self._propagate(inputs, outputs, traced)
         if _allocates(func):

@@ -64,17 +64,20 @@ def parse_amp(value: str | None) -> str | None:
     return key
 
 
-def make_optimizer(kind: Optimizer, params: list[nn.Parameter]) -> torch.optim.Optimizer | None:
-    """The optimizer with PyTorch's defaults for the device (on the CPU: one parameter at a time)."""
+def make_optimizer(kind: Optimizer, params: list[nn.Parameter], foreach: bool | None = None
+                   ) -> torch.optim.Optimizer | None:
+    """The optimizer, in its multi-tensor form (`foreach`: PyTorch's default on CUDA, whose temporaries span
+    every parameter at once) or one parameter at a time (PyTorch's default on the CPU); None: the device's
+    default."""
     if kind is Optimizer.none or not params:
         return None
     if kind is Optimizer.sgd:
-        return torch.optim.SGD(params, lr=0.01)
+        return torch.optim.SGD(params, lr=0.01, foreach=foreach)
     if kind is Optimizer.momentum:
-        return torch.optim.SGD(params, lr=0.01, momentum=0.9)
+        return torch.optim.SGD(params, lr=0.01, momentum=0.9, foreach=foreach)
     if kind is Optimizer.adam:
-        return torch.optim.Adam(params, lr=1e-3)
-    return torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01)
+        return torch.optim.Adam(params, lr=1e-3, foreach=foreach)
+    return torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01, foreach=foreach)
 
 
 def loss_of(output: Any) -> torch.Tensor:
@@ -105,7 +108,7 @@ class StepRun:
 
 def trace_step(model: nn.Module, inputs: Inputs, float_dtype: torch.dtype, optimizer: Optimizer,
                amp: str | None, input_ranks: list[int | None] | None = None, counting: bool = True,
-               record: bool = False) -> StepRun:
+               record: bool = False, foreach: bool = True) -> StepRun:
     """Trace one steady-state training step of `model` (a meta module, left untouched) on `inputs`."""
     from torch._subclasses.fake_tensor import FakeTensorMode
 
@@ -117,7 +120,7 @@ def trace_step(model: nn.Module, inputs: Inputs, float_dtype: torch.dtype, optim
         net = net.to_empty(device="cpu").train()
         args, kwargs = materialize(inputs, "fake", float_dtype)
         params = [p for p in net.parameters() if p.requires_grad]
-        opt = make_optimizer(optimizer, params)
+        opt = make_optimizer(optimizer, params, foreach)
         if opt is not None:  # the state a first step makes, so that the traced step is the steady state
             for p in params:
                 p.grad = torch.zeros_like(p)

@@ -25,6 +25,7 @@ from cnncalc.analysis.analyze import Subject, analyze_subject, subject_for
 from cnncalc.analysis.inputs import materialize
 from cnncalc.analysis.report import ModelReport
 from cnncalc.models.sources import load_model
+from cnncalc.notebook import Notebook, made_in_python
 
 MAC_OPS = ("conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum", "baddbmm")
 
@@ -74,7 +75,7 @@ def not_run(tool: str, quantity: str, expected: int | float, err: BaseException 
 
 
 @dataclass(frozen=True)
-class Validation:
+class Validation(Notebook):
     model: str
     input_shape: tuple[int, ...]
     params: int
@@ -89,6 +90,17 @@ class Validation:
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "input_shape": list(self.input_shape), "params": self.params,
                 "macs": self.macs, "ok": self.ok, "checks": [c.to_dict() for c in self.checks]}
+
+    def html_page(self) -> str:
+        from cnncalc.render.html import validation_html
+
+        return validation_html([self], made_in_python(f"cnncalc.validate({self.model!r})"))
+
+    def rows(self) -> tuple[list[str], list[list[Any]]]:
+        """One row per check (tool and quantity)."""
+        from cnncalc.render.model import validation_rows
+
+        return validation_rows([self])
 
 
 def _arguments(subject: Subject, device: str, seed: int) -> tuple[list[Any], dict[str, Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 from cnncalc.formulas.cost import OpKind, Shape, fmt, numel
 from cnncalc.formulas.receptive import Axes, dims_text
 from cnncalc.layers.graph import Step, Tensor
+from cnncalc.notebook import Notebook, made_in_python
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class Derived:
 
 
 @dataclass(frozen=True)
-class LayerRecord(Derived):
+class LayerRecord(Derived, Notebook):
     """Everything cnncalc computes for one layer design. Counts are exact integers.
 
     MACs are multiply-accumulates; FLOPs = 2 × MACs + other arithmetic (`cnncalc.conventions`).
@@ -131,6 +132,32 @@ class LayerRecord(Derived):
             "formulas": {f.quantity: {"symbolic": f.symbolic, "numeric": f.numeric} for f in self.formulas},
             "steps": [s.to_dict() for s in self.steps],
         }
+
+    def html_page(self) -> str:
+        from cnncalc.render.html import records_html
+
+        return records_html([self], made_in_python(f"cnncalc.layer({self.name!r}, …)"))
+
+    def rows(self) -> tuple[list[str], list[list[Any]]]:
+        from cnncalc.render.formats import records_rows
+
+        return records_rows([self])
+
+
+class Comparison(list[LayerRecord], Notebook):
+    """Layer records side by side (what `cnncalc.compare` returns): a list, shown in a notebook as the comparison
+    page, and a DataFrame with one row per design."""
+
+    def html_page(self) -> str:
+        from cnncalc.render.html import records_html
+
+        names = ", ".join(repr(r.name) for r in self)
+        return records_html(list(self), made_in_python(f"cnncalc.compare({names}, …)"))
+
+    def rows(self) -> tuple[list[str], list[list[Any]]]:
+        from cnncalc.render.formats import records_rows
+
+        return records_rows(list(self))
 
 
 def field_json(value: Axes | None) -> list[int | float] | None:

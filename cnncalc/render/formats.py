@@ -74,8 +74,13 @@ def markdown_table(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list
     return lines + ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
 
 
+def records_rows(records: Sequence[Any]) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows (exact values) of layer records or model summaries: CSV, Markdown, DataFrames."""
+    return [h for h, _ in COLUMNS], [[get(r) for _, get in COLUMNS] for r in records]
+
+
 def to_csv(records: Sequence[LayerRecord]) -> str:
-    return csv_text([h for h, _ in COLUMNS], [[get(r) for _, get in COLUMNS] for r in records])
+    return csv_text(*records_rows(records))
 
 
 def _md_cell(value: Any) -> str:

@@ -26,13 +26,13 @@ from cnncalc.render.formats import convention_dict
 from cnncalc.render.numbers import integer, nbytes, ratio, shape
 
 if TYPE_CHECKING:
-    from cnncalc.analysis.report import LayerRow, ModelReport, ModelSummary
+    from cnncalc.analysis.report import FitPoint, FitReport, LayerRow, ModelReport, ModelSummary, RealRun, TensorInfo
     from cnncalc.analysis.validate import Validation
     from cnncalc.layers.record import LayerRecord
-    from cnncalc.profile.report import ProfileReport
+    from cnncalc.profiling.report import ProfileReport, Run
     from cnncalc.sweep import SweepPoint
 
-__all__ = ["profile_html", "records_html", "report_html", "sweep_html", "validation_html"]
+__all__ = ["fit_html", "profile_html", "records_html", "report_html", "sweep_html", "validation_html"]
 
 #: Colours of chart series and point types, readable on light and dark backgrounds.
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f",
@@ -126,13 +126,13 @@ class Figure:
     exact: str = ""
 
 
-def figures(items: Sequence[Figure]) -> str:
+def figures(items: Sequence[Figure], cls: str = "") -> str:
     cards = []
     for f in items:
         title = f' title="{esc(f.exact)}"' if f.exact else ""
         detail = f'<dd class="d">{esc(f.detail)}</dd>' if f.detail else ""
         cards.append(f'<div id="fig-{esc(f.key)}"><dt>{esc(f.label)}</dt><dd{title}>{esc(f.value)}</dd>{detail}</div>')
-    return '<dl class="figs">' + "".join(cards) + "</dl>"
+    return f'<dl class="figs{" " + esc(cls) if cls else ""}">' + "".join(cards) + "</dl>"
 
 
 def note(text: str, cls: str = "note") -> str:
@@ -473,6 +473,115 @@ class LineChart:
         return chart
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A part of a stacked bar: its name, value and colour; `title` shows on hover."""
+
+    name: str
+    value: float
+    color: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    segments: Sequence[Segment]
+
+
+def _ink(color: str) -> str:
+    """The text class that reads on a fill: dark text on light colours, light text on dark ones (by the fill's
+    relative luminance, WCAG's formula)."""
+    r, g, b = ((c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+               for c in (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+    return "seg-l" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.2 else "seg-d"
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Horizontal bars on one linear axis, each a stack of segments (its total written after it), with
+    optional vertical reference lines (a memory budget)."""
+
+    chart_id: str
+    bars: Sequence[Bar]
+    x_label: str
+    fmt: Callable[[float], str] = _si
+    refs: Sequence[tuple[float, str]] = ()
+    #: values are bytes: ticks fall on round numbers of KiB, MiB, GiB
+    binary: bool = False
+    width: int = 1000
+    bar_height: int = 24
+    gap: int = 10
+
+    def svg(self) -> str:
+        totals = [sum(s.value for s in b.segments) for b in self.bars]
+        hi = max(totals + [v for v, _ in self.refs] + [0.0]) or 1.0
+        left = 16 + 7 * max([len(b.label) for b in self.bars] + [4])
+        top = 22 if self.refs else 6
+        bottom = top + len(self.bars) * (self.bar_height + self.gap) - self.gap
+        x = Scale(0, hi * 1.02, left, self.width - 20 - 7 * max(len(self.fmt(v)) for v in [*totals, hi]))
+        unit = 1024.0 ** max(0, math.floor(math.log(max(hi, 1.0), 1024))) if self.binary else 1.0
+        body = ['<g class="grid">']
+        ticks = x.ticks(unit)
+        body += [f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{top - 4}" y2="{bottom + 4}"/>' for v in ticks]
+        body.append("</g>")
+        body.append(f'<path class="axis" d="M{x.a:.1f},{top - 4} V{bottom + 4}"/>')
+        body += [_svg_text(x(v), bottom + 18, self.fmt(v), "tick", "middle") for v in ticks]
+        body.append(_svg_text((x.a + x.b) / 2, bottom + 36, self.x_label, "lab", "middle"))
+        for i, (b, total) in enumerate(zip(self.bars, totals, strict=True)):
+            y0 = top + i * (self.bar_height + self.gap)
+            mid = y0 + self.bar_height / 2 + 4
+            body.append(_svg_text(left - 8, mid, b.label, "", "end"))
+            start = 0.0
+            for s in b.segments:
+                if s.value <= 0:
+                    continue
+                x0, x1 = x(start), x(start + s.value)
+                tip = s.title or f"{s.name}: {self.fmt(s.value)}"
+                body.append(f'<rect class="seg" x="{x0:.1f}" y="{y0}" width="{max(x1 - x0, 0.5):.1f}" '
+                            f'height="{self.bar_height}" fill="{esc(s.color)}"><title>{esc(tip)}</title></rect>')
+                if len(b.segments) > 1 and x1 - x0 > 7 * len(s.name) + 10:
+                    body.append(_svg_text((x0 + x1) / 2, mid, s.name, _ink(s.color), "middle"))
+                start += s.value
+            body.append(_svg_text(x(total) + 6, mid, self.fmt(total), "total"))
+        for value, name in self.refs:
+            body.append(f'<line class="ref" x1="{x(value):.1f}" x2="{x(value):.1f}" y1="{top - 8}" '
+                        f'y2="{bottom + 4}"/>')
+            body.append(_svg_text(x(value), top - 11, name, "tick ref-l", "end" if x(value) > x.b - 80 else "middle"))
+        height = bottom + 44
+        return _svg(self.chart_id, self.width, height, body, f"{self.x_label} by bar")
+
+
+# --- memory by category (training steps, fit) -------------------------------------------------------------------
+def _categories(*memories: Sequence[tuple[str, int]]) -> list[tuple[str, str, str]]:
+    """The categories present in any breakdown, in reading order (cnncalc.render.memory.ORDER), as (key, label,
+    colour); a category that order does not know yet follows, under its own name."""
+    from cnncalc.render.memory import LABELS, ORDER
+
+    present: dict[str, None] = {}
+    for memory in memories:
+        present.update((k, None) for k, v in memory if v)
+    keys = [k for k in ORDER if k in present] + [k for k in present if k not in ORDER]
+    return [(k, LABELS.get(k, k.replace("_", " ")),
+             PALETTE[(ORDER.index(k) if k in ORDER else len(ORDER) + keys.index(k)) % len(PALETTE)]) for k in keys]
+
+
+def _memory_bar(label: str, memory: Sequence[tuple[str, int]], categories: Sequence[tuple[str, str, str]]) -> Bar:
+    values = dict(memory)
+    return Bar(label, [Segment(name, float(values.get(k, 0)), color,
+                               f"{name}: {nbytes(values.get(k, 0))} ({integer(values.get(k, 0))} B)")
+                       for k, name, color in categories])
+
+
+def _memory_legend(memory: Sequence[tuple[str, int]], categories: Sequence[tuple[str, str, str]]) -> str:
+    values = dict(memory)
+    return legend([(f"{name} {nbytes(values.get(k, 0))}", color) for k, name, color in categories])
+
+
+def _bytes_fmt(value: float) -> str:
+    return nbytes(int(value))
+
+
 # --- model analysis ------------------------------------------------------------------------------------------------
 MODULE_COLUMNS = (
     text_col("type", "type"),
@@ -487,14 +596,25 @@ MODULE_COLUMNS = (
 )
 
 
+#: with a training step: what each module's backward costs and what its forward keeps for it
+TRAINING_COLUMNS = (
+    col("backward_macs", "backward MACs", bar=True, help="multiply-accumulates of the subtree's gradient ops"),
+    bytes_col("saved_bytes", "kept for backward", bar=True,
+              help="bytes the subtree's forward leaves alive for the backward (saved activations)"),
+)
+
+
 def _module_row(row: LayerRow, parent: str, row_id: str) -> Row:
     costs = row.costs
     calls = getattr(row, "calls", 1) or 1
     label = "(model)" if row.depth == 0 else row.name.rsplit(".", 1)[-1]
+    backward = getattr(row, "backward", None)
     return Row(row_id, label + (f" ×{calls}" if calls > 1 else ""), {
         "type": row.type, "output": _shape(row.output_shape), "params": row.params, "macs": costs.macs,
         "flops": costs.flops, "activation_bytes": costs.activation_bytes, "traffic_bytes": costs.traffic_bytes,
         "intensity": costs.intensity, "rf": _field(row.receptive_field) if row.receptive_field else None,
+        "backward_macs": backward.macs if backward is not None else None,
+        "saved_bytes": getattr(row, "saved_bytes", None),
     }, parent=parent, depth=row.depth, cls="root" if row.depth == 0 else "",
         sub=row.name if row.depth > 1 else "")
 
@@ -535,7 +655,11 @@ def _model_figures(report: ModelReport) -> list[Figure]:
         Figure("output", "output", _shape(t.output_shape), f"input {_shape(getattr(report, 'input_shape', None))}"),
     ]
     b = getattr(report, "backward", None)
-    if b is not None:
+    step = getattr(report, "training", None)
+    if step is not None:
+        figs.append(Figure("step-flops", "training step FLOPs", integer(step.flops), f"forward, backward, "
+                           f"{step.optimizer} step at batch {step.batch}; peak {nbytes(step.peak_bytes)}"))
+    elif b is not None:
         figs += [Figure("backward-macs", "backward MACs", integer(b.macs), "autograd's gradient ops"),
                  Figure("backward-flops", "backward FLOPs", integer(b.flops),
                         f"training step {integer(t.flops + b.flops)} FLOPs")]
@@ -543,11 +667,14 @@ def _model_figures(report: ModelReport) -> list[Figure]:
 
 
 def _leaves(report: ModelReport) -> list[LayerRow]:
-    """Modules with no module under them, in the record's order (registration order, which is execution
-    order for sequential models)."""
-    names = [r.name for r in report.layers]
-    return [r for i, r in enumerate(report.layers)
-            if r.depth > 0 and not (i + 1 < len(names) and report.layers[i + 1].depth > r.depth)]
+    """Modules with no module under them, in execution order (when each was first entered, `LayerRow.order`);
+    modules without an order (never called, or a record from before the field) keep the record's order, after."""
+    layers = report.layers
+    leaves = [(i, r) for i, r in enumerate(layers)
+              if r.depth > 0 and not (i + 1 < len(layers) and layers[i + 1].depth > r.depth)]
+    leaves.sort(key=lambda item: (getattr(item[1], "order", None) is None, getattr(item[1], "order", None) or 0,
+                                  item[0]))
+    return [r for _, r in leaves]
 
 
 def _rf_section(report: ModelReport) -> Section | None:
@@ -572,15 +699,17 @@ def _rf_section(report: ModelReport) -> Section | None:
     input_shape: tuple[int, ...] = tuple(getattr(report, "input_shape", ()) or ())
     spatial = input_shape[2:]
     refs = [(float(spatial[0]), f"input {'×'.join(map(str, spatial))}")] if spatial else []
-    chart = LineChart("rf-chart", [r.name for r in leaves], series, "modules without submodules, in the record's "
-                      "order (shaded by top-level module)", "receptive field (input pixels)", bands=bands, refs=refs,
-                      show_x_labels=False)
+    ordered = any(getattr(r, "order", None) is not None for r in leaves)
+    chart = LineChart("rf-chart", [r.name for r in leaves], series, "modules without submodules, in " + (
+        "execution order" if ordered else "the record's order") + " (shaded by top-level module)",
+        "receptive field (input pixels)", bands=bands, refs=refs, show_x_labels=False)
     final = report.total.receptive_field
     text = (f"Each point is a module's output: how many input pixels along an axis one of its elements sees. "
             f"The model's output sees {_field(final)}" + (
                 f" of a {'×'.join(map(str, spatial))} input" if spatial else "") + ". Hover a "
             "point for the module. Branches take the largest field; a global pool or a flatten into a linear "
-            "layer sees the whole map.")
+            "layer sees the whole map. A point below its neighbours is a parallel branch that starts earlier "
+            "(a projection shortcut sees the block's input, not the main path's output).")
     return Section("receptive-field", "Receptive field along the network", note(text) + chart.svg())
 
 
@@ -622,6 +751,9 @@ def _formulas_section(report: ModelReport) -> Section:
     body += (f'<p id="paper"><b>Architecture:</b> {esc(paper)}</p>' if paper else
              f'<p id="paper"><b>Architecture:</b> {esc(report.model)}: no paper string (only cnncalc\'s zoo records '
              "one; torchvision's models carry none)</p>")
+    unread = _unread_params(report)
+    if unread:
+        body += unread
     uncounted = list(getattr(report, "uncounted", ()) or ())
     if uncounted:
         items = "".join(f"<li>{esc(u.op)} ×{u.count} in <code>{esc(u.module)}</code></li>" for u in uncounted)
@@ -635,29 +767,232 @@ def _formulas_section(report: ModelReport) -> Section:
     return Section("formulas", "Where the numbers come from", body)
 
 
+def _unread_params(report: ModelReport) -> str:
+    """Parameters that no traced op read: in the params count (numel), in no cost. Summed by top-level module."""
+    unread = tuple(getattr(report, "unread_params", ()) or ())
+    if not unread:
+        return ""
+    by_module: dict[str, int] = {}
+    for name, count in unread:
+        top = name.split(".")[0] if "." in name else "(model)"
+        by_module[top] = by_module.get(top, 0) + count
+    total = sum(count for _, count in unread)
+    read = getattr(report.total, "params_read", 0)
+    modules = ", ".join(f"{m} {integer(n)}" for m, n in by_module.items())
+    items = "".join(f'<li><code>{esc(name)}</code> {esc(integer(count))}</li>' for name, count in unread)
+    return (f'<div id="unread" class="warn"><p><b>Parameters no op read:</b> {esc(integer(total))} in '
+            f"{len(unread)} tensor{'s' if len(unread) != 1 else ''} ({esc(modules)}). The params count (numel, "
+            f"{esc(integer(report.total.params))}) includes them"
+            + (f"; the traced ops read {esc(integer(read))}" if read else "")
+            + ". The forward never used these (an auxiliary head used only in training, for example), so they "
+            f"cost nothing here.</p><details><summary>each tensor</summary><ul>{items}</ul></details></div>")
+
+
+def _io_table(table_id: str, label: str, tensors: Sequence[TensorInfo]) -> str:
+    rows = [Row(f"{table_id}{i}", t.name, {"shape": shape(tuple(t.shape)) if t.shape else "scalar",
+                                           "dtype": t.dtype}) for i, t in enumerate(tensors)]
+    return table(f"{table_id}-table", label, (text_col("shape", "shape"), text_col("dtype", "dtype")), rows)
+
+
+def _io_section(report: ModelReport) -> Section | None:
+    inputs = tuple(getattr(report, "inputs", ()) or ())
+    outputs = tuple(getattr(report, "outputs", ()) or ())
+    if not inputs and not outputs:
+        return None
+    task, how = getattr(report, "task", ""), getattr(report, "input_note", "")
+    lines = []
+    if task:
+        lines.append(f'<p id="task"><b>Task:</b> {esc(task.replace("_", " "))}</p>')
+    paths = any(o.name.startswith("[") or "." in o.name for o in outputs)
+    lines.append(f'<p id="input-note" class="note">{esc(_sentence(how) if how else "The inputs as given.")}'
+                 + (" Outputs are named by their path in what the model returns (<code>[0]</code>: the first item, "
+                    "<code>[0].boxes</code>: a key of it)." if paths else "") + "</p>")
+    parts = []
+    if inputs:
+        parts.append(f"<figure><h3>{len(inputs)} input{'s' if len(inputs) != 1 else ''}</h3>"
+                     + _io_table("inputs", "input", inputs) + "</figure>")
+    if outputs:
+        parts.append(f"<figure><h3>{len(outputs)} output{'s' if len(outputs) != 1 else ''}</h3>"
+                     + _io_table("outputs", "output", outputs) + "</figure>")
+    return Section("io", "Inputs and outputs", "".join(lines) + '<div class="charts io">' + "".join(parts) + "</div>")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")) if text else text
+
+
+def _counts_text(values: Sequence[int] | None) -> str:
+    return NONE if values is None else ", ".join(integer(v) for v in values) or NONE
+
+
+def _against(value: int, base: int) -> str:
+    """'same', '×7.08', or the difference where the ratio rounds to 1."""
+    if value == base:
+        return "same"
+    text = ratio(value, base) if base else ""
+    return f"{value - base:+,}" if text in ("×1", "÷1", "") else text
+
+
+def _real_run_section(report: ModelReport) -> Section | None:
+    run: RealRun | None = getattr(report, "real_run", None)
+    if run is None:
+        return None
+    where = run.module or "(model)"
+    body = note(f"The tracer could not count this model on the meta device: {run.op} in {where} needs real "
+                "values (its output size, or the path the forward takes, depends on them). cnncalc counted the "
+                "same ops on real CPU tensors instead, so every count on this page holds for this data: other "
+                "inputs can keep more or fewer elements.", "note warn")
+    body += kv_table("real-run-why", [("forced by", f"{run.op} in {where}"), ("torch says", run.reason or NONE),
+                                      ("data", run.data or NONE)])
+    if run.flows:
+        flow_cols = (text_col("module", "module"), col("calls", "calls"), col("offered", "offered"),
+                     col("kept", "kept"), col("share", "kept share", fmt=lambda v: NONE if v is None else f"{v:.1%}",
+                                               bar=True))
+        rows = [Row(f"f{i}", f.op, {"module": f.module or "(model)", "calls": f.calls, "offered": f.offered,
+                                    "kept": f.kept, "share": f.kept / f.offered if f.offered else None})
+                for i, f in enumerate(run.flows)]
+        body += ("<h3>Data-dependent ops</h3>" + note("Over all their calls in a module: the elements each op was "
+                                                       "offered and how many it kept (nonzero's index rows, the "
+                                                       "boxes NMS kept, the values a branch read).")
+                 + table("flows", "op", flow_cols, rows, bar_max={"share": 1.0}))
+    if run.counts is not None:
+        figs = [Figure("detections", "detections per image", _counts_text(run.counts.detections),
+                       "what the detector returned on this data")]
+        if run.counts.proposals is not None:
+            figs.insert(0, Figure("proposals", "proposals per image", _counts_text(run.counts.proposals),
+                                  "region proposals the RPN passed to the box head"))
+        body += "<h3>What flowed through the detector</h3>" + figures(figs)
+    worst = run.worst_case
+    if worst is not None:
+        total = report.total
+        pairs: list[tuple[str, str, Any, Any]] = [
+            ("macs", "MACs", total.macs, worst.costs.macs),
+            ("flops", "FLOPs", total.flops, worst.costs.flops),
+        ]
+        if worst.counts.proposals is not None or (run.counts and run.counts.proposals is not None):
+            pairs.append(("proposals", "proposals per image", run.counts.proposals if run.counts else None,
+                          worst.counts.proposals))
+        pairs.append(("detections", "detections per image", run.counts.detections if run.counts else None,
+                      worst.counts.detections))
+        rows_html = []
+        for key, label, this, limit in pairs:
+            if isinstance(this, int) and isinstance(limit, int):
+                cells = (f'<td class="n">{esc(integer(this))}</td><td class="n">{esc(integer(limit))} '
+                         f'<span class="ratio">{esc(_against(limit, this))}</span></td>')
+            else:
+                cells = (f'<td class="n">{esc(_counts_text(this))}</td>'
+                         f'<td class="n">{esc(_counts_text(limit))}</td>')
+            rows_html.append(f'<tr id="wc-{key}"><th scope="row">{esc(label)}</th>{cells}</tr>')
+        limits = ", ".join(f"{k.replace('_', ' ')} {integer(v)}" for k, v in worst.limits)
+        body += ("<h3>This run beside the worst case</h3>"
+                 + note("The same model at its own limits: score and NMS thresholds relaxed so every candidate "
+                        f"survives, so the caps decide ({limits or 'none recorded'}). Beside each worst case: its "
+                        "ratio to this run, or the difference where that ratio rounds to 1.")
+                 + '<div class="scroll"><table id="worst-case" class="compare"><thead><tr><th></th>'
+                 '<th class="n" scope="col">this run</th><th class="n" scope="col">at the model\'s limits</th>'
+                 "</tr></thead><tbody>" + "".join(rows_html) + "</tbody></table></div>")
+    return Section("real-run", "Counted on a real run", body)
+
+
+def _optimizer(record: Any) -> str:
+    """'adam, foreach' where the record says which implementation ran (`optimizer_text`), else the name."""
+    return str(getattr(record, "optimizer_text", None) or record.optimizer)
+
+
+def _where_text(op: str, module: str, phase: str) -> str:
+    """Where a peak happened: 'after aten.div.Tensor during the optimizer', 'after … in layer4.1.conv2 during the
+    backward' (a module named after the phase, '(optimizer)', is not repeated)."""
+    during = "in inference" if phase == "inference" else f"during the {phase}"
+    inside = "" if module == f"({phase})" else f" in {module or '(model)'}"
+    return f"after {op}{inside} {during}"
+
+
+def _training_section(report: ModelReport) -> Section | None:
+    t = getattr(report, "training", None)
+    if t is None:
+        return None
+    from cnncalc.render.memory import MEMORY_NOTE, step_title
+
+    figs = [
+        Figure("train-flops", "step FLOPs", integer(t.flops), f"{integer(t.macs)} MACs; batch {t.batch}"),
+        Figure("train-forward", "forward FLOPs", integer(t.forward.flops), f"{integer(t.forward.macs)} MACs, "
+               "train mode"),
+        Figure("train-backward", "backward FLOPs", integer(t.backward.flops), f"{integer(t.backward.macs)} MACs"),
+        Figure("train-optimizer", "optimizer FLOPs", integer(t.step.flops), f"elementwise ({_optimizer(t)})"),
+        Figure("train-peak", "peak memory", nbytes(t.peak_bytes), _where_text(t.peak_op, t.peak_module, t.peak_phase),
+               f"{integer(t.peak_bytes)} B"),
+        Figure("train-saved", "kept for backward", nbytes(t.saved_activation_bytes),
+               "what the forward leaves alive for the backward" + (", autocast copies included" if t.amp else ""),
+               f"{integer(t.saved_activation_bytes)} B"),
+    ]
+    phases_flops = (("forward", t.forward.flops, PALETTE[0]), ("backward", t.backward.flops, PALETTE[1]),
+                    ("optimizer", t.step.flops, PALETTE[3]))
+    split = BarChart("train-flops-chart", [Bar("step", [Segment(name, float(v), color, f"{name}: {integer(v)} FLOPs")
+                                                       for name, v, color in phases_flops])],
+                     "FLOPs of one training step")
+    categories = _categories(t.memory)
+    memory = BarChart("train-memory", [_memory_bar("at the peak", t.memory, categories)],
+                      f"bytes live after {t.peak_op} ({t.peak_phase})", fmt=_bytes_fmt, binary=True)
+    phases = BarChart("train-phases", [
+        Bar(phase + (" (peak)" if phase == t.peak_phase else ""), [
+            Segment(phase, float(b), PALETTE[0] if phase == t.peak_phase else PALETTE[9],
+                    f"{phase}: {nbytes(b)} ({integer(b)} B)")]) for phase, b in t.phase_peaks],
+        "the peak of live bytes in each phase", fmt=_bytes_fmt, binary=True, bar_height=18, gap=8)
+    body = (f'<p class="lead" id="train-title">{esc(_sentence(step_title(t)))} Loss: {esc(t.loss)}.</p>'
+            + figures(figs, "three") + "<h3>Where the step's FLOPs go</h3>" + split.svg()
+            + legend([(f"{name} {integer(v)}", color) for name, v, color in phases_flops])
+            + "<h3>Memory at the peak, by category</h3>" + memory.svg() + _memory_legend(t.memory, categories)
+            + "<h3>Peak of each phase</h3>" + phases.svg()
+            + note(f"The optimizer state exists before the step (steady state). {_sentence(MEMORY_NOTE)}"))
+    return Section("training", "Training step", body)
+
+
 def report_html(report: ModelReport, command: str, depth: int | None = None) -> str:
-    """A model analysis as one page: headline figures, the module tree with bars, receptive-field growth,
-    the formulas by op kind, the convention. `depth` limits the tree (None: every module; the page opens
-    the first two levels)."""
+    """A model analysis as one page: headline figures; the inputs and outputs; why and on what data it was
+    counted on a real run (with a detector's counts and its worst case); the training step (FLOPs by phase,
+    memory at the peak by category, the peak of each phase); the module tree with bars (with a training step,
+    backward MACs and bytes kept for backward too); receptive-field growth in execution order; the formulas by
+    op kind and the parameters no op read; the convention. `depth` limits the tree (None: every module; the
+    page opens the first two levels)."""
     rows = _tree_rows(report, depth)
     root = report.layers[0] if report.layers and report.layers[0].depth == 0 else None
     bar_max = {} if root is None else {"params": root.params, "macs": root.costs.macs,
                                        "activation_bytes": root.costs.activation_bytes}
-    tree = table("modules", "module", MODULE_COLUMNS, rows, tree=True, bar_max={k: float(v) for k, v in
-                                                                             bar_max.items() if v})
+    columns: tuple[Column, ...] = MODULE_COLUMNS
+    training = getattr(report, "training", None)
+    if training is not None and root is not None:
+        # room for the step's columns: traffic and intensity stay in the embedded JSON
+        columns = tuple(c for c in columns if c.key not in ("traffic_bytes", "intensity")) + TRAINING_COLUMNS
+        bar_max |= {"backward_macs": root.backward.macs if root.backward else 0, "saved_bytes": root.saved_bytes or 0}
+    tree = table("modules", "module", columns, rows, tree=True, bar_max={k: float(v) for k, v in
+                                                                         bar_max.items() if v})
     tree_note = note("Each row is a module with everything under it; bars show its share of the whole model. "
-                     "Click a header to sort (children stay under their parent), ▸ to open or close a module.")
+                     "Click a header to sort (children stay under their parent), ▸ to open or close a module."
+                     + (" The last two columns are the training step's: its backward ops, and the bytes the "
+                        "module's forward keeps for them (traffic and FLOP/B make room for them here; the JSON "
+                        "below has them)." if training is not None else ""))
     input_shape = getattr(report, "input_shape", None)
     known = {"model", "input_shape", "dtype", "total", "layers", "uncounted", "free_ops", "by_kind", "by_op",
-             "backward"}
+             "backward", "inputs", "outputs", "input_note", "task", "real_run", "unread_params", "training"}
+    headline = figures(_model_figures(report))
+    if getattr(report, "real_run", None) is not None:
+        headline += note("Counted on a real run: these numbers hold for the data it ran on (see below).", "note warn")
     sections = [
-        Section("headline", "Headline", figures(_model_figures(report))),
+        Section("headline", "Headline", headline),
+        _io_section(report),
+        _real_run_section(report),
+        _training_section(report),
         Section("tree", "Modules", tree_note + tree),
         _rf_section(report),
         _formulas_section(report),
         _extras(report, known, "analysis"),
     ]
-    subtitle = f"input {_shape(input_shape)}, {getattr(report, 'dtype', '')}" + (
+    inputs = tuple(getattr(report, "inputs", ()) or ())
+    what = (", ".join(f"{i.name} {_shape(i.shape)}" for i in inputs) if len(inputs) > 1
+            else f"input {_shape(input_shape)}")
+    subtitle = f"{what}, {getattr(report, 'dtype', '')}" + (
+        f"; {training.optimizer} training step, batch {training.batch}" if training is not None else "") + (
         f"; module tree to depth {depth}" if depth is not None else "")
     return page("analyze", f"cnncalc analyze {report.model}", subtitle, sections, _to_dict(report), command)
 
@@ -838,8 +1173,18 @@ def _profile_figures(report: ProfileReport) -> list[Figure]:
     r = ok[0]
     lat = r.latency
     assert lat is not None
+    training = getattr(report, "mode", "inference") == "training"
+    if training:
+        figs.append(Figure("mode", "training steps", _optimizer(report) if report.optimizer else NONE,
+                           "forward, backward, optimizer step, zero_grad"
+                           + (f"; autocast {report.amp}" if report.amp else "")))
+    peak_detail = "allocator / resident set rise"
+    if r.predicted_peak_bytes is not None:
+        peak_detail = (f"{r.peak_source or 'measured'}; predicted {nbytes(r.predicted_peak_bytes)}"
+                       if r.peak_memory_bytes is not None else "not measured here; predicted "
+                       f"{nbytes(r.predicted_peak_bytes)}")
     figs += [
-        Figure("latency", f"median latency, batch {r.batch}", f"{_ms(lat.median)} ms",
+        Figure("latency", f"median {'step time' if training else 'latency'}, batch {r.batch}", f"{_ms(lat.median)} ms",
                f"p10–p90 {_ms(lat.p10)}–{_ms(lat.p90)} ms, {lat.samples} samples" + (" (noisy)" if lat.noisy else "")),
         Figure("throughput", "throughput", f"{r.throughput:,.1f} /s" if r.throughput else NONE, "items per second"),
         Figure("achieved", "achieved", _si(r.flops_per_s, "FLOP/s"), _si(r.macs_per_s, "MAC/s")),
@@ -848,7 +1193,7 @@ def _profile_figures(report: ProfileReport) -> list[Figure]:
         Figure("macs", "MACs", integer(r.macs), f"FLOPs {integer(r.flops)}"),
         Figure("traffic", "memory traffic", nbytes(r.traffic_bytes), "ideal-reuse lower bound",
                f"{integer(r.traffic_bytes)} B"),
-        Figure("peak-memory", "peak memory", _bytes(r.peak_memory_bytes), "allocator / resident set rise",
+        Figure("peak-memory", "peak memory", _bytes(r.peak_memory_bytes), peak_detail,
                _exact_bytes(r.peak_memory_bytes)),
     ]
     return figs
@@ -864,10 +1209,18 @@ RUN_COLUMNS = (
     col("throughput", "items/s", fmt=lambda v: NONE if v is None else f"{v:,.1f}"),
     col("macs_per_s", "MAC/s", fmt=lambda v: _si(v, "MAC/s")),
     col("flops_per_s", "FLOP/s", fmt=lambda v: _si(v, "FLOP/s")),
-    bytes_col("peak", "peak memory"),
+    bytes_col("peak", "peak memory", help="measured"),
     col("roofline", "roofline ms", fmt=_ms),
     col("over", "÷ bound", fmt=lambda v: NONE if v is None else f"{v:.2f}×"),
     text_col("error", "error"),
+)
+
+
+#: training steps: the traced step's predicted peak beside the measured one
+PREDICTED_COLUMNS = (
+    bytes_col("predicted", "predicted", help="the peak of the traced training step (cnncalc analyze --train)"),
+    col("vs", "vs measured", fmt=lambda v: NONE if v is None else f"{v:+.2%}",
+        help="(predicted − measured) ÷ measured"),
 )
 
 
@@ -875,7 +1228,10 @@ def _run_rows(report: ProfileReport) -> list[Row]:
     rows = []
     for i, r in enumerate(report.runs):
         lat = r.latency
+        predicted, measured = getattr(r, "predicted_peak_bytes", None), r.peak_memory_bytes
+        vs = (predicted - measured) / measured if predicted is not None and measured else None
         rows.append(Row(f"b{i}", f"batch {r.batch}", {
+            "predicted": predicted, "vs": vs,
             "dtype": r.dtype, "median": lat.median if lat else None,
             "spread": f"{_ms(lat.p10)}–{_ms(lat.p90)}" + (" noisy" if lat.noisy else "") if lat else None,
             "min": lat.min if lat else None, "cold": lat.cold if lat else None, "samples": lat.samples if lat else 0,
@@ -1014,13 +1370,41 @@ def _roofline_section(report: ProfileReport) -> Section | None:
     return Section("roofline-section", "Roofline", note(text) + chart + legend(items))
 
 
+def _peak_section(report: ProfileReport, runs: Sequence[Run]) -> Section | None:
+    """Training steps: each batch's measured peak beside the traced step's prediction."""
+    if not runs:
+        return None
+    bars = []
+    for r in runs:
+        predicted = r.predicted_peak_bytes or 0
+        if r.peak_memory_bytes is not None:
+            bars.append(Bar(f"batch {r.batch} measured", [Segment("measured", float(r.peak_memory_bytes), PALETTE[0],
+                                                                 f"measured: {integer(r.peak_memory_bytes)} B")]))
+        bars.append(Bar(f"batch {r.batch} predicted", [Segment("predicted", float(predicted), PALETTE[1],
+                                                              f"predicted: {integer(predicted)} B")]))
+    sources = sorted({r.peak_source for r in runs if r.peak_source and r.peak_memory_bytes is not None})
+    text = ("The measured peak of a training step (" + ("; ".join(sources) or "not measured on this device")
+            + ") beside the peak cnncalc predicts from the traced step, without running it.")
+    chart = BarChart("peak-chart", bars, "peak bytes of one training step", fmt=_bytes_fmt, binary=True,
+                     bar_height=18, gap=8)
+    from cnncalc.render.profile import memory_lines
+
+    lines = "".join(f"<li>{esc(line)}</li>" for line in memory_lines(report))
+    return Section("peak-memory", "Peak memory: measured and predicted", note(text) + chart.svg()
+                   + legend([("measured", PALETTE[0]), ("predicted", PALETTE[1])])
+                   + f'<ul id="peak-lines">{lines}</ul>')
+
+
 def profile_html(report: ProfileReport, command: str) -> str:
     """A profile as one page: headline latency and cost, the runs, the device and settings, the roofline
     chart, and the per-module timings as a tree with bars."""
     from cnncalc.render.profile import PER_LAYER_NOTE, device_lines
 
     device = "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in device_lines(report)) + "</ul>"
-    runs = table("runs", "run", RUN_COLUMNS, _run_rows(report))
+    predicted = [r for r in report.runs if getattr(r, "predicted_peak_bytes", None) is not None]
+    at = next(i for i, c in enumerate(RUN_COLUMNS) if c.key == "peak") + 1
+    columns = RUN_COLUMNS[:at] + PREDICTED_COLUMNS + RUN_COLUMNS[at:] if predicted else RUN_COLUMNS
+    runs = table("runs", "run", columns, _run_rows(report))
     warnings = []
     if any(r.error for r in report.runs):
         warnings.append(note(f"largest batch that fitted: {report.largest_batch}", "note warn"))
@@ -1035,16 +1419,22 @@ def profile_html(report: ProfileReport, command: str) -> str:
         layers = Section("tree", "Modules, timed", note(PER_LAYER_NOTE + ". Bars: share of all timed modules; a "
                                                         "group row sums its modules.")
                          + table("layers", "module", LAYER_TIME_COLUMNS, rows, tree=True, bar_max=bar_max))
-    known = {"model", "input_shape", "peaks", "settings", "runs", "layers"}
+    known = {"model", "input_shape", "peaks", "settings", "runs", "layers", "mode", "optimizer", "amp"}
+    training = getattr(report, "mode", "inference") == "training"
     sections = [
         Section("headline", "Headline", figures(_profile_figures(report))),
-        Section("runs-section", "Runs", runs + "".join(warnings)),
+        Section("runs-section", "Runs", (note("Each sample is one whole training step.") if training else "")
+                + runs + "".join(warnings)),
+        _peak_section(report, predicted),
         Section("device", "Device and settings", device),
         _roofline_section(report),
         layers,
         _extras(report, known, "profile"),
     ]
     subtitle = f"input {_shape(getattr(report, 'input_shape', None))} on {report.settings.device} ({report.peaks.name})"
+    if training:
+        subtitle += (f"; training steps ({_optimizer(report) if report.optimizer else NONE}"
+                     + (f", autocast {report.amp}" if report.amp else "") + ")")
     return page("profile", f"cnncalc profile {report.model}", subtitle, sections, _to_dict(report), command)
 
 
@@ -1134,6 +1524,85 @@ def _ratio_text(v: Any) -> str:
     return NONE if v is None else str(v)
 
 
+# --- fit -----------------------------------------------------------------------------------------------------------
+def _fit_point_label(p: FitPoint, fits: bool) -> str:
+    return f"batch {p.batch:,} ({'fits' if fits else 'does not fit'})"
+
+
+def _where(p: FitPoint) -> str:
+    return _where_text(p.peak_op, p.peak_module, p.peak_phase)
+
+
+def fit_html(report: FitReport, command: str) -> str:
+    """`cnncalc fit` as one page: the answer (the largest batch that fits the budget, and where the budget came
+    from), a stacked bar of memory by category for the batch that fits and the next one up against the budget
+    line, the breakdown table, the peak of each phase, every batch traced, and how memory is counted."""
+    from cnncalc.render.memory import MEMORY_NOTE, fit_summary
+
+    r = report
+    budget = r.memory_bytes
+    points: list[tuple[FitPoint, bool]] = ([(r.at, True)] if r.at is not None else []) + [(r.next, False)]
+    what = (f"training step ({_optimizer(r)}" + (f", autocast {r.amp}" if r.amp else "") + ")"
+            if r.mode == "training" else "inference")
+    figs = [
+        Figure("max-batch", "largest batch that fits", f"{r.max_batch:,}", f"batch {r.next.batch:,} does not"),
+        Figure("budget", "memory budget", nbytes(budget), r.memory_source, f"{integer(budget)} B"),
+    ]
+    for p, fits in points:
+        key = "fits" if fits else "next"
+        figs.append(Figure(f"peak-{key}", f"peak at batch {p.batch:,}", nbytes(p.peak_bytes),
+                           f"{p.peak_bytes / budget:.1%} of the budget" if budget else "",
+                           f"{integer(p.peak_bytes)} B"))
+    figs.append(Figure("mode", "what is traced", "training step" if r.mode == "training" else "inference",
+                       ", ".join(x for x in (_optimizer(r) if r.mode == "training" else "", f"autocast {r.amp}"
+                                             if r.amp else "", r.dtype) if x)))
+    answer = (f'<p class="lead" id="answer">{esc(fit_summary(r))}.</p>' + figures(figs)
+              + note(f"Budget: {r.memory_source}. The batch is the first dimension of every input."))
+    categories = _categories(*(p.memory for p, _ in points))
+    chart = BarChart("fit-chart", [_memory_bar(_fit_point_label(p, fits), p.memory, categories)
+                                   for p, fits in points], "bytes live at each batch's peak", fmt=_bytes_fmt,
+                     refs=[(float(budget), f"budget {nbytes(budget)}")], binary=True, bar_height=30, gap=14)
+    items = "".join(f"<li>batch {p.batch:,}: peak {esc(integer(p.peak_bytes))} B {esc(_where(p))}</li>"
+                    for p, _ in points)
+    chart_body = (note("Each bar is one batch's peak, split by what was live at that moment; the dashed line is the "
+                       "budget. Hover a segment for its bytes.") + chart.svg()
+                  + legend([(name, color) for _, name, color in categories]) + f'<ul id="fit-where">{items}</ul>')
+    columns = [bytes_col(f"b{i}", _fit_point_label(p, fits), bar=True) for i, (p, fits) in enumerate(points)]
+    rows = [Row("peak", "peak", {f"b{i}": p.peak_bytes for i, (p, _) in enumerate(points)}, cls="root")]
+    for k, name, _ in categories:
+        rows.append(Row(f"c-{k}", name, {f"b{i}": dict(p.memory).get(k, 0) for i, (p, _) in enumerate(points)},
+                        parent="peak", depth=1))
+    breakdown = table("fit-breakdown", "category", columns, rows, bar_max={c.key: float(budget) for c in columns},
+                      caption="bars: share of the budget; the categories add up to the peak")
+    phase_names = list(dict.fromkeys(ph for p, _ in points for ph, _ in p.phase_peaks))
+    phase_body = ""
+    if phase_names:
+        phase_rows = [Row(f"ph-{ph}", ph, {f"b{i}": dict(p.phase_peaks).get(ph) for i, (p, _) in enumerate(points)})
+                      for ph in phase_names]
+        phase_body = "<h3>Peak of each phase</h3>" + table("fit-phases", "phase", columns, phase_rows, bar_max={
+            c.key: float(budget) for c in columns}, caption="bars: share of the budget")
+    traced = [Row(f"s{i}", f"batch {b:,}", {"order": i + 1, "peak": peak,
+                                          "verdict": "fits" if peak <= budget else "does not fit"},
+                  cls="" if peak <= budget else "bad") for i, (b, peak) in enumerate(r.searched)]
+    traced_cols = (col("order", "traced", help="the order the search traced the batches in"),
+                   bytes_col("peak", "peak", bar=True), text_col("verdict", "against the budget"))
+    notes = [MEMORY_NOTE] + ([r.note] if r.note else [])
+    sections = [
+        Section("headline", "Answer", answer),
+        Section("fit-memory", "Memory at the peak", chart_body),
+        Section("breakdown", "Breakdown", breakdown + phase_body),
+        Section("searched", "Batches traced", note("The search traced these batches (one trace each; the cost does "
+                                                   "not grow with the batch). Bars: share of the budget.")
+                + table("fit-searched", "batch", traced_cols, traced, bar_max={"peak": float(budget)})),
+        Section("memory-note", "How memory is counted",
+                "".join(f'<p class="note">{esc(_sentence(n))}</p>' for n in notes)),
+        _extras(r, {"model", "memory_bytes", "memory_source", "mode", "optimizer", "foreach", "amp", "dtype",
+                    "inputs", "max_batch", "at", "next", "searched", "note"}, "fit report"),
+    ]
+    subtitle = f"{what}, {r.dtype}, inputs {', '.join(r.inputs)} at batch 1; budget {nbytes(budget)}"
+    return page("fit", f"cnncalc fit {r.model}", subtitle, sections, r.to_dict(), command)
+
+
 # --- validate -----------------------------------------------------------------------------------------------------
 CHECK_COLUMNS = (
     text_col("quantity", "quantity"),
@@ -1210,6 +1679,7 @@ pre.cmd{background:var(--panel);border:1px solid var(--line);border-radius:6px;p
 .lead{font-size:15px;margin:0 0 10px}
 blockquote.idea{margin:0 0 12px;padding:6px 12px;border-left:3px solid var(--accent);background:var(--panel)}
 dl.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:10px;margin:0 0 12px}
+dl.figs.three{grid-template-columns:repeat(auto-fill,minmax(300px,1fr))}
 dl.figs>div{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:8px 12px}
 dl.figs dt{color:var(--muted);font-size:12px}
 dl.figs dd{margin:0;font-size:19px;font-weight:600;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
@@ -1222,7 +1692,7 @@ thead th{position:sticky;top:0;background:var(--bg);border-bottom:2px solid var(
 tbody th{font-weight:400}table.sortable tbody th{white-space:nowrap}
 .n{text-align:right;white-space:nowrap}
 td.b{background:linear-gradient(var(--bar),var(--bar)) no-repeat left center/var(--w) 76%}
-table.kv{width:auto}table.kv th{color:var(--muted);padding-right:18px}
+table.kv{width:auto}table.kv th{color:var(--muted);padding-right:18px;white-space:nowrap}
 table.compare td{min-width:150px}table.compare tbody th{white-space:nowrap}
 .ratio{color:var(--muted);font-size:12px;margin-left:6px}
 td.doc{color:var(--muted)}
@@ -1248,7 +1718,12 @@ svg .band{fill:var(--band)}svg .ref{stroke:var(--warn);stroke-dasharray:5 4}
 svg .line{fill:none;stroke-width:2}svg .roof{fill:none;stroke:var(--fg);stroke-width:1.6}
 svg text.roof-l{fill:var(--fg)}svg text.pt-l{fill:var(--fg);font-size:10.5px}
 svg .pt{stroke:var(--bg);stroke-width:.8;opacity:.9}svg .run{fill:var(--fg);stroke:var(--bg)}
+svg .seg{stroke:var(--bg);stroke-width:1}svg text.seg-l{fill:#111;font-size:11px}
+svg text.seg-d{fill:#fff;font-size:11px}
+svg text.total{font-size:11.5px;font-variant-numeric:tabular-nums}svg text.ref-l{fill:var(--warn)}
+details summary{cursor:pointer;color:var(--muted)}#unread p{margin:4px 0}#unread ul{columns:2;font-size:12.5px}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px}
+.charts.io{grid-template-columns:repeat(auto-fit,minmax(300px,1fr))}.charts h3{margin-top:0}
 .charts figure{margin:0}
 ul.summary{padding-left:18px}ul.versions{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:4px 18px}
 footer{color:var(--muted);font-size:13px}

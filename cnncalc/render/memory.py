@@ -25,7 +25,7 @@ MEMORY_NOTE = ("memory = tensor storage as torch.cuda.max_memory_allocated count
 
 
 def step_title(t: TrainingReport) -> str:
-    return f"training step ({t.optimizer}{', autocast ' + t.amp if t.amp else ''}, batch {t.batch})"
+    return f"training step ({t.optimizer_text}{', autocast ' + t.amp if t.amp else ''}, batch {t.batch})"
 
 
 def breakdown(memory: tuple[tuple[str, int], ...]) -> str:
@@ -72,10 +72,10 @@ def _point_cells(p: FitPoint | None) -> list[str]:
 
 
 def fit_summary(r: FitReport) -> str:
-    what = f"a training step ({r.optimizer}{', autocast ' + r.amp if r.amp else ''})" if r.mode == "training" \
+    what = f"a training step ({r.optimizer_text}{', autocast ' + r.amp if r.amp else ''})" if r.mode == "training" \
         else "inference"
     if r.max_batch == 0:
-        return (f"{r.model}: even batch 1 needs {integer(r.next.peak_bytes)} B for {what}, more than "
+        return (f"{r.model}: even batch {r.next.batch} needs {integer(r.next.peak_bytes)} B for {what}, more than "
                 f"{integer(r.memory_bytes)} B ({nbytes(r.memory_bytes)})")
     return (f"{r.model}: batch {r.max_batch:,} fits {integer(r.memory_bytes)} B ({nbytes(r.memory_bytes)}) for "
             f"{what}; batch {r.next.batch:,} does not")
@@ -111,16 +111,16 @@ def fit_json(r: FitReport) -> str:
 FIT_HEADER = ("batch", "peak_bytes", *ORDER, "peak_op", "peak_module", "peak_phase")
 
 
-def _fit_rows(r: FitReport) -> list[list[Any]]:
+def fit_rows(r: FitReport) -> list[list[Any]]:
     return [[p.batch, p.peak_bytes, *(dict(p.memory).get(k, 0) for k in ORDER), p.peak_op, p.peak_module,
              p.peak_phase] for p in (r.at, r.next) if p is not None]
 
 
 def fit_csv(r: FitReport) -> str:
-    return csv_text(FIT_HEADER, _fit_rows(r))
+    return csv_text(FIT_HEADER, fit_rows(r))
 
 
 def fit_markdown(r: FitReport) -> str:
-    lines = [f"**{fit_summary(r)}**", "", *markdown_table(FIT_HEADER, _fit_rows(r)), "", f"_{MEMORY_NOTE}_", "",
+    lines = [f"**{fit_summary(r)}**", "", *markdown_table(FIT_HEADER, fit_rows(r)), "", f"_{MEMORY_NOTE}_", "",
              f"_{CONVENTION.short}_", ""]
     return "\n".join(lines)

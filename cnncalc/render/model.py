@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -48,10 +49,16 @@ TRAINING_CSV: tuple[tuple[str, Any], ...] = (
 )
 
 
-def report_csv(report: ModelReport, depth: int) -> str:
-    rows = [*visible(report, depth), report.layers[0]]  # the last row is the whole model, depth 0
+def report_rows(report: ModelReport, depth: int | None = None) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows (exact values) of the module table: down to `depth` then the whole model (depth 0) last,
+    as the CSV has it; or, with no depth, every module in execution order after the whole model."""
+    rows = list(report.layers) if depth is None else [*visible(report, depth), report.layers[0]]
     columns = LAYER_COLUMNS + (TRAINING_CSV if report.training is not None else ())
-    return csv_text([h for h, _ in columns], [[get(row) for _, get in columns] for row in rows])
+    return [h for h, _ in columns], [[get(row) for _, get in columns] for row in rows]
+
+
+def report_csv(report: ModelReport, depth: int) -> str:
+    return csv_text(*report_rows(report, depth))
 
 
 def _totals_pairs(report: ModelReport) -> list[tuple[str, str]]:
@@ -247,10 +254,15 @@ def validations_table(results: list[Any]) -> RenderableType:
     return Group(table, Text(CONVENTION.short, style="dim"))
 
 
-def validations_text(results: list[Any], fmt: str) -> str:
-    rows = [(r.model, c.tool, c.quantity, c.value, c.expected, c.status.value, c.note) for r in results
+def validation_rows(results: Sequence[Any]) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of validation checks, one row per (model, tool, quantity)."""
+    rows = [[r.model, c.tool, c.quantity, c.value, c.expected, c.status.value, c.note] for r in results
             for c in r.checks]
-    header = ("model", "tool", "quantity", "value", "cnncalc_equivalent", "status", "note")
+    return ["model", "tool", "quantity", "value", "cnncalc_equivalent", "status", "note"], rows
+
+
+def validations_text(results: list[Any], fmt: str) -> str:
+    header, rows = validation_rows(results)
     if fmt == "csv":
         return csv_text(header, rows)
     return "\n".join(markdown_table(header, rows)) + "\n"

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from cnncalc.conventions import CONVENTION
-from cnncalc.profile.report import ProfileReport, Run
+from cnncalc.profiling.report import ProfileReport, Run
 from cnncalc.render.fit import Cell, Column, FitTable, Formatter, number
 from cnncalc.render.formats import csv_text
 from cnncalc.render.numbers import integer, nbytes, si
@@ -94,8 +94,13 @@ RUN_COLUMNS: tuple[tuple[str, Any], ...] = (
 )
 
 
+def run_rows(report: ProfileReport) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows (exact values) of the runs, one per batch size."""
+    return [h for h, _ in RUN_COLUMNS], [[get(run) for _, get in RUN_COLUMNS] for run in report.runs]
+
+
 def report_csv(report: ProfileReport) -> str:
-    return csv_text([h for h, _ in RUN_COLUMNS], [[get(run) for _, get in RUN_COLUMNS] for run in report.runs])
+    return csv_text(*run_rows(report))
 
 
 def report_markdown(report: ProfileReport) -> str:

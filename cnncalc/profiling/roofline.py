@@ -14,7 +14,7 @@ import torch
 
 from cnncalc.analysis.tracer import OpRecord
 from cnncalc.dtypes import DType
-from cnncalc.profile.peaks import DevicePeaks
+from cnncalc.profiling.peaks import DevicePeaks
 
 CONV_KINDS = {"conv", "conv_transpose", "deform_conv"}
 

@@ -17,10 +17,10 @@ from cnncalc.analysis.inputs import materialize
 from cnncalc.analysis.report import Costs
 from cnncalc.dtypes import DType, parse_dtype
 from cnncalc.errors import CnncalcError
-from cnncalc.profile.devices import TORCH_DTYPES, check_dtype, device_peaks, resolve_device
-from cnncalc.profile.report import LayerTime, ProfileReport, Run, Settings
-from cnncalc.profile.roofline import bound_ms, op_bound
-from cnncalc.profile.timing import synchronize, time_calls
+from cnncalc.profiling.devices import TORCH_DTYPES, check_dtype, device_peaks, resolve_device
+from cnncalc.profiling.report import LayerTime, ProfileReport, Run, Settings
+from cnncalc.profiling.roofline import bound_ms, op_bound
+from cnncalc.profiling.timing import synchronize, time_calls
 
 Progress = Callable[[str, float], None]
 
@@ -88,7 +88,7 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     step's cost, roofline and predicted peak memory."""
     from cnncalc.analysis.analyze import StepSpec, trace_training
     from cnncalc.analysis.training import DEFAULT_OPTIMIZER, parse_amp, parse_optimizer
-    from cnncalc.profile.training import make_step, measured_peak
+    from cnncalc.profiling.training import make_step, measured_peak
 
     dev = resolve_device(device)
     dt = parse_dtype(dtype)
@@ -101,7 +101,9 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     shape = subject.inputs.positional[0].spec.shape if subject.inputs.positional else ()
     torch_dtype = TORCH_DTYPES[dt]
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    spec = StepSpec(parse_optimizer(optimizer or DEFAULT_OPTIMIZER), parse_amp(amp)) if train else None
+    # the prediction uses the optimizer implementation PyTorch picks on this device, as the timed steps do
+    spec = StepSpec(parse_optimizer(optimizer or DEFAULT_OPTIMIZER), parse_amp(amp),
+                    foreach=dev.type == "cuda") if train else None
     if (optimizer or amp) and not train:
         raise CnncalcError("--optimizer and --amp describe a training step: add --train")
     if spec is not None and (compile or per_layer):

@@ -12,8 +12,8 @@ import torch
 from cnncalc.layers.options import LayerOptions
 from cnncalc.layers.record import LayerRecord
 from cnncalc.layers.registry import build_module
-from cnncalc.profile.devices import TORCH_DTYPES, check_dtype, resolve_device
-from cnncalc.profile.timing import Stats, time_calls
+from cnncalc.profiling.devices import TORCH_DTYPES, check_dtype, resolve_device
+from cnncalc.profiling.timing import Stats, time_calls
 
 
 @dataclass(frozen=True)

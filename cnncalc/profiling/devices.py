@@ -8,7 +8,7 @@ import torch
 
 from cnncalc.dtypes import DType
 from cnncalc.errors import CnncalcError
-from cnncalc.profile.peaks import GIB, MEMORY_TABLE, DevicePeaks, cpu_peaks, gpu_peaks
+from cnncalc.profiling.peaks import GIB, MEMORY_TABLE, DevicePeaks, cpu_peaks, gpu_peaks
 
 
 def available() -> list[str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.profile.peaks import DevicePeaks
-from cnncalc.profile.timing import Stats
+from cnncalc.notebook import Notebook, made_in_python
+from cnncalc.profiling.peaks import DevicePeaks
+from cnncalc.profiling.timing import Stats
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class LayerTime:
 
 
 @dataclass(frozen=True)
-class ProfileReport:
+class ProfileReport(Notebook):
     model: str
     input_shape: tuple[int, ...]
     peaks: DevicePeaks
@@ -113,6 +114,17 @@ class ProfileReport:
     mode: str = "inference"
     optimizer: str | None = None
     amp: str | None = None
+
+    def html_page(self) -> str:
+        from cnncalc.render.html import profile_html
+
+        return profile_html(self, made_in_python(f"cnncalc.profile({self.model!r}, …)"))
+
+    def rows(self) -> tuple[list[str], list[list[Any]]]:
+        """One row per batch size."""
+        from cnncalc.render.profile import run_rows
+
+        return run_rows(self)
 
     @property
     def largest_batch(self) -> int | None:

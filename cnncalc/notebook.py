@@ -1,0 +1,58 @@
+"""Notebooks: every record shows inline as the same page `--format html` writes, and becomes a pandas DataFrame.
+
+The page goes into an <iframe srcdoc> so that its styles and script stay inside it (a notebook's own CSS is
+not touched) and it reads the same in Jupyter, VS Code and a saved notebook. pandas is optional: `to_pandas()`
+imports it when called and says how to install it when it is missing. Nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from cnncalc.errors import CnncalcError
+
+#: the inline frame's height; the page scrolls inside it
+FRAME_HEIGHT_PX = 720
+
+
+class Notebook:
+    """Mixin for a record: `_repr_html_` (the HTML page, inline) and `to_pandas()` (the CSV's columns)."""
+
+    def html_page(self) -> str:
+        """The self-contained page `--format html` writes for this record."""
+        raise NotImplementedError
+
+    def rows(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+        """The header and rows of the record's table, exact values (the CSV's)."""
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        return inline(self.html_page(), type(self).__name__)
+
+    def to_pandas(self) -> Any:
+        """The record's table as a pandas DataFrame (needs pandas; cnncalc does not depend on it)."""
+        return data_frame(*self.rows())
+
+
+#: what the page's footer says made it, in place of a command line
+def made_in_python(call: str) -> str:
+    return f"Python: {call}"
+
+
+def inline(page: str, title: str) -> str:
+    """A page in an isolated inline frame: its CSS and script cannot reach the notebook, nor the notebook's it."""
+    return (f'<iframe title="cnncalc {html.escape(title)}" srcdoc="{html.escape(page, quote=True)}" '
+            f'sandbox="allow-scripts" loading="lazy" '
+            f'style="width:100%;height:{FRAME_HEIGHT_PX}px;border:1px solid #ccc;border-radius:4px"></iframe>')
+
+
+def data_frame(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
+    """A DataFrame of exact values: empty cells become missing values (None), integers stay integers."""
+    try:
+        import pandas
+    except ImportError:
+        raise CnncalcError("to_pandas() needs pandas, which cnncalc does not install: pip install pandas") from None
+    frame = pandas.DataFrame([[None if cell == "" else cell for cell in row] for row in rows], columns=list(header))
+    return frame.convert_dtypes()
