@@ -138,10 +138,17 @@ INDEX = """# cnncalc documentation
 - [How cnncalc differs from each peer](peers.md) and the [agreement report](agreement.md) it comes from.
 - [Benchmarks](benchmarks.md): time, memory and counts beside fvcore, ptflops, thop, torchinfo, torchscan
   and FlopCounterMode.
+- [Training memory](training.md): the predicted peak of a training step beside torch's MemTracker (real and
+  fake tensors), torchinfo's estimate and the params × constant rule, and how long `fit` takes.
+- [Mutation testing](mutation.md): the formulas mutated one operator at a time, and what the suite caught.
+- Example HTML reports: [a model](example_report.html) and [a training step](example_training.html).
 
 Every page is generated: `python scripts/make_docs.py` (this index, conventions, formulas, zoo, peers),
 `python benchmarks/agreement.py` (agreement), `python benchmarks/peers.py` (benchmarks),
-`python benchmarks/families.py --markdown docs/families.md` (families).
+`python benchmarks/families.py --markdown docs/families.md` (families),
+`python benchmarks/training.py --markdown docs/training.md` (training),
+`python benchmarks/mutation.py --markdown docs/mutation.md` (mutation),
+`python scripts/make_html_example.py` (the example pages).
 """
 
 PAGES = {"index.md": lambda: INDEX, "conventions.md": conventions, "formulas.md": formulas, "zoo.md": zoo,

@@ -22,3 +22,14 @@ def test_page_is_current(page: str) -> None:
 
 def test_readme_links_the_docs() -> None:
     assert "docs/index.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/index.md"])
+def test_relative_links_lead_to_files(page: str) -> None:
+    import re
+
+    text = (ROOT / page).read_text(encoding="utf-8")
+    links = [target for target in re.findall(r"\]\(([^)#\s]+)", text) if "://" not in target]
+    assert links
+    missing = [t for t in links if not ((ROOT / page).parent / t).exists()]
+    assert not missing, f"{page} links to files that do not exist: {missing}"
