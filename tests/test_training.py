@@ -181,6 +181,9 @@ BAD = [
     (["profile", "lenet5", "--amp", "bf16"], "add --train"),
     (["analyze", "resnet18", "--for-loop"], "add --train"),
     (["fit", "lenet5", "--memory", "1KiB"], "lenet5: even batch 1 needs"),
+    (["analyze", "tests/fixtures/user_models.py:ArgMax", "-i", "1x3x8x8", "--train"],
+     "nothing to train: the loss sums the floating-point outputs that depend on a parameter, and the outputs are "
+     "output (int64)"),
     (["fit", "resnet18", "--memory", "1GiB", "--inference", "--foreach"], "drop --inference"),
 ]
 
@@ -202,3 +205,16 @@ def test_profile_train_measures_beside_the_prediction() -> None:
     assert run_.peak_memory_bytes is not None and run_.predicted_peak_bytes is not None
     assert abs(run_.peak_memory_bytes - run_.predicted_peak_bytes) <= TOLERANCE * run_.peak_memory_bytes
     assert "MemTracker" in run_.peak_source
+
+
+def test_amp_mode_the_device_cannot_run(monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A device without bf16 autocast (an older GPU): profile --train --amp bf16 names the mode it can run."""
+    from cnncalc.profiling import devices
+
+    real = devices.runs_amp
+    assert real(torch.device("cpu"), "bf16")  # this CPU runs both modes
+    monkeypatch.setattr(devices, "runs_amp", lambda device, amp: amp != "bf16")
+    code, out, err = run(capsys, "profile", "lenet5", "--train", "--amp", "bf16")
+    assert (code, out) == (2, "")
+    assert err == "cnncalc: error: --amp bf16 cannot run on cpu: it can run fp16\n"

@@ -181,7 +181,7 @@ def trace_training(subject: Subject, model: nn.Module, dt: DType, spec: StepSpec
     try:
         return trace_step(model, subject.inputs, TORCH_DTYPES[dt], spec.optimizer, spec.amp, _ranks(subject.inputs),
                           counting, record, spec.foreach)
-    except (ForwardError, DataDependent) as err:
+    except (ForwardError, DataDependent, CnncalcError) as err:
         raise CnncalcError(f"{_where(subject)}, training step: {err}") from None
 
 

@@ -33,6 +33,7 @@ from torch.utils.weak import WeakTensorKeyDictionary
 from cnncalc.analysis import aten_backward  # noqa: F401  (registers the backward ops)
 from cnncalc.analysis.aten import HANDLERS, ZERO_COST, Traced, bind, register_extensions
 from cnncalc.analysis.memory import Ledger
+from cnncalc.errors import CnncalcError
 from cnncalc.formulas import receptive as rf
 from cnncalc.formulas.cost import OpCost
 
@@ -431,7 +432,7 @@ def trace(model: nn.Module, args: list[Any], kwargs: dict[str, Any] | None = Non
             tracer._tag_pending()
             if after is not None:
                 after(tracer, run.output)
-    except DataDependent:
+    except (DataDependent, CnncalcError):  # a data-dependent op, or cnncalc's own refusal (nothing to train)
         raise
     except Exception as err:  # the user's forward can raise anything; name where it failed
         if tracer.stuck is not None:

@@ -82,9 +82,13 @@ def make_optimizer(kind: Optimizer, params: list[nn.Parameter], foreach: bool | 
 
 def loss_of(output: Any) -> torch.Tensor:
     """One scalar from the outputs: the sum of every floating-point output, in float32."""
-    parts = [t.float().sum() for _, t in named_tensors(output) if t.is_floating_point() and t.requires_grad]
+    tensors = named_tensors(output)
+    parts = [t.float().sum() for _, t in tensors if t.is_floating_point() and t.requires_grad]
     if not parts:
-        raise RuntimeError("no floating-point output depends on a parameter: there is nothing to train")
+        outputs = ", ".join(f"{name} ({str(t.dtype).removeprefix('torch.')}"
+                            f"{', no gradient' if t.is_floating_point() else ''})" for name, t in tensors)
+        raise CnncalcError(f"nothing to train: the loss sums the floating-point outputs that depend on a parameter, "
+                           f"and the outputs are {outputs or 'no tensor at all'}")
     loss = parts[0]
     for part in parts[1:]:
         loss = loss + part

@@ -113,3 +113,31 @@ def check_dtype(device: torch.device, dtype: DType) -> None:
         torch.nn.functional.conv2d(x, torch.ones(1, 1, 3, 3, device=device, dtype=TORCH_DTYPES[dtype]))
     except (RuntimeError, TypeError) as err:
         raise CnncalcError(f"--dtype {dtype.value} cannot run on {device}: {str(err).splitlines()[0]}") from None
+
+
+def runs_amp(device: torch.device, amp: str) -> bool:
+    """Whether a convolution runs forward and backward under autocast to `amp` ('bf16', 'fp16') on `device`."""
+    from cnncalc.analysis.training import AMP
+
+    if device.type == "cuda" and amp == "bf16" and not torch.cuda.is_bf16_supported():
+        return False
+    try:
+        x = torch.ones(1, 1, 4, 4, device=device)
+        w = torch.ones(1, 1, 3, 3, device=device, requires_grad=True)
+        with torch.autocast(device.type, dtype=AMP[amp]):
+            y = torch.nn.functional.conv2d(x, w)
+        y.float().sum().backward()
+    except (RuntimeError, TypeError, AssertionError):
+        return False
+    return True
+
+
+def check_amp(device: torch.device, amp: str) -> None:
+    """Refuse an --amp mode the device cannot run, naming the modes it can."""
+    from cnncalc.analysis.training import AMP
+
+    if runs_amp(device, amp):
+        return
+    can = [mode for mode in AMP if mode != amp and runs_amp(device, mode)]
+    raise CnncalcError(f"--amp {amp} cannot run on {device}: " + (
+        f"it can run {' or '.join(can)}" if can else "it runs no autocast mode; drop --amp"))

@@ -17,7 +17,7 @@ from cnncalc.analysis.inputs import materialize
 from cnncalc.analysis.report import Costs
 from cnncalc.dtypes import DType, parse_dtype
 from cnncalc.errors import CnncalcError
-from cnncalc.profiling.devices import TORCH_DTYPES, check_dtype, device_peaks, resolve_device
+from cnncalc.profiling.devices import TORCH_DTYPES, check_amp, check_dtype, device_peaks, resolve_device
 from cnncalc.profiling.report import LayerTime, ProfileReport, Run, Settings
 from cnncalc.profiling.roofline import bound_ms, op_bound
 from cnncalc.profiling.timing import synchronize, time_calls
@@ -106,6 +106,8 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
                     foreach=dev.type == "cuda") if train else None
     if (optimizer or amp) and not train:
         raise CnncalcError("--optimizer and --amp describe a training step: add --train")
+    if spec is not None and spec.amp is not None:
+        check_amp(dev, spec.amp)
     if spec is not None and (compile or per_layer):
         raise CnncalcError("--train times whole training steps: --compile and --per-layer time inference only")
     real = subject.real(0).eval().to(device=dev, dtype=torch_dtype)
