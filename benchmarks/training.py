@@ -354,12 +354,8 @@ def main() -> None:
         intro = __doc__.split("\n\n", 2)[2].strip()
         text = "\n".join([
             "# Training-step memory: cnncalc against MemTracker, torchinfo and the 16 B/param rule", "",
-            "What is compared, and why: the figure a training run needs is the peak of live tensor storage over a "
-            "steady-state step. PyTorch's MemTracker, run around real CPU steps by the independent harness "
-            "`tests/memtrack.py`, is the measurement: steady state is the second step, when the optimizer's state "
-            f"(here {args.optimizer}) is resident. cnncalc predicts it without data; MemTracker under "
-            "FakeTensorMode, torchinfo and the params × constant rule are the other ways one could get a number, "
-            "each with its cost in time and what it leaves out.", "",
+            "How close cnncalc's predicted training peak comes to the measured one, and what the other ways of "
+            "getting a number cost and leave out.", "",
             intro, "",
             f"Machine: {info}.", "",
             f"Regenerate with: `{command}` (from the repository root, with the project's virtual environment).", "",
