@@ -60,7 +60,8 @@ def test_peak_against_memtracker(name: str, optimizer: str) -> None:
 @pytest.mark.parametrize("name", ["resnet18", "vit-tiny"])
 def test_autocast_bf16_against_memtracker(name: str) -> None:
     training, measured = predicted_and_measured(name, "momentum", "bf16")
-    assert abs(training.peak_bytes - measured.peak_bytes) <= TOLERANCE * measured.peak_bytes
+    # to the byte: batch norm's saved statistics are counted in float32, as the real kernel keeps them
+    assert training.peak_bytes == measured.peak_bytes
     # the low-precision copies autocast makes are there, as a category of their own
     assert training.bytes_of("autocast_copies") >= measured.weight_casts > 0
 

@@ -65,8 +65,9 @@ class Ledger:
     record: bool = False
     samples: list[int] = field(default_factory=list)
 
-    def add(self, t: torch.Tensor, category: str, module: str = "") -> bool:
-        """Register the storage of `t` (once); True when it is new."""
+    def add(self, t: torch.Tensor, category: str, module: str = "", nbytes: int | None = None) -> bool:
+        """Register the storage of `t` (once), at `nbytes` when the real kernel's storage differs from the fake
+        one's; True when it is new."""
         try:
             storage = t.untyped_storage()
         except (RuntimeError, NotImplementedError):  # a tensor without storage (a sparse or nested layout)
@@ -74,7 +75,7 @@ class Ledger:
         key = id(storage)
         if key in self.live:
             return False
-        nbytes = int(storage.nbytes())
+        nbytes = int(storage.nbytes()) if nbytes is None else nbytes
         entry = Entry(nbytes, category, module)
         entry.ref = weakref.ref(storage, functools.partial(self._released, key))
         self.live[key] = entry

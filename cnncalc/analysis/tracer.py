@@ -146,6 +146,11 @@ def field_rank(t: torch.Tensor) -> int:
     return 1 if t.dim() == 2 else 0
 
 
+#: batch-norm ops whose outputs after the first are the saved statistics
+BATCH_NORMS = frozenset({"native_batch_norm", "_native_batch_norm_legit", "_native_batch_norm_legit_functional",
+                         "cudnn_batch_norm", "miopen_batch_norm"})
+
+
 class Tracer(TorchDispatchMode):
     """Collects `OpRecord`s, uncounted ops, fields and live bytes while a forward pass runs."""
 
@@ -323,14 +328,7 @@ class Tracer(TorchDispatchMode):
                 itemsize = (outputs or inputs)[0].element_size() if outputs or inputs else 4
                 self.ops.append(OpRecord(module, str(func), traced.cost, itemsize, self.phase))
         self._propagate(inputs, outputs, traced)
-        if _allocates(func):
-            category = self._category(name, outputs)
-            for t in outputs:
-                self.memory.add(t, category, module)
-        self.memory.sample(str(func), module, self.phase)
-        # (a custom op such as torchvision's runs its forward with grad mode off: its inputs still need grads)
-        if self.phase == "forward" and (torch.is_grad_enabled() or any(t.requires_grad for t in inputs)):
-            self.pending.extend((weakref.ref(t), module) for t in outputs)
+        self._account(func, name, inputs, outputs, module)
         return out
 
     def _memory_only(self, func: Any, name: str, inputs: list[torch.Tensor], outputs: list[torch.Tensor],
@@ -341,15 +339,24 @@ class Tracer(TorchDispatchMode):
             self.constants.update((id(t), t) for t in outputs)
             return out
         module = self._module()
+        self._account(func, name, inputs, outputs, module)
+        return out
+
+    def _account(self, func: Any, name: str, inputs: list[torch.Tensor], outputs: list[torch.Tensor],
+                 module: str) -> None:
+        """Register what the op allocates, sample the live bytes, and note the forward's outputs (to tag what
+        the backward keeps)."""
         if _allocates(func):
             category = self._category(name, outputs)
-            for t in outputs:
-                self.memory.add(t, category, module)
+            for i, t in enumerate(outputs):
+                # batch norm keeps its saved mean and inverse std in float32 whatever the input's dtype (the
+                # CPU and cuDNN kernels alike); the fake kernel gives them the input's low precision
+                wide = name in BATCH_NORMS and i > 0 and t.dtype in (torch.bfloat16, torch.float16)
+                self.memory.add(t, category, module, t.numel() * 4 if wide else None)
         self.memory.sample(str(func), module, self.phase)
         # (a custom op such as torchvision's runs its forward with grad mode off: its inputs still need grads)
         if self.phase == "forward" and (torch.is_grad_enabled() or any(t.requires_grad for t in inputs)):
             self.pending.extend((weakref.ref(t), module) for t in outputs)
-        return out
 
     def _module(self) -> str:
         """The module an op runs for: the innermost one running (forward), the one whose forward made the
