@@ -219,3 +219,31 @@ def test_amp_mode_the_device_cannot_run(monkeypatch: pytest.MonkeyPatch,
     code, out, err = run(capsys, "profile", "lenet5", "--train", "--amp", "bf16")
     assert (code, out) == (2, "")
     assert err == "cnncalc: error: --amp bf16 cannot run on cpu: it can run fp16\n"
+
+
+class NoisyResidual(nn.Module):
+    """Residual blocks with stochastic depth (EfficientNet's): each makes its random keep-mask from nothing
+    (torch.empty(...).bernoulli_()), a tensor factory that still holds memory while autograd keeps it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from torchvision.ops import StochasticDepth
+
+        self.convs = nn.ModuleList(nn.Conv2d(8, 8, 3, padding=1) for _ in range(4))
+        self.drop = StochasticDepth(0.2, "row")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for conv in self.convs:
+            x = x + self.drop(torch.relu(conv(x)))
+        return x
+
+
+def test_tensor_factories_hold_memory_too() -> None:
+    torch.manual_seed(0)
+    model = NoisyResidual()
+    shape = (4, 8, 16, 16)
+    report = analyze(model, shape, train=True, optimizer="sgd")
+    measured = measure_training_step(model, [torch.rand(shape)], optimizer="sgd",
+                                     optimizer_kwargs=optimizer_kwargs("sgd", True))
+    assert report.training is not None
+    assert report.training.peak_bytes == measured.peak_bytes  # the four 4×1×1×1 masks (16 B each) included

@@ -169,7 +169,8 @@ class Tracer(TorchDispatchMode):
         self.free_ops: Counter[str] = Counter()
         self.modules: dict[str, ModuleCall] = {}
         self.spatial: WeakTensorKeyDictionary = WeakTensorKeyDictionary()
-        self.constants: dict[int, torch.Tensor] = {}
+        #: tensors made from nothing (factories) or from such tensors only: free of FLOPs, but memory while alive
+        self.constants: weakref.WeakValueDictionary[int, torch.Tensor] = weakref.WeakValueDictionary()
         self.flows: dict[tuple[str, str], Flow] = {}
         #: every parameter an op read (id → numel): the params counted the formula way, by the ops that use them
         self.params_read: dict[int, int] = {}
@@ -309,6 +310,7 @@ class Tracer(TorchDispatchMode):
             # tensors made from nothing, or from such tensors only: implementation constants
             self.constants.update((id(t), t) for t in outputs)
             self.free_ops[name] += 1
+            self._account(func, name, inputs, outputs, self._module())
             return out
         module = self._module()
         traced: Traced | None = None
@@ -333,13 +335,11 @@ class Tracer(TorchDispatchMode):
 
     def _memory_only(self, func: Any, name: str, inputs: list[torch.Tensor], outputs: list[torch.Tensor],
                      out: Any) -> Any:
-        """The same memory account as a counting trace (constants and views excluded alike), with the module
+        """The same memory account as a counting trace (views excluded, constants included alike), with the module
         each storage comes from, and nothing else."""
         if (inputs and all(id(t) in self.constants for t in inputs)) or (not inputs and outputs):
             self.constants.update((id(t), t) for t in outputs)
-            return out
-        module = self._module()
-        self._account(func, name, inputs, outputs, module)
+        self._account(func, name, inputs, outputs, self._module())
         return out
 
     def _account(self, func: Any, name: str, inputs: list[torch.Tensor], outputs: list[torch.Tensor],
