@@ -74,13 +74,15 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "aten": ("cnncalc/analysis/aten*.py",),
 }
 
-#: Tests that exercise those modules and take seconds (about 30 s together): exact integers by hand, every
-#: layer preset against numel / FlopCounterMode / fvcore / real outputs, the deformable reference, and the
-#: tracer on the zoo against FlopCounterMode and the layer calculator (forward and backward).
+#: Tests that exercise those modules and take seconds (about 40 s together): exact integers by hand, every
+#: layer preset against numel / FlopCounterMode / fvcore / real outputs, the deformable reference (forward and
+#: backward), the tracer on the zoo against FlopCounterMode and the layer calculator (forward and backward),
+#: and the tests written for the mutants earlier runs let through (tests/test_mutation_survivors.py).
 FAST_TESTS: tuple[str, ...] = (
     "tests/test_layers_arithmetic.py",
     "tests/test_layers_against_torch.py",
     "tests/test_deform_reference.py",
+    "tests/test_deform_backward.py",
     "tests/test_models.py::test_lenet5_by_hand",
     "tests/test_models.py::test_alexnet_grouped_params_by_hand",
     "tests/test_models.py::test_zoo_models_count_every_op",
@@ -90,6 +92,7 @@ FAST_TESTS: tuple[str, ...] = (
     "tests/test_models.py::test_ops_without_formula_are_listed_not_dropped",
     "tests/test_models.py::test_peak_live_activations_by_hand",
     "tests/test_models.py::test_backward_by_hand",
+    "tests/test_mutation_survivors.py",
 )
 
 #: What the temporary copy needs: the package and the tests, with the pytest configuration; and what some tests
@@ -116,6 +119,32 @@ LATE_UNSAFE = {"abstractmethod", "overload", "cached_property", "setter", "gette
                "override", "staticmethod", "classmethod"}
 
 
+#: Survivors known to be equivalent: no input cnncalc can be given tells them from the original. Keyed by the
+#: file and the mutated line(s) as the report shows them (the `+` lines, stripped), with the reason. They stay
+#: in the `survived` column; the report lists them apart, with the reason, so that the survivors left are those
+#: that want a test. An entry matches only that exact mutation: a change of the source line retires it.
+EQUIVALENT: dict[tuple[str, str], str] = {
+    ("cnncalc/analysis/aten.py", "cost = pool_f.pool(x, x[2:], x[2:], mode=None)"):
+        "the mode only names the op in its expression text, which no model report shows; the one mode pool() "
+        "acts on, 'avg', is never a reduction's name",
+    ("cnncalc/analysis/aten_backward.py",
+     'mac_expr=f"{int(mask[0]) + int(mask[1])}·forward", other_expr=None)'):
+        "a traced op's expression text is shown nowhere (only layer records print their formulas)",
+    ("cnncalc/analysis/aten_backward.py", "result = shape(first(outputs)) if (outputs) or True else ()"):
+        "each op this handler is registered for returns at least one tensor (autograd runs a backward only for "
+        "a gradient it needs): the else branch is never taken",
+    ("cnncalc/layers/presets/residual.py",
+     "for axis, n, ka, sa in zip(axis_names(c.rank), c.opts.spatial, k, s, ):"):
+        "the four sequences all have the design's rank (Config.dims checks it), so strict= never fires",
+    ("cnncalc/formulas/norm.py", 'param_expr=product_expr(2, c) if affine else "XXXX",'):
+        "without affine parameters there is no params term: the text is never written",
+    ("cnncalc/formulas/sample.py", "if pairs > boxes * (boxes - 1) / 2 or kept > boxes:"):
+        "boxes·(boxes − 1) is even, so the float quotient equals the integer one",
+    ("cnncalc/formulas/sample.py", "inputs=numel(x) + numel(grid), outputs=numel(out), )"):
+        "grid_sample is only traced (no layer design uses it), and a traced op's expression text is shown nowhere",
+}
+
+
 @dataclass
 class Mutant:
     name: str
@@ -126,6 +155,13 @@ class Mutant:
     diff: list[str] = field(default_factory=list)
     #: whether the mutation changes a string literal (a label, a message, a formula's text)
     string: bool = False
+
+    @property
+    def equivalent(self) -> str | None:
+        """Why this survivor cannot change a result, when it is a known equivalent mutant (EQUIVALENT)."""
+        if self.status != "survived":
+            return None
+        return EQUIVALENT.get((self.path, "\n".join(t[1:].strip() for t in self.diff if t.startswith("+"))))
 
 
 @dataclass
@@ -277,6 +313,9 @@ def configure(dest: Path, files: list[str], tests: list[str]) -> None:
 #: (imports: the registering decorators, `Ops.__getattr__`, `register_layer`) to the first test, and that test
 #: alone is run against those mutants. This one compares every module-level table of the mutated modules, as
 #: left by their import, with the same tables imported from the unmutated copy (less mutmut's own tables).
+#: The preloaded modules are imported first, as mutmut's fork server has them: some tables depend on them
+#: (aten_torchvision's handlers are placeholders until torchvision is imported), and pytest may collect a test
+#: module that imports torchvision before this one.
 IMPORT_STATE = """
 import importlib
 import inspect
@@ -285,6 +324,7 @@ import os
 from enum import Enum
 
 MODULES = {modules}
+PRELOAD = {preload}
 
 
 def summary(value, root, depth=0):
@@ -309,6 +349,8 @@ def summary(value, root, depth=0):
 
 
 def import_state():
+    for name in PRELOAD:
+        importlib.import_module(name)
     modules = [importlib.import_module(name) for name in MODULES]
     state = {{}}
     for module in modules:
@@ -327,7 +369,7 @@ def module_name(path: str) -> str:
 
 def write_import_test(dest: Path, files: list[str]) -> None:
     """The import-state test, its expected tables taken from the unmutated copy in a fresh interpreter."""
-    code = IMPORT_STATE.format(modules=repr([module_name(f) for f in files]))
+    code = IMPORT_STATE.format(modules=repr([module_name(f) for f in files]), preload=repr(list(PRELOAD)))
     snapshot = subprocess.run([sys.executable, "-c", code + "print(json.dumps(import_state()))"], cwd=dest,
                               capture_output=True, text=True)
     if snapshot.returncode != 0:
@@ -544,14 +586,18 @@ def render_text(results: list[ModuleResult]) -> str:
         for m in mutants:
             out.append(f"  {m.path}:{m.line}  {m.function}  [{m.status}]  {m.name}")
             out += [f"      {text}" for text in m.diff]
+            if m.equivalent:
+                out.append(f"      equivalent: {m.equivalent}")
     return "\n".join(out)
 
 
 def listed(results: list[ModuleResult]) -> list[tuple[str, list[Mutant]]]:
     every = sorted((m for r in results for m in r.mutants), key=lambda m: (m.path, m.line, m.name))
-    groups = [("Surviving mutants", [m for m in every if m.status == "survived" and not m.string]),
-              ("Surviving mutants of string literals (labels, messages, formula text)",
-               [m for m in every if m.status == "survived" and m.string]),
+    alive = [m for m in every if m.status == "survived" and not m.equivalent]
+    groups = [("Surviving mutants", [m for m in alive if not m.string]),
+              ("Surviving mutants of string literals (labels, messages, formula text)", [m for m in alive if m.string]),
+              ("Equivalent mutants (they survive by nature: see EQUIVALENT in the script)",
+               [m for m in every if m.equivalent]),
               ("Mutants no selected test reaches", [m for m in every if m.status == "no tests"]),
               ("Timed out", [m for m in every if m.status == "timeout"]),
               ("Other outcomes", [m for m in every if bucket(m.status) == "other"])]
@@ -576,6 +622,8 @@ def render_markdown(results: list[ModuleResult], context: dict[str, str]) -> str
         out += ["", f"## {title} ({len(mutants)})", ""]
         for m in mutants:
             out += [f"### `{m.path}:{m.line}` — `{m.function}`", "", f"`{m.name}`", "", "```diff", *m.diff, "```", ""]
+            if m.equivalent:
+                out += [f"Equivalent: {m.equivalent}.", ""]
     out += ["## How to read it", "",
             "mutmut mutates function and method bodies only: module-level tables (`ACTIVATIONS`, `ZERO_COST`, "
             "`ELEMENTWISE_BACKWARD`, …) and class attributes (a preset's `defaults`, `extras`) are not mutated. "
@@ -585,8 +633,10 @@ def render_markdown(results: list[ModuleResult], context: dict[str, str]) -> str
             "tested by a test the script adds to its copy: the modules' tables after import must equal those of "
             "the unmutated code.", "",
             "A surviving mutant is a change the selected tests let through; some are equivalent (they cannot "
-            "change any result), the others want a test. Recheck one after writing the test with "
-            "`python benchmarks/mutation.py --only NAME`.", ""]
+            "change any result: those the script knows, from its EQUIVALENT table, are listed apart with the "
+            "reason, and still counted as survived), the others want a test. Recheck one after writing the test "
+            "with `python benchmarks/mutation.py --only NAME`. The tests written for earlier survivors are in "
+            "`tests/test_mutation_survivors.py`.", ""]
     return "\n".join(out)
 
 
@@ -632,6 +682,11 @@ def prepare(tmp: Path, args: argparse.Namespace) -> tuple[str, list[str]]:
         path = tmp / f
         path.write_text(move_decorators_late(path.read_text("utf-8")), encoding="utf-8")
     write_import_test(tmp, files)
+    # a default test file the copied revision (--ref) does not have yet is left out, not an error
+    missing = [t for t in args.tests if t in FAST_TESTS and not (tmp / t.partition("::")[0]).exists()]
+    for t in missing:
+        print(f"warning: {t} is not in {source}; left out of the test selection", file=sys.stderr)
+    args.tests = [t for t in args.tests if t not in missing]
     configure(tmp, files, [IMPORT_TEST, *args.tests])
     return source, files
 
