@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cnncalc.errors import CnncalcError
 from cnncalc.formulas.cost import OpCost, OpKind, Shape, count_expr, numel, register_formula, weighted_cost
+from cnncalc.formulas.elementwise import broadcast_shape
 
 
 @register_formula(OpKind.linear)
@@ -22,14 +23,23 @@ def linear(x: Shape, fout: int, bias: bool = False) -> OpCost:
 def matmul(a: Shape, b: Shape, bias: Shape | None = None) -> OpCost:
     """Batched matrix product a (..., M, K) @ b (..., K, N), optionally + bias (addmm, baddbmm).
 
+    The batch axes broadcast as torch.matmul's do: (2, 1, M, K) @ (5, K, N) is (2, 5, M, N).
+
     MACs = batch · M · K · N; the bias add is 1 FLOP per output element. Both operands count as inputs
     (in a linear layer b is the weight; the bytes are the same).
     """
     if len(a) < 2 or len(b) < 2 or a[-1] != b[-2]:
         raise CnncalcError(f"matrix product of shapes {a} and {b}: inner dimensions do not match")
-    batch = max(numel(a[:-2]), numel(b[:-2]))
+    rank = max(len(a), len(b)) - 2
+    batch_a, batch_b = (1,) * (rank - len(a) + 2) + a[:-2], (1,) * (rank - len(b) + 2) + b[:-2]
+    try:  # the batch axes broadcast as torch.matmul's do
+        batch_shape = broadcast_shape(batch_a, batch_b)
+    except CnncalcError:
+        raise CnncalcError(f"matrix product of shapes {a} and {b}: batch axes {a[:-2]} and {b[:-2]} "
+                           "do not broadcast") from None
+    batch = numel(batch_shape)
     m, k, n = a[-2], a[-1], b[-1]
-    out = (*(a[:-2] if numel(a[:-2]) >= numel(b[:-2]) else b[:-2]), m, n)
+    out = (*batch_shape, m, n)
     return OpCost(kind=OpKind.matmul, output_shape=out, macs=batch * m * k * n,
                   other_flops=numel(out) if bias is not None else 0,
                   inputs=numel(a) + numel(b) + (numel(bias) if bias is not None else 0), outputs=numel(out),
