@@ -14,7 +14,7 @@ class CountingConvention:
     flops: str = ("FLOPs = 2 × MACs + 1 per element of other arithmetic (bias add, normalisation, "
                   "activation, pooling window element, residual add, SE scale, deformable sampling)")
     params: str = "params = learnable elements (weights + biases); BN running statistics are buffers, apart"
-    memory: str = ("traffic = bytes each op reads (inputs, weights) and writes (outputs) at the dtype, "
+    memory: str = ("traffic = bytes each op reads (inputs, weights) and writes (outputs), each at its own dtype, "
                    "an ideal-reuse lower bound; intensity = FLOPs / traffic")
 
     @property

@@ -693,7 +693,9 @@ class _Nms(nn.Module):
 
 def test_traced_nms_counts_areas_and_compared_pairs() -> None:
     """torchvision.ops.nms traced on 12 real boxes: 3 FLOPs per box (its area) + 13 per pair the kernel compares,
-    the pairs and the kept boxes counted by a plain loop doing the comparisons one by one."""
+    the pairs and the kept boxes counted by a plain loop doing the comparisons one by one. Traffic: the float32
+    boxes and scores read (12·4 + 12 elements · 4 B = 240 B), the int64 indices written (8 B each), from the real
+    tensors' nbytes."""
     gen = torch.Generator().manual_seed(0)
     corner = torch.rand(12, 2, generator=gen) * torch.tensor([20.0, 8.0])
     size = 2 + torch.rand(12, 2, generator=gen) * torch.tensor([10.0, 4.0])
@@ -702,6 +704,9 @@ def test_traced_nms_counts_areas_and_compared_pairs() -> None:
     total = cnncalc.analyze(_Nms(), inputs=[boxes, scores]).total
     assert total.output_shape == (len(kept),)
     assert (total.flops, total.macs) == (3 * 12 + 13 * pairs, 0)
+    real = torchvision.ops.nms(boxes, scores, 0.3)
+    assert real.dtype == torch.int64
+    assert total.costs.traffic_bytes == boxes.nbytes + scores.nbytes + real.nbytes == 240 + 8 * len(kept)
 
 
 class _RoiAlign(nn.Module):

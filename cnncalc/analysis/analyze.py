@@ -129,7 +129,7 @@ def _real_run(subject: Subject, dtype: DType, stuck: StuckOp, worst_case: bool,
 def op_costs(op: Any) -> Costs:
     """The summed record of one traced op (bytes at its element size)."""
     c = op.cost
-    return Costs(c.macs, c.other_flops, c.outputs * op.itemsize, c.traffic_bytes(op.itemsize))
+    return Costs(c.macs, c.other_flops, c.outputs * op.itemsize, op.traffic_bytes)
 
 
 def trace_subject(subject: Subject, dt: DType, worst_case: bool = True,

@@ -57,17 +57,27 @@ NODE_MODULE = "cnncalc_module"
 @dataclass(frozen=True)
 class OpRecord:
     """One counted op: the module it ran in, the aten op, its cost, the element size of its output, and the
-    phase of a training step it ran in (a backward op is attributed to the module whose forward made it)."""
+    phase of a training step it ran in (a backward op is attributed to the module whose forward made it).
+    `read_itemsize` is the element size of what it reads (its first floating-point operand, else its first;
+    0: the output's), so that an op whose operands and result differ in dtype (nms: float boxes in, int64
+    indices out) moves the bytes it really moves."""
 
     module: str
     op: str
     cost: OpCost
     itemsize: int
     phase: str = "forward"
+    read_itemsize: int = 0
 
     @property
     def backward(self) -> bool:
         return self.phase == "backward"
+
+    @property
+    def traffic_bytes(self) -> int:
+        """Bytes read and written once each, at the operands' and the result's element sizes."""
+        c = self.cost
+        return (c.inputs + c.weights) * (self.read_itemsize or self.itemsize) + c.outputs * self.itemsize
 
 
 @dataclass
@@ -328,7 +338,9 @@ class Tracer(TorchDispatchMode):
                 self.uncounted[(str(func), module)] += 1
             else:
                 itemsize = (outputs or inputs)[0].element_size() if outputs or inputs else 4
-                self.ops.append(OpRecord(module, str(func), traced.cost, itemsize, self.phase))
+                operand = next((t for t in inputs if t.is_floating_point()), inputs[0] if inputs else None)
+                read = operand.element_size() if operand is not None else itemsize
+                self.ops.append(OpRecord(module, str(func), traced.cost, itemsize, self.phase, read))
         self._propagate(inputs, outputs, traced)
         self._account(func, name, inputs, outputs, module)
         return out

@@ -34,7 +34,7 @@ def op_bound(op: OpRecord, dtype: DType, peaks: DevicePeaks, on_cuda: bool) -> f
     """Seconds: max(FLOPs / peak, bytes / bandwidth) for one op; None without a bandwidth."""
     if not peaks.bandwidth:
         return None
-    memory = op.cost.traffic_bytes(op.itemsize) / peaks.bandwidth
+    memory = op.traffic_bytes / peaks.bandwidth
     peak = op_peak(op.cost.kind.value, op.cost.macs, dtype, peaks, on_cuda)
     compute = op.cost.flops / peak if peak else 0.0
     return max(compute, memory)

@@ -228,5 +228,5 @@ def time_layers(model: nn.Module, args: list[Any], kwargs: dict[str, Any], devic
         bounds = [op_bound(op, dtype, peaks, on_cuda) for op in ops]
         roofline = sum(b for b in bounds if b is not None) * 1e3 if bounds and None not in bounds else None
         rows.append(LayerTime(n, types[n], ms, sum(op.cost.flops for op in ops),
-                              sum(op.cost.traffic_bytes(op.itemsize) for op in ops), roofline))
+                              sum(op.traffic_bytes for op in ops), roofline))
     return tuple(rows)
