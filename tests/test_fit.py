@@ -9,12 +9,16 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import torch
 from rich.cells import cell_len
+from torch import nn
 
+import cnncalc
 from cnncalc.cli import main
 from cnncalc.errors import UnknownNameError
 from cnncalc.render import fit
 from cnncalc.render.fit import Cell, Column, FitTable, Layout, number
+from cnncalc.render.model import report_table
 from cnncalc.render.numbers import si
 
 # -- the layout, on a table of known widths ----------------------------------------------------------------------
@@ -222,6 +226,34 @@ def test_analyze_at_80_keeps_what_a_module_costs(capsys: pytest.CaptureFixture[s
     assert "1×64×112×112" in out and "AdaptiveAvgPool2d" in out
 
 
+class GeneralizedDetectionTransform(nn.Module):  # a detector's long type names, as torchvision's
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 256, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x)
+
+
+class FeaturePyramidNetworkHead(nn.Sequential):
+    pass
+
+
+def test_analyze_at_80_drops_a_long_type_before_macs(capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With type names as long as a detector's, module, type, output, params, MACs and FLOPs cannot all fit 80
+    columns: the type goes (the module's name says which row it is), MACs and FLOPs stay."""
+    model = FeaturePyramidNetworkHead(GeneralizedDetectionTransform(), nn.Conv2d(256, 256, 3, padding=1))
+    monkeypatch.setattr(fit, "is_terminal", lambda file: True)
+    text = fit.render_text(report_table(cnncalc.analyze(model, (1, 3, 64, 64)), depth=3), 80)
+    assert max(cell_len(line) for line in text.splitlines()) <= 80
+    header = next(line for line in text.splitlines() if "module" in line)
+    assert "MACs" in header and "FLOPs" in header and "type" not in header
+    assert "hidden to fit: type" in " ".join(text.split())
+    # the second conv: 3·3·256·256 = 589,824 weights at 64·64 = 4,096 positions: 2,415,919,104 MACs
+    assert "2,415,919,104" in text or "2.42 G" in text
+
+
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_piped_tables_print_whole(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                                   layouts: list[tuple[FitTable, Layout]], command: str) -> None:
@@ -266,3 +298,14 @@ def test_cli_bad_columns(capsys: pytest.CaptureFixture[str], argv: list[str], ne
     assert main(argv) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and needle in err
+
+
+def test_ratios_that_round_to_one_read_as_percentages() -> None:
+    """(2+1)-D against 3-D at 64→64, 3×3×3: 110,880 against 110,592 params; ×1.0026 would print as '×1' and
+    '1× more'. The difference is 288 / 110,592 = 0.26%."""
+    from cnncalc.render.numbers import compare_phrase, ratio
+
+    assert ratio(110_880, 110_592) == "+0.26%" and ratio(110_592, 110_880) == "−0.26%"
+    assert compare_phrase(110_880, 110_592, "params") == "0.26% more params"
+    assert compare_phrase(110_592, 110_880, "params") == "0.26% fewer params"
+    assert ratio(2_000, 1_000) == "×2" and ratio(1_000, 64_000) == "÷64" and ratio(5, 5) == "×1"

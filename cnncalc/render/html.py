@@ -831,7 +831,7 @@ def _against(value: int, base: int) -> str:
     if value == base:
         return "same"
     text = ratio(value, base) if base else ""
-    return f"{value - base:+,}" if text in ("×1", "÷1", "") else text
+    return f"{value - base:+,}" if text in ("×1", "÷1", "") or text.endswith("%") else text
 
 
 def _real_run_section(report: ModelReport) -> Section | None:

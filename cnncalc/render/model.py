@@ -152,22 +152,24 @@ def report_markdown(report: ModelReport, depth: int) -> str:
 
 
 #: The module table of `analyze`, by priority: what a module is and costs first; memory and receptive field after.
+#: The type comes after the counts: where a detector's long type names leave no room for all six at 80 columns,
+#: it goes before MACs and FLOPs do (the module's name already says which row it is).
 REPORT_COLUMNS: tuple[Column, ...] = (
     Column("module", 1),
-    Column("type", 2),
-    Column("output", 3, "right", lambda s: shape(s) if s else "–"),
-    number("params", 4),
-    number("MACs", 5),
-    number("FLOPs", 6),
-    Column("out bytes", 9, "right", nbytes),
-    Column("traffic", 7, "right", nbytes),
-    Column("FLOP/B", 8, "right", lambda v: f"{v:.3g}"),
-    Column("RF", 10, "right", lambda f: field_text(f) or "–"),
+    Column("type", 6),
+    Column("output", 2, "right", lambda s: shape(s) if s else "–"),
+    number("params", 3),
+    number("MACs", 4),
+    number("FLOPs", 5),
+    Column("out bytes", 11, "right", nbytes),
+    Column("traffic", 8, "right", nbytes),
+    Column("FLOP/B", 10, "right", lambda v: f"{v:.3g}"),
+    Column("RF", 12, "right", lambda f: field_text(f) or "–"),
 )
 #: with a training step: each module's backward MACs and the bytes its forward kept for the backward
 TRAINING_COLUMNS: tuple[Column, ...] = (
-    number("bwd MACs", 6, header="backward MACs"),
-    Column("kept", 8, "right", nbytes, header="kept for bwd"),
+    number("bwd MACs", 7, header="backward MACs"),
+    Column("kept", 9, "right", nbytes, header="kept for bwd"),
 )
 
 
