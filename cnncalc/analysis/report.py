@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from cnncalc.formulas.receptive import Axes, dims_text
 from cnncalc.layers.record import Derived, field_json
@@ -41,8 +41,25 @@ class Costs:
                      self.activation_bytes + other.activation_bytes, self.traffic_bytes + other.traffic_bytes)
 
 
+class _HasCosts(Protocol):
+    @property
+    def costs(self) -> Costs: ...
+
+
+class CostsView:
+    """`macs` and `flops` of a record that sums its ops in `costs` (a field or a property)."""
+
+    @property
+    def macs(self: _HasCosts) -> int:
+        return self.costs.macs
+
+    @property
+    def flops(self: _HasCosts) -> int:
+        return self.costs.flops
+
+
 @dataclass(frozen=True)
-class LayerRow:
+class LayerRow(CostsView):
     """One module of the model: its own subtree's totals, the shape it returned, the field of its output."""
 
     name: str
@@ -63,14 +80,6 @@ class LayerRow:
     #: the module's place in execution order (when it was first entered; None: never called)
     order: int | None = None
 
-    @property
-    def macs(self) -> int:
-        return self.costs.macs
-
-    @property
-    def flops(self) -> int:
-        return self.costs.flops
-
     def to_dict(self) -> dict[str, Any]:
         data = {
             "name": self.name, "type": self.type, "depth": self.depth, "calls": self.calls,
@@ -87,7 +96,7 @@ class LayerRow:
 
 
 @dataclass(frozen=True)
-class Totals:
+class Totals(CostsView):
     """The whole model: params and buffers (count and bytes), costs, peak live activations, output field."""
 
     params: int
@@ -103,14 +112,6 @@ class Totals:
     jump: Axes | None
     #: the params the traced ops read (each parameter once): the formula-side count, beside numel's
     params_read: int = 0
-
-    @property
-    def macs(self) -> int:
-        return self.costs.macs
-
-    @property
-    def flops(self) -> int:
-        return self.costs.flops
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -227,7 +228,7 @@ def optimizer_text(optimizer: str, foreach: bool) -> str:
 
 
 @dataclass(frozen=True)
-class TrainingReport:
+class TrainingReport(CostsView):
     """One steady-state training step: forward (train mode), backward of a scalar loss, optimizer step,
     zero_grad. Costs by phase; the peak of live memory over the step, where it happened, and the bytes of
     each category at that moment."""
@@ -257,14 +258,6 @@ class TrainingReport:
     @property
     def costs(self) -> Costs:
         return self.forward + self.backward + self.step
-
-    @property
-    def macs(self) -> int:
-        return self.costs.macs
-
-    @property
-    def flops(self) -> int:
-        return self.costs.flops
 
     def bytes_of(self, category: str) -> int:
         return dict(self.memory).get(category, 0)

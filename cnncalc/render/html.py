@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from cnncalc.conventions import CONVENTION
 from cnncalc.render.formats import convention_dict
-from cnncalc.render.numbers import integer, nbytes, ratio, shape
+from cnncalc.render.numbers import integer, nbytes, near_one, ratio, shape
 
 if TYPE_CHECKING:
     from cnncalc.analysis.report import FitPoint, FitReport, LayerRow, ModelReport, ModelSummary, RealRun, TensorInfo
@@ -124,6 +124,11 @@ class Figure:
     value: str
     detail: str = ""
     exact: str = ""
+
+    @classmethod
+    def of_bytes(cls, key: str, label: str, value: int, detail: str = "") -> Figure:
+        """A size in bytes: binary units shown (4.5 MiB), the exact count on hover."""
+        return cls(key, label, nbytes(value), detail, _exact_bytes(value))
 
 
 def figures(items: Sequence[Figure], cls: str = "") -> str:
@@ -639,17 +644,14 @@ def _model_figures(report: ModelReport) -> list[Figure]:
     c = t.costs
     figs = [
         Figure("params", "params", integer(t.params), f"{nbytes(t.param_bytes)} · weights {integer(t.weight_params)}"
-               f" / biases {integer(t.bias_params)}", f"{integer(t.param_bytes)} B"),
+               f" / biases {integer(t.bias_params)}", _exact_bytes(t.param_bytes)),
         Figure("buffers", "buffers", integer(t.buffers), f"{nbytes(t.buffer_bytes)} (BN running statistics)",
-               f"{integer(t.buffer_bytes)} B"),
+               _exact_bytes(t.buffer_bytes)),
         Figure("macs", "MACs", integer(t.macs), f"{_si(t.macs)} multiply-accumulates"),
         Figure("flops", "FLOPs", integer(t.flops), f"2 × MACs + {integer(c.other_flops)} other"),
-        Figure("activations", "activations written", nbytes(c.activation_bytes), "every tensor the ops write",
-               f"{integer(c.activation_bytes)} B"),
-        Figure("peak", "peak live activations", nbytes(t.peak_activation_bytes), "inference, eager frees",
-               f"{integer(t.peak_activation_bytes)} B"),
-        Figure("traffic", "memory traffic", nbytes(c.traffic_bytes), "ideal-reuse lower bound",
-               f"{integer(c.traffic_bytes)} B"),
+        Figure.of_bytes("activations", "activations written", c.activation_bytes, "every tensor the ops write"),
+        Figure.of_bytes("peak", "peak live activations", t.peak_activation_bytes, "inference, eager frees"),
+        Figure.of_bytes("traffic", "memory traffic", c.traffic_bytes, "ideal-reuse lower bound"),
         Figure("intensity", "intensity", f"{c.intensity:.3g} FLOP/B", "FLOPs ÷ traffic"),
         Figure("rf", "receptive field", _field(t.receptive_field), f"jump {_field(t.jump)}"),
         Figure("output", "output", _shape(t.output_shape), f"input {_shape(getattr(report, 'input_shape', None))}"),
@@ -830,8 +832,7 @@ def _against(value: int, base: int) -> str:
     """'same', '×7.08', or the difference where the ratio rounds to 1."""
     if value == base:
         return "same"
-    text = ratio(value, base) if base else ""
-    return f"{value - base:+,}" if text in ("×1", "÷1", "") or text.endswith("%") else text
+    return f"{value - base:+,}" if not base or near_one(value, base) else ratio(value, base)
 
 
 def _real_run_section(report: ModelReport) -> Section | None:
@@ -920,11 +921,11 @@ def _training_section(report: ModelReport) -> Section | None:
                "train mode"),
         Figure("train-backward", "backward FLOPs", integer(t.backward.flops), f"{integer(t.backward.macs)} MACs"),
         Figure("train-optimizer", "optimizer FLOPs", integer(t.step.flops), f"elementwise ({_optimizer(t)})"),
-        Figure("train-peak", "peak memory", nbytes(t.peak_bytes), _where_text(t.peak_op, t.peak_module, t.peak_phase),
-               f"{integer(t.peak_bytes)} B"),
-        Figure("train-saved", "kept for backward", nbytes(t.saved_activation_bytes),
-               "what the forward leaves alive for the backward" + (", autocast copies included" if t.amp else ""),
-               f"{integer(t.saved_activation_bytes)} B"),
+        Figure.of_bytes("train-peak", "peak memory", t.peak_bytes,
+                        _where_text(t.peak_op, t.peak_module, t.peak_phase)),
+        Figure.of_bytes("train-saved", "kept for backward", t.saved_activation_bytes,
+                        "what the forward leaves alive for the backward"
+                        + (", autocast copies included" if t.amp else "")),
     ]
     phases_flops = (("forward", t.forward.flops, PALETTE[0]), ("backward", t.backward.flops, PALETTE[1]),
                     ("optimizer", t.step.flops, PALETTE[3]))
@@ -1063,10 +1064,8 @@ def _record_figures(r: Any) -> list[Figure]:
                f"{integer(r.bias_params)}"),
         Figure("macs", "MACs", integer(r.macs), f"{_si(r.macs)} multiply-accumulates"),
         Figure("flops", "FLOPs", integer(r.flops), f"2 × MACs + {integer(r.other_flops)} other"),
-        Figure("activations", "activations written", nbytes(r.activation_bytes), "every tensor the ops write",
-               f"{integer(r.activation_bytes)} B"),
-        Figure("traffic", "memory traffic", nbytes(r.traffic_bytes), "ideal-reuse lower bound",
-               f"{integer(r.traffic_bytes)} B"),
+        Figure.of_bytes("activations", "activations written", r.activation_bytes, "every tensor the ops write"),
+        Figure.of_bytes("traffic", "memory traffic", r.traffic_bytes, "ideal-reuse lower bound"),
         Figure("intensity", "intensity", f"{r.intensity:.3g} FLOP/B", "FLOPs ÷ traffic"),
         Figure("rf", "receptive field", _field(r.receptive_field), f"jump {_field(r.jump)}"),
         Figure("output", "output", _shape(getattr(r, "output_shape", None)),
@@ -1191,8 +1190,7 @@ def _profile_figures(report: ProfileReport) -> list[Figure]:
         Figure("roofline", "roofline bound", f"{_ms(r.roofline_ms)} ms",
                f"measured ÷ bound {r.over_roofline:.2f}×" if r.over_roofline else "no bound without peaks"),
         Figure("macs", "MACs", integer(r.macs), f"FLOPs {integer(r.flops)}"),
-        Figure("traffic", "memory traffic", nbytes(r.traffic_bytes), "ideal-reuse lower bound",
-               f"{integer(r.traffic_bytes)} B"),
+        Figure.of_bytes("traffic", "memory traffic", r.traffic_bytes, "ideal-reuse lower bound"),
         Figure("peak-memory", "peak memory", _bytes(r.peak_memory_bytes), peak_detail,
                _exact_bytes(r.peak_memory_bytes)),
     ]
@@ -1546,13 +1544,12 @@ def fit_html(report: FitReport, command: str) -> str:
             if r.mode == "training" else "inference")
     figs = [
         Figure("max-batch", "largest batch that fits", f"{r.max_batch:,}", f"batch {r.next.batch:,} does not"),
-        Figure("budget", "memory budget", nbytes(budget), r.memory_source, f"{integer(budget)} B"),
+        Figure.of_bytes("budget", "memory budget", budget, r.memory_source),
     ]
     for p, fits in points:
         key = "fits" if fits else "next"
-        figs.append(Figure(f"peak-{key}", f"peak at batch {p.batch:,}", nbytes(p.peak_bytes),
-                           f"{p.peak_bytes / budget:.1%} of the budget" if budget else "",
-                           f"{integer(p.peak_bytes)} B"))
+        figs.append(Figure.of_bytes(f"peak-{key}", f"peak at batch {p.batch:,}", p.peak_bytes,
+                                    f"{p.peak_bytes / budget:.1%} of the budget" if budget else ""))
     figs.append(Figure("mode", "what is traced", "training step" if r.mode == "training" else "inference",
                        ", ".join(x for x in (_optimizer(r) if r.mode == "training" else "", f"autocast {r.amp}"
                                              if r.amp else "", r.dtype) if x)))

@@ -87,12 +87,11 @@ FIT_COLUMNS: tuple[Column, ...] = (Column("quantity", 1, header=""), Column("fit
 
 
 def fit_table(r: FitReport) -> RenderableType:
-    # the categories are what is live at the peak (gradients still to be made by the backward are not yet there)
-    rows = [("batch", 0), ("peak bytes", 1), ("live at the peak:", -1)] + \
-        [("  " + LABELS[k], 2 + i) for i, k in enumerate(ORDER)]
-    at, nxt = _point_cells(r.at), _point_cells(r.next)
-    cells = [[label, "", ""] if i < 0 else [label, at[i] if r.at else "", nxt[i]]
-             for label, i in rows if i < 2 or at[i] or nxt[i]]
+    at, nxt = _point_cells(r.at) if r.at else [""] * (len(ORDER) + 2), _point_cells(r.next)
+    cells = [["batch", at[0], nxt[0]], ["peak bytes", at[1], nxt[1]],
+             # the categories are what is live at the peak (gradients the backward has still to make are not)
+             ["live at the peak:", "", ""]]
+    cells += [["  " + LABELS[k], at[i], nxt[i]] for i, k in enumerate(ORDER, start=2) if at[i] or nxt[i]]
     table = FitTable(FIT_COLUMNS, cells, title=f"cnncalc fit {r.model} — {nbytes(r.memory_bytes)}")
     where = [p for p in (r.at, r.next) if p is not None]
     lines = [Text(fit_summary(r), style="bold"), Text(f"budget: {r.memory_source}", style="dim")]

@@ -32,7 +32,7 @@ def nbytes(n: int) -> str:
     return f"{value:.3g} {unit}"
 
 
-def _near_one(value: float, base: float) -> bool:
+def near_one(value: float, base: float) -> bool:
     """Whether value/base differs from 1 but shows as 1 at three significant digits (110,880 vs 110,592)."""
     return value != base and f"{max(value / base, base / value):.3g}" == "1"
 
@@ -47,7 +47,7 @@ def ratio(value: float, base: float) -> str:
     (`+0.26%`) where the ratio would show as 1."""
     if base == 0 or value == 0:
         return "×1" if value == base else "–"
-    if _near_one(value, base):
+    if near_one(value, base):
         return percent_more(value, base)
     r = value / base
     if r >= 1:
@@ -65,7 +65,7 @@ def compare_phrase(value: float, base: float, noun: str) -> str:
         return f"same {noun}"
     if value == 0 or base == 0:
         return f"{noun}: {value:,} vs {base:,}"
-    if _near_one(value, base):
+    if near_one(value, base):
         return f"{abs(value - base) / base * 100:.2g}% {'fewer' if value < base else 'more'} {noun}"
     if value < base:
         return f"{base / value:.3g}× fewer {noun}"
