@@ -338,8 +338,8 @@ def fit(
     model: Annotated[str, typer.Argument(metavar="MODEL", show_default=False,
                                          help="Zoo or torchvision name, package.module:callable or file.py:Class.")],
     memory: Annotated[str | None, typer.Option("--memory", "-m", metavar="SIZE", show_default=False,
-                                               help="The budget: 24GiB, 16GB, 80G, 512MiB (GiB, G binary; GB "
-                                                    "decimal).")] = None,
+                                               help="The budget: 24GiB, 16GB, 80G, 512MiB, 24e9 (GiB, G "
+                                                    "binary; GB decimal; a bare number is bytes).")] = None,
     device: Annotated[str | None, typer.Option("--device", metavar="NAME", show_default=False,
                                                help="Take the budget from a GPU: h100, a100-40gb, 4090, … (the "
                                                     "datasheet's memory) or cuda[:N] (the GPU present).")] = None,

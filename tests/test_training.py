@@ -5,6 +5,7 @@ batch checked by measurement, and the command line's training options and their 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from torch import nn
 from cnncalc.analysis.analyze import analyze
 from cnncalc.analysis.fit import fit, parse_bytes, search
 from cnncalc.cli import main
+from cnncalc.errors import CnncalcError
 
 CASES = {name: (make, shape) for name, make, shape in demo_cases()}
 TOLERANCE = 0.03  # the bound; the prediction is exact to the byte for fp32 here
@@ -138,6 +140,11 @@ def test_parse_bytes() -> None:
     assert parse_bytes("24GiB") == 24 * 2**30 == parse_bytes("24G")
     assert parse_bytes("16GB") == 16 * 10**9
     assert parse_bytes("1.5MiB") == 1_572_864
+    # the accepted forms: 24GB = 24·10⁹ = 24000MB = 24e9 bytes
+    assert parse_bytes("24000MB") == parse_bytes("24e9") == 24_000_000_000 == parse_bytes("2.4E10B")
+    for bad in ("abc", "0", "-1GiB", "-24e9", "1e", "e9"):
+        with pytest.raises(CnncalcError, match=re.escape(repr(bad))):
+            parse_bytes(bad)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -176,6 +183,8 @@ BAD = [
     (["fit", "resnet18", "--memory", "24GiB", "--device", "h100"], "one of them"),
     (["fit", "resnet18", "--memory", "lots"], "--memory 'lots' is malformed"),
     (["fit", "resnet18", "--memory", "0GiB"], "must be positive"),
+    (["fit", "resnet18", "--memory", "abc"], "--memory 'abc' is malformed"),
+    (["fit", "resnet18", "--memory", "-2GiB"], "--memory '-2GiB' is malformed"),
     (["fit", "resnet18", "--device", "h1000"], "unknown --device 'h1000'"),
     (["fit", "resnet18", "--memory", "1GiB", "--inference", "--optimizer", "sgd"], "drop --inference"),
     (["fit", "tests/fixtures/user_models.py:Sparse", "--memory", "1GiB", "-i", "1x3x8x8"], "depends on values"),

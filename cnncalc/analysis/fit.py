@@ -39,15 +39,15 @@ _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "k
 
 
 def parse_bytes(text: str | int) -> int:
-    """'24GiB' → 25,769,803,776; GiB/MiB/KiB and the bare G/M/K are binary, GB/MB/KB decimal."""
+    """'24GiB' → 25,769,803,776; GiB/MiB/KiB and the bare G/M/K are binary, GB/MB/KB decimal; '24e9' is bytes."""
     if isinstance(text, int) and not isinstance(text, bool):
         if text < 1:
             raise CnncalcError(f"memory {text} is not allowed: it must be positive")
         return text
-    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*", str(text))
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)\s*", str(text))
     unit = match.group(2).lower() if match else ""
     if not match or unit not in _UNITS:
-        raise CnncalcError(f"--memory {text!r} is malformed: expected a size such as 24GiB, 16GB, 80G or 512MiB "
+        raise CnncalcError(f"--memory {text!r} is malformed: expected a size such as 24GiB, 16GB, 80G, 512MiB or 24e9 "
                            f"(GiB, MiB, KiB and the bare G, M, K are binary; GB, MB, KB decimal)")
     value = int(float(match.group(1)) * _UNITS[unit])
     if value < 1:
