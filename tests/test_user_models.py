@@ -6,6 +6,7 @@ the receptive field measured from gradients, and hand arithmetic."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -230,6 +231,7 @@ def test_bad_input(capsys: pytest.CaptureFixture[str], argv: list[str], needle: 
     assert out == ""
     assert err.startswith("cnncalc: error: ") and err.count("\n") == 1, err
     assert needle in err
+    assert not re.search(r"\.(cpp|h|py):\d+", err), err  # no source locations: they are not the user's to read
 
 
 def test_plain_torch_model_does_not_import_torchvision() -> None:

@@ -8,6 +8,7 @@ an N×C×H×W input becomes N images.
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -208,6 +209,7 @@ def load_image(path: str) -> torch.Tensor:
                                                 mode=torchvision.io.ImageReadMode.RGB)
     except Exception as err:  # torchvision raises RuntimeError with the decoder's words
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        message = re.sub(r"^.*?\.(?:cpp|h):\d+, ", "", message)  # the decoder's source location, not for users
         raise CnncalcError(f"--image {path!r} is not an image torchvision can read (JPEG, PNG, GIF, WebP): "
                            f"{message}") from None
     return (image.float() / 255).unsqueeze(0)
