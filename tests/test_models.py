@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 import torch
@@ -16,7 +17,7 @@ from torchcount import flop_counter_macs
 
 import cnncalc
 from cnncalc.analysis.analyze import analyze, analyze_module
-from cnncalc.analysis.validate import validate
+from cnncalc.analysis.validate import Status, validate
 from cnncalc.errors import CnncalcError
 from cnncalc.layers import build_module
 from cnncalc.models.catalogue import live_entry, shipped
@@ -149,6 +150,43 @@ def test_validate_reconciles_every_peer(name: str) -> None:
     result = validate(name)
     assert result.ok, [c for c in result.checks if not c.agrees]
     assert {c.tool for c in result.checks if c.agrees} >= {"numel (real module)", "FlopCounterMode", "fvcore"}
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "user_models.py"
+
+
+def test_validate_params_row_fails_on_a_parameter_no_op_reads() -> None:
+    """conv 3→4 3×3 with bias: 3·4·9 + 4 = 112 params the ops read; numel adds the 5 of `spare`, which belongs
+    to the model itself (a module that runs): 117 against 112 is unexplained, so the row differs and validate
+    fails."""
+    result = validate(f"{FIXTURES}:SpareParameter", inputs=[(1, 3, 8, 8)], fvcore=False)
+    row = next(c for c in result.checks if c.quantity == "params")
+    assert (row.value, row.expected, row.status) == (117, 112, Status.differs)
+    assert "spare" in row.note and not result.ok
+
+
+def test_validate_params_row_explains_an_uncalled_head() -> None:
+    """The same conv, and a Linear(4, 2) the forward never calls: 4·2 + 2 = 10 params no op reads, explained by
+    the module never running: 122 = 112 + 10, agrees."""
+    result = validate(f"{FIXTURES}:UncalledHead", inputs=[(1, 3, 8, 8)], fvcore=False)
+    row = next(c for c in result.checks if c.quantity == "params")
+    assert (row.value, row.expected, row.status) == (122, 122, Status.agrees)
+    assert "10 params of modules the forward never calls (head)" in row.note and result.ok
+
+
+def test_validate_a_peer_that_fails_is_not_run_not_agreement(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fvcore raising inside its trace: its row says 'not run' and why; validate still passes on the rest."""
+    import fvcore.nn
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("planted failure")
+
+    monkeypatch.setattr(fvcore.nn, "FlopCountAnalysis", broken)
+    result = validate("lenet5")
+    row = next(c for c in result.checks if c.tool == "fvcore")
+    assert row.status is Status.not_run and not row.agrees
+    assert row.note.startswith("not run: ") and "planted failure" in row.note
+    assert result.ok
 
 
 @pytest.mark.parametrize("case", cases(size=12), ids=case_id)

@@ -823,3 +823,106 @@ def test_record_page_shows_the_design() -> None:
     assert "standard convolution" in page
     assert "3·3·3·8 = 216" in page
     assert "cnncalc.layer(&#x27;standard&#x27;, …)" in page
+
+
+# third round: the draw of seeds 0 and 1 on the final code (6,614 mutants) -------------------------------------
+def test_linear_layer_from_one_feature() -> None:
+    """nn.Linear(1, 4) is a valid layer: 1·4 = 4 weights + 4 biases (numel), rows 2: 2·1·4 = 8 MACs
+    (FlopCounterMode)."""
+    x, layer = torch.randn(2, 1), nn.Linear(1, 4)
+    cost = linear_f.linear((2, 1), 4, bias=True)
+    assert cost.params == sum(p.numel() for p in layer.parameters()) == 8
+    assert cost.macs == _macs(layer, x) == 8
+    assert cost.output_shape == tuple(layer(x).shape) == (2, 4)
+
+
+def test_linear_of_no_features_names_them() -> None:
+    """An empty input shape has no feature axis: the message says 0 features in, as given."""
+    with pytest.raises(CnncalcError, match="linear layer from 0 to 4 features: both must be ≥ 1"):
+        linear_f.linear((), 4)
+
+
+def test_adaptive_pool_to_nothing_says_why() -> None:
+    with pytest.raises(CnncalcError, match="adaptive pooling to 0×2: the output must be at least 1 along every axis"):
+        pool_f.adaptive_pool((1, 2, 4, 4), (0, 2))
+
+
+def test_pool_names_a_dilation_of_the_wrong_rank() -> None:
+    """Three dilations for a 2-D pool: the message names the argument and the axes it needs."""
+    with pytest.raises(CnncalcError, match=r"^dilation has 3 values \(1×1×1\) for a 2-D input"):
+        pool_f.pool((1, 1, 8, 8), (2, 2), dilation=(1, 1, 1))
+
+
+def test_transposed_span_with_dilation_across_the_stride() -> None:
+    """ConvTranspose1d k=3, s=3, d=2: the taps sit at 0, 2, 4, which are 0, 2, 1 mod 3, one per output phase, so
+    every output reads one input position. The span the real module's gradient shows, at all three phases."""
+    module = nn.ConvTranspose1d(1, 1, 3, stride=3, dilation=2, bias=False).double()
+    with torch.no_grad():
+        module.weight.fill_(1.0)
+    measured = gradient_extent(module, torch.ones(1, 1, 6, dtype=torch.float64), [(6,), (7,), (8,)])
+    assert rf.transposed_span(3, 3, 2) == measured[0] == 1
+
+
+def test_dims_text_of_nothing_is_empty() -> None:
+    """A model without a spatial op has no field: its text is empty, not an error."""
+    assert rf.dims_text(None) == ""
+    assert rf.dims_text((Fraction(3), Fraction(1, 2))) == "3×1/2"
+
+
+def test_field_json_keeps_none_and_exact_values() -> None:
+    from cnncalc.layers.record import field_json
+
+    assert field_json(None) is None
+    assert field_json((Fraction(3), Fraction(1, 2))) == [3, 0.5]
+
+
+def test_layer_json_output_bytes_by_hand() -> None:
+    """standard 3→8, 3×3 same padding at 16×16, float32: the output 1×8×16×16 holds 2,048 elements = 8,192 B."""
+    data = cnncalc.layer("standard", cin=3, cout=8, size=16).to_dict()
+    assert data["output_bytes"] == 8 * 16 * 16 * 4 == 8192
+
+
+def test_dilated_bottleneck_against_plain_torch() -> None:
+    """bottleneck 16→16, dilation 2, mid 16/4 = 4: the 3×3 keeps 16×16 with padding 2. MACs as FlopCounterMode on
+    plain torch convolutions: (16·4 + 9·4·4 + 4·16)·256 = 69,632."""
+    plain = nn.Sequential(nn.Conv2d(16, 4, 1), nn.Conv2d(4, 4, 3, padding=2, dilation=2), nn.Conv2d(4, 16, 1))
+    x = torch.randn(1, 16, 16, 16)
+    record = cnncalc.layer("bottleneck", cin=16, cout=16, size=16, dilation=2)
+    assert record.output_shape == _forward_shape(plain, x) == (1, 16, 16, 16)
+    assert record.macs == _macs(plain, x) == 69632
+
+
+def test_group_conv_ignores_dilation_and_says_so() -> None:
+    """The group design is AlexNet's undilated grouped conv: a dilation given to it is listed as ignored, and the
+    cost is the 3×3 conv's: 3·3·2·8 = 144 weights at 16·16 positions = 36,864 MACs, receptive field 3×3, as
+    FlopCounterMode on a plain nn.Conv2d(8, 8, 3, padding=1, groups=4)."""
+    plain, x = nn.Conv2d(8, 8, 3, padding=1, groups=4, bias=False), torch.randn(1, 8, 16, 16)
+    record = cnncalc.layer("group:g=4", cin=8, cout=8, size=16, dilation=2)
+    assert record.ignored == ("dilation",)
+    assert record.output_shape == _forward_shape(plain, x) == (1, 8, 16, 16)
+    assert record.macs == _macs(plain, x) == 36864
+    assert record.receptive_field == (3, 3)
+
+
+def test_r2plus1d_steps_are_named() -> None:
+    """The ops table of `layer r2plus1d` names each step as the paper does: spatial 1×d×d, then temporal t×1×1."""
+    record = cnncalc.layer("r2plus1d", cin=4, cout=8, size="5x9x9")
+    assert [s.label for s in record.steps] == ["spatial conv 1×3×3", "batch norm", "relu", "temporal conv 3×1×1"]
+
+
+def test_bilinear_interpolation_counts_by_hand() -> None:
+    """1×2×4×5 → 1×2×8×10 bilinear: 4 multiplies + 3 adds = 7 FLOPs per output element, 160 elements: 1,120.
+    Bilinear on a 3-D map is refused, as F.interpolate refuses it."""
+    cost = sample_f.interpolate((1, 2, 4, 5), (1, 2, 8, 10), "bilinear")
+    assert (cost.other_flops, cost.outputs, cost.inputs) == (1120, 160, 40)
+    with pytest.raises(NotImplementedError):
+        F.interpolate(torch.randn(1, 2, 4, 5, 6), size=(8, 10, 12), mode="bilinear")
+    with pytest.raises(CnncalcError, match="bilinear interpolation works on 2-D maps"):
+        sample_f.interpolate((1, 2, 4, 5, 6), (1, 2, 8, 10, 12), "bilinear")
+
+
+def test_is_design_reads_the_name_before_the_options() -> None:
+    from cnncalc.layers.registry import is_design
+
+    assert is_design("standard:cin=3") and is_design("dcn") and is_design(" Group:g=4")
+    assert not is_design("resnet50") and not is_design(":cin=3")
