@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -59,7 +60,8 @@ ColumnsOpt = Annotated[str | None, typer.Option("--columns", metavar="A,B,…", 
                                                 help="Only these table columns, in this order (names as in the "
                                                      "header).")]
 OutOpt = Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", show_default=False,
-                                            help="Write the output (any format) to FILE instead of stdout.")]
+                                            help="Write the output (any format) to FILE instead of stdout "
+                                                 "(- is stdout).")]
 
 
 def _options(arguments: dict[str, Any]) -> Any:
@@ -68,6 +70,46 @@ def _options(arguments: dict[str, Any]) -> Any:
     from cnncalc.layers.options import OPTION_NAMES
 
     return layer_options(**{k: v for k, v in arguments.items() if k in OPTION_NAMES})
+
+
+class _Document:
+    """Where the document goes: the real stdout. While a command works, everything else written to stdout (a
+    package's banner at import, prints in a constructor or a forward, C code writing to file descriptor 1)
+    goes to stderr, so that `--format json|csv|markdown|html` on stdout is exactly the document."""
+
+    def __init__(self) -> None:
+        self.stream: IO[str] = sys.stdout
+        self.saved_stdout: Any = None
+        self.saved_fd: int | None = None
+
+    def isolate(self) -> None:
+        if self.saved_stdout is not None:
+            return
+        self.saved_stdout = sys.stdout
+        self.stream = sys.stdout
+        try:  # a real process: descriptor 1 too, for what C code prints
+            if sys.stdout.fileno() == 1 and sys.stderr.fileno() == 2:
+                sys.stdout.flush()
+                self.saved_fd = os.dup(1)
+                os.dup2(2, 1)
+                self.stream = open(self.saved_fd, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        except (AttributeError, OSError, ValueError):  # a captured stream (tests, notebooks): Python level only
+            self.saved_fd = None
+        sys.stdout = sys.stderr
+
+    def restore(self) -> None:
+        if self.saved_stdout is None:
+            return
+        self.stream.flush()
+        sys.stdout = self.saved_stdout
+        if self.saved_fd is not None:
+            sys.stderr.flush()
+            os.dup2(self.saved_fd, 1)
+            os.close(self.saved_fd)
+        self.saved_stdout, self.saved_fd, self.stream = None, None, sys.stdout
+
+
+_DOCUMENT = _Document()
 
 
 def _emit(text: str) -> None:
@@ -82,7 +124,8 @@ def _emit(text: str) -> None:
             raise CnncalcError(f"--output {path!r} cannot be written: {err.strerror}") from None
         print(f"cnncalc: wrote {path}", file=sys.stderr)
         return
-    sys.stdout.write(text)
+    _DOCUMENT.stream.write(text)
+    _DOCUMENT.stream.flush()
 
 
 def _output(fmt: Format, table: Callable[[], Any], **text: Callable[[], str]) -> None:
@@ -106,7 +149,8 @@ def _view(wide: bool, columns: str | None, known: Callable[[], Sequence[str]] | 
     _VIEW["wide"] = wide
     _VIEW["columns"] = parse_columns(columns, known()) if columns and known else (
         tuple(c.strip() for c in columns.split(",")) if columns else None)
-    _VIEW["out"] = _check_output(out) if out else None
+    _VIEW["out"] = _check_output(out) if out and out != "-" else None
+    _DOCUMENT.isolate()
     command = _COMMAND.get("name", "")
     if fmt is Format.html and command not in HTML_COMMANDS:
         raise CnncalcError(f"{command} has no HTML view: use --format table, json, csv or markdown "
@@ -151,7 +195,7 @@ def _show(renderable: Any) -> None:
     if _VIEW.get("out"):
         _emit(render_text(renderable, wide=True, columns=_VIEW["columns"]))
         return
-    show(renderable, wide=_VIEW["wide"], columns=_VIEW["columns"])
+    show(renderable, wide=_VIEW["wide"], columns=_VIEW["columns"], file=_DOCUMENT.stream)
 
 
 @app.command()
@@ -564,6 +608,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _COMMAND.clear()
     _COMMAND.update(name=args[0] if args else "", line="cnncalc " + shlex.join(args))
     _VIEW.update(wide=False, columns=None, out=None)
+    _DOCUMENT.stream = sys.stdout
     try:
         result = command.main(args=args, prog_name="cnncalc", standalone_mode=False)
     except CnncalcError as err:
@@ -577,6 +622,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        _DOCUMENT.restore()
     return result if isinstance(result, int) else 0
 
 

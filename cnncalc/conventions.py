@@ -16,6 +16,9 @@ class CountingConvention:
     params: str = "params = learnable elements (weights + biases); BN running statistics are buffers, apart"
     memory: str = ("traffic = bytes each op reads (inputs, weights) and writes (outputs), each at its own dtype, "
                    "an ideal-reuse lower bound; intensity = FLOPs / traffic")
+    constants: str = ("ops on constants (tensors the forward makes from nothing, such as torch.arange, or from such "
+                      "tensors only) are counted at every forward, as eager PyTorch runs them, and listed as "
+                      "constant ops; making a tensor from nothing (a factory) is free")
 
     @property
     def short(self) -> str:
@@ -23,7 +26,7 @@ class CountingConvention:
         return "MACs = multiply-accumulates; FLOPs = 2 × MACs + other arithmetic (bias, norm, activation, pool, add)"
 
     def lines(self) -> tuple[str, ...]:
-        return (self.macs, self.flops, self.params, self.memory)
+        return (self.macs, self.flops, self.params, self.memory, self.constants)
 
 
 CONVENTION = CountingConvention()

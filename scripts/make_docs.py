@@ -38,11 +38,14 @@ def formulas() -> str:
     for kind, fn in FORMULAS.items():
         doc = inspect.cleandoc(fn.__doc__ or "").replace("\n", " ")
         lines += [f"### `{kind.value}` — `{fn.__module__}.{fn.__name__}`", "", doc, ""]
-    from cnncalc.formulas import deform, pool, sample
+    from cnncalc.formulas import deform, ordering, pool, recurrent, sample, spectral
 
     lines += ["### What deformable sampling costs", "", inspect.cleandoc(deform.__doc__ or ""), ""]
     lines += ["### What pooling windows cost", "", inspect.cleandoc(pool.__doc__ or ""), ""]
     lines += ["### What interpolation and grid sampling cost", "", inspect.cleandoc(sample.__doc__ or ""), ""]
+    lines += ["### What recurrent layers cost", "", inspect.cleandoc(recurrent.__doc__ or ""), ""]
+    lines += ["### What FFTs cost", "", inspect.cleandoc(spectral.__doc__ or ""), ""]
+    lines += ["### What sorting costs", "", inspect.cleandoc(ordering.__doc__ or ""), ""]
     return "\n".join(lines)
 
 

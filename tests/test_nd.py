@@ -483,7 +483,12 @@ def test_designs_against_pytorch(design: str, rank: int) -> None:
         assert record.macs == flop_counter_macs(module, x) + hand_macs(design, cfg, out)
 
     with one_thread():
-        check()
+        # a design that refuses most draws (shuffle v1 in 3-D: groups, widths and avg_pool3d's window must all fit)
+        # draws again until MIN_COMPARED were compared: 40 draws leave it short about one run in 33
+        for _ in range(5):
+            check()
+            if seen["compared"] >= MIN_COMPARED:
+                break
     assert seen["compared"] >= MIN_COMPARED, seen
 
 

@@ -13,11 +13,12 @@ import torch
 from torch import nn
 
 from cnncalc.analysis import detection
-from cnncalc.analysis.build import meta_copy
 from cnncalc.analysis.inputs import Input, Inputs, is_detector, load_image, make_inputs, materialize
 from cnncalc.analysis.memory import CATEGORIES
 from cnncalc.analysis.pytree import named_tensors
 from cnncalc.analysis.report import (
+    BuildInfo,
+    ConstantOp,
     Costs,
     DataFlow,
     LayerRow,
@@ -42,6 +43,8 @@ from cnncalc.analysis.training import (
 from cnncalc.dtypes import DType, parse_dtype
 from cnncalc.errors import CnncalcError
 from cnncalc.inputs import InputSpec
+from cnncalc.models.build import BuildWay, meta_copy
+from cnncalc.resources import within_budget
 
 TORCH_DTYPES = {DType.float32: torch.float32, DType.float16: torch.float16, DType.bfloat16: torch.bfloat16,
                 DType.float64: torch.float64}
@@ -56,6 +59,9 @@ class Subject:
     real: Callable[[int], nn.Module]
     inputs: Inputs
     task: str = ""
+    #: how the model came to be on the meta device
+    way: BuildWay = BuildWay.given
+    why: tuple[str, ...] = ()
 
 
 def _ancestors(name: str) -> list[str]:
@@ -97,6 +103,14 @@ def _run(model: nn.Module, inputs: Inputs, dtype: DType, device: str, seed: int 
     return trace(model, args, kwargs, meta=device == "meta", input_ranks=_ranks(inputs))
 
 
+def _budgeted_run(model: nn.Module, subject: Subject, dtype: DType, seed: int) -> Run:
+    """A real CPU run inside the memory budget (`cnncalc.resources`): one line, not an exhausted machine, when it
+    needs more memory than is here."""
+    resident = sum(int(t.numel()) * t.element_size() for t in (*model.parameters(), *model.buffers()))
+    what = f"the real run of {subject.name} (needed as its ops depend on values)"
+    return within_budget(lambda: _run(model, subject.inputs, dtype, "cpu", seed), what, resident)
+
+
 def _real_run(subject: Subject, dtype: DType, stuck: StuckOp, worst_case: bool,
               seed: int) -> tuple[nn.Module, Run, RealRun]:
     """Count the same ops on real CPU tensors: seeded random inputs (or the user's tensors or photo)."""
@@ -104,7 +118,7 @@ def _real_run(subject: Subject, dtype: DType, stuck: StuckOp, worst_case: bool,
     model = subject.real(seed).to(TORCH_DTYPES[dtype])
     probe = detection.Probe(model) if is_detector(model) else None
     try:
-        run = _run(model, subject.inputs, dtype, "cpu", seed)
+        run = _budgeted_run(model, subject, dtype, seed)
     except ForwardError as err:
         raise CnncalcError(f"{subject.name}: the real run (needed for {reason}, which cannot run on the meta "
                            f"device) failed: {err}") from None
@@ -114,7 +128,7 @@ def _real_run(subject: Subject, dtype: DType, stuck: StuckOp, worst_case: bool,
         detection.relax(model)
         relaxed = detection.Probe(model)
         try:
-            wrun = _run(model, subject.inputs, dtype, "cpu", seed)
+            wrun = _budgeted_run(model, subject, dtype, seed)
         except ForwardError as err:
             raise CnncalcError(f"{subject.name}: the worst-case run failed: {err}") from None
         costs = sum((op_costs(op) for op in wrun.tracer.ops), Costs())
@@ -250,11 +264,15 @@ def make_report(model: nn.Module, run: Run, subject: Subject, dtype: DType) -> M
     own: dict[str, Costs] = defaultdict(Costs)
     kinds: dict[str, Costs] = defaultdict(Costs)
     by_op: dict[str, Costs] = defaultdict(Costs)
+    constants: dict[tuple[str, str], tuple[int, Costs]] = {}
     for op in tracer.ops:
         costs = op_costs(op)
         own[op.module] = own[op.module] + costs
         kinds[op.cost.kind.value] = kinds[op.cost.kind.value] + costs
         by_op[op.op] = by_op[op.op] + costs
+        if op.constant:
+            count, so_far = constants.get((op.op, op.module), (0, Costs()))
+            constants[(op.op, op.module)] = (count + 1, so_far + costs)
     subtree: dict[str, Costs] = defaultdict(Costs)
     for module, costs in own.items():
         for ancestor in _ancestors(module):
@@ -300,6 +318,9 @@ def make_report(model: nn.Module, run: Run, subject: Subject, dtype: DType) -> M
                        layers=tuple(rows), uncounted=uncounted, free_ops=tuple(sorted(tracer.free_ops.items())),
                        by_kind=tuple(sorted(kinds.items())), by_op=tuple(sorted(by_op.items())), inputs=infos,
                        outputs=outputs, input_note=subject.inputs.note, task=subject.task,
+                       built=BuildInfo(subject.way.value, subject.way.text, subject.why),
+                       constant_ops=tuple(ConstantOp(op, module or "(model)", n, c)
+                                          for (op, module), (n, c) in sorted(constants.items())),
                        unread_params=tuple((n, int(p.numel())) for n, p in named if id(p) not in tracer.params_read))
 
 
@@ -320,6 +341,7 @@ def subject_for(model: nn.Module | str, input_shape: Sequence[int] | str | None 
         if items is None and image is None:
             raise CnncalcError("inputs are required for a module: e.g. inputs=[(1, 3, 224, 224)]")
         module, real, defaults, note, task = meta_copy(model), _real_copy(model, name), [], "", ""
+        way, why = BuildWay.given, tuple[str, ...]()
     else:
         from cnncalc.models.sources import load_model
 
@@ -327,6 +349,7 @@ def subject_for(model: nn.Module | str, input_shape: Sequence[int] | str | None 
         name, module, task = loaded.name, loaded.module, loaded.task
         defaults, note = list(loaded.inputs), loaded.input_note
         real = loaded.real
+        way, why = loaded.way, loaded.why
     if items is None:
         items = list(defaults) if image is None else [*defaults[1:]]
     else:
@@ -344,7 +367,7 @@ def subject_for(model: nn.Module | str, input_shape: Sequence[int] | str | None 
         if len(first) != 5:
             raise CnncalcError(f"{name} is a video model: its input is N×C×T×H×W (5 numbers, e.g. 1x3x16x112x112); "
                                f"got {_shape_text(first)}")
-    return Subject(name, module, real, made, task)
+    return Subject(name, module, real, made, task, way, why)
 
 
 def _with_batch(item: InputItem, batch: int) -> InputItem:

@@ -18,8 +18,11 @@ from cnncalc.formulas import conv as conv_f
 from cnncalc.formulas import elementwise as elem_f
 from cnncalc.formulas import linear as linear_f
 from cnncalc.formulas import norm as norm_f
+from cnncalc.formulas import ordering as order_f
 from cnncalc.formulas import pool as pool_f
+from cnncalc.formulas import recurrent as recurrent_f
 from cnncalc.formulas import sample as sample_f
+from cnncalc.formulas import spectral as spectral_f
 from cnncalc.formulas.cost import Dims, OpCost, OpKind, Shape
 
 
@@ -190,7 +193,7 @@ ACTIVATIONS = (aten.relu, aten.relu_, aten.gelu, aten.gelu_, aten.silu, aten.sil
                aten.log_, aten.sign, aten.reciprocal, aten.sin, aten.cos, aten.softplus, aten.log_sigmoid_forward,
                aten.glu, aten.threshold, aten.threshold_, aten.celu, aten.selu, aten.rrelu_with_noise, aten.square,
                aten.sgn, aten.expm1, aten.log1p, aten.atan, aten.tan, aten.hardshrink, aten.softshrink, aten.log2,
-               aten.log10)
+               aten.log10, aten.angle)
 
 
 @handles(*ACTIVATIONS)
@@ -268,7 +271,7 @@ def _adaptive_pool(name: str, a: Args, out: Any) -> Traced:
          aten.argmax, aten.argmin, aten.std_mean, aten.nonzero, aten.argwhere, aten.unique_consecutive)
 def _reduce(name: str, a: Args, out: Any) -> Traced:
     """Reductions, and the ops that test every element once (nonzero compares each with zero): 1 FLOP per
-    input element. Sorts (sort, topk, unique) have no formula: their comparisons depend on the algorithm."""
+    input element. Sorting (sort, topk) has its own formulas; unique has none."""
     x = shape(a["self"])
     result = shape(first(out))
     axes = a.get("dim")
@@ -277,6 +280,49 @@ def _reduce(name: str, a: Args, out: Any) -> Traced:
         cost = pool_f.pool(x, x[2:], x[2:], mode=name)
         return Traced(replace(cost, output_shape=result), Window(x[2:], x[2:]))
     return Traced(elem_f.reduce(x, result, name))
+
+
+@handles(aten.sort, aten.argsort, aten.msort)
+def _sort(name: str, a: Args, out: Any) -> Traced:
+    """sort (argsort and msort reach it, or come as themselves): comparisons along the sorted axis."""
+    dim = 0 if name == "msort" else int(a.get("dim", -1))
+    return Traced(order_f.sort(shape(a["self"]), dim))
+
+
+@handles(aten.topk)
+def _topk(name: str, a: Args, out: Any) -> Traced:
+    return Traced(order_f.topk(shape(a["self"]), int(a["k"]), int(a.get("dim", -1))))
+
+
+# recurrent layers ------------------------------------------------------------------------------------------
+#: oneDNN's cell kinds (ideep::rnn_kind, in cuDNN's order), the `mode` of aten.mkldnn_rnn_layer
+MKLDNN_RNN_MODES = {0: "rnn_relu", 1: "rnn_tanh", 2: "lstm", 3: "gru"}
+
+
+def rnn_layer(a: Args) -> tuple[str, int, int, int, int, bool] | None:
+    """(mode, input size, hidden size, steps, batch, biases) of a fused recurrent layer's call (its input is
+    steps × batch × features whatever batch_first says); None for a cell kind or layout it has no formula for."""
+    mode = MKLDNN_RNN_MODES.get(int(a["mode"]))
+    x, hidden = shape(a["input"]), int(a["hidden_size"])
+    if mode is None or len(x) != 3 or int(a["weight0"].shape[0]) != recurrent_f.GATES[mode] * hidden:
+        return None
+    return mode, x[2], hidden, x[0], x[1], bool(a["has_biases"])
+
+
+@handles(aten.mkldnn_rnn_layer)
+def _mkldnn_rnn_layer(name: str, a: Args, out: Any) -> Traced | None:
+    """One layer in one direction of nn.LSTM on the CPU (oneDNN's fused kernel)."""
+    layer = rnn_layer(a)
+    return Traced(recurrent_f.recurrent(*layer)) if layer is not None else None
+
+
+# FFT -------------------------------------------------------------------------------------------------------
+@handles(aten._fft_r2c, aten._fft_c2r, aten._fft_c2c)
+def _fft(name: str, a: Args, out: Any) -> Traced:
+    """torch.fft.*, torch.stft and istft: `normalization` 0 is none, 1 and 2 scale every output (1/√n, 1/n)."""
+    transform = name.removeprefix("_fft_")
+    return Traced(spectral_f.fft(shape(a["self"]), shape(first(out)), tuple(int(d) for d in a["dim"]), transform,
+                                 int(a["normalization"]) != 0))
 
 
 # data movement ---------------------------------------------------------------------------------------------
@@ -305,7 +351,7 @@ def _pixel_shuffle(name: str, a: Args, out: Any) -> Traced:
          aten.replication_pad3d, aten.tril, aten.triu, aten.fill_, aten.zero_, aten.select_backward,
          aten.slice_backward, aten.index_put, aten.index_put_, aten.im2col, aten.col2im, aten.select_scatter,
          aten.slice_scatter, aten.scatter, aten.scatter_, aten.masked_scatter, aten.repeat_interleave, aten.tile,
-         aten.masked_select)
+         aten.masked_select, aten._pack_padded_sequence, aten._pad_packed_sequence)
 def _copy(name: str, a: Args, out: Any) -> Traced:
     """Data movement: no arithmetic; the inputs are read and the outputs written."""
     reads = tuple(shape(v) for k, v in a.items()
@@ -327,10 +373,13 @@ def _embedding(name: str, a: Args, out: Any) -> Traced:
          aten.upsample_bilinear2d, aten.upsample_trilinear3d, aten.upsample_bicubic2d, aten._upsample_bilinear2d_aa,
          aten._upsample_bicubic2d_aa)
 def _upsample(name: str, a: Args, out: Any) -> Traced | None:
-    x, result = shape(a["input"] if "input" in a else a["self"]), shape(first(out))
-    if name.endswith("_aa") and any(o < i for o, i in zip(result[2:], x[2:], strict=True)):
-        return None  # antialiased downsampling widens the filter with the scale: no formula, listed uncounted
+    source = a["input"] if "input" in a else a["self"]
+    x, result = shape(source), shape(first(out))
     mode = next(m for m in ("nearest", "bilinear", "bicubic", "trilinear", "linear") if m in name)
+    if name.endswith("_aa"):
+        scales = a.get("scale_factors") or (a.get("scales_h"), a.get("scales_w"))
+        return Traced(sample_f.interpolate_antialias(x, result, mode, bool(a["align_corners"]), tuple(scales),
+                                                     float64=source.dtype == torch.float64))
     return Traced(sample_f.interpolate(x, result, mode))
 
 
@@ -385,6 +434,8 @@ ZERO_COST = {
     aten.new_zeros, aten.new_ones, aten.new_full,
     aten.scalar_tensor, aten.linspace, aten.rand, aten.randn, aten.rand_like, aten.randn_like, aten.bernoulli_,
     aten.dropout, aten.native_dropout, aten.feature_dropout, aten.alpha_dropout, aten.lift_fresh_copy,
+    aten.unsafe_split, aten.unsafe_split_with_sizes, aten.unsafe_chunk, aten.transpose_, aten.t_, aten.swapaxes,
+    aten.swapaxes_, aten.swapdims, aten.swapdims_, aten.detach_, aten._conj, aten.conj,
     aten._local_scalar_dense, aten.sym_size, aten.sym_stride, aten.sym_numel, aten.is_same_size,
     aten.resize_, aten.set_, aten.equal, aten.is_nonzero, aten._assert_async, aten.randint, aten.randperm,
     # queries and markers: a tensor's device, the profiler's ranges around an optimizer step

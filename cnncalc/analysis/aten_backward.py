@@ -5,7 +5,8 @@ gradient (a transposed convolution of the output gradient, as many MACs as the f
 gradient (a correlation of input and output gradient, as many again); the first layer skips the input
 gradient. Linear layers' backward shows up as plain matrix products, counted by the forward handlers.
 Element-wise gradients (ReLU, sigmoid, BN, pooling, softmax, …) count 1 FLOP per element written, as
-the convention counts other arithmetic.
+the convention counts other arithmetic. nn.LSTM's fused CPU backward (one call per layer and direction)
+computes every gradient at once: `cnncalc.formulas.recurrent.recurrent_backward`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 import torch
 
-from cnncalc.analysis.aten import Args, Ops, Traced, _convolution, first, handles, shape
+from cnncalc.analysis.aten import Args, Ops, Traced, _convolution, first, handles, rnn_layer, shape
 from cnncalc.formulas import elementwise as elem_f
+from cnncalc.formulas import recurrent as recurrent_f
 from cnncalc.formulas.cost import OpCost, numel
 
 aten = Ops(torch.ops.aten)
@@ -41,6 +43,17 @@ def _convolution_backward(name: str, a: Args, out: Any) -> Traced | None:
                   outputs=sum(int(t.numel()) for t in outputs),
                   mac_expr=f"{int(mask[0]) + int(mask[1])}·forward", other_expr="bias gradient" if bias_adds else "")
     return Traced(replace(cost))
+
+
+@handles(aten.mkldnn_rnn_layer_backward)
+def _mkldnn_rnn_layer_backward(name: str, a: Args, out: Any) -> Traced | None:
+    """nn.LSTM's fused backward on the CPU, one layer and direction: every gradient, and the gradients that came
+    in (output, h_n, c_n; None where the loss did not reach them) decide the sums of incoming gradients."""
+    layer = rnn_layer({**a, "weight0": a["weight1"]})  # (this op numbers its weights from 1)
+    if layer is None:
+        return None
+    grad_output, grad_hy, grad_cy = (a.get(key) is not None for key in ("grad_output", "grad_hy", "grad_cy"))
+    return Traced(recurrent_f.recurrent_backward(*layer, grad_output=grad_output, grad_hy=grad_hy, grad_cy=grad_cy))
 
 
 ELEMENTWISE_BACKWARD = (

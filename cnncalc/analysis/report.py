@@ -138,6 +138,22 @@ class UncountedOp:
 
 
 @dataclass(frozen=True)
+class ConstantOp:
+    """Ops on constants (tensors the forward makes from nothing, such as a positional embedding from
+    torch.arange, or from such tensors only), by op and module: counted at every forward, as eager PyTorch runs
+    them, and listed apart so that a reader sees them."""
+
+    op: str
+    module: str
+    count: int
+    costs: Costs
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"op": self.op, "module": self.module, "count": self.count, "macs": self.costs.macs,
+                "flops": self.costs.flops, "other_flops": self.costs.other_flops}
+
+
+@dataclass(frozen=True)
 class TensorInfo:
     """One input or output of the model: its name (a forward parameter, a keyword, or the path inside the
     output: `out`, `[0].boxes`), shape and element type."""
@@ -216,6 +232,20 @@ class RealRun:
                 "data_dependent_ops": [f.to_dict() for f in self.flows],
                 "detector": self.counts.to_dict() if self.counts else None,
                 "worst_case": self.worst_case.to_dict() if self.worst_case else None}
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """How the model came to be on the meta device: `way` is meta (built there), registered (its parameters
+    sent there as registered), cpu (built with real weights, then moved) or given (a module passed in, copied);
+    `why` holds the error each cheaper way raised."""
+
+    way: str
+    text: str
+    why: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"way": self.way, "text": self.text, "why": list(self.why)}
 
 
 #: the memory categories a training step's JSON always carries (others appear when present)
@@ -305,6 +335,10 @@ class ModelReport(Notebook):
     unread_params: tuple[tuple[str, int], ...] = ()
     #: a traced training step (--train / --backward)
     training: TrainingReport | None = None
+    #: how the model was built on the meta device
+    built: BuildInfo | None = None
+    #: ops on constants (counted in every total, listed here too)
+    constant_ops: tuple[ConstantOp, ...] = ()
 
     def kind(self, name: str) -> Costs:
         return dict(self.by_kind).get(name, Costs())
@@ -342,6 +376,8 @@ class ModelReport(Notebook):
         data["real_run"] = self.real_run.to_dict() if self.real_run else None
         data["unread_params"] = dict(self.unread_params)
         data["training"] = self.training.to_dict() if self.training else None
+        data["built"] = self.built.to_dict() if self.built else None
+        data["constant_ops"] = [c.to_dict() for c in self.constant_ops]
         if self.backward is not None:
             data["backward"] = {"macs": self.backward.macs, "flops": self.backward.flops,
                                 "other_flops": self.backward.other_flops,

@@ -68,6 +68,9 @@ class OpRecord:
     itemsize: int
     phase: str = "forward"
     read_itemsize: int = 0
+    #: every input is a constant: a tensor the forward made from nothing (torch.arange, zeros), or made from such
+    #: tensors only; eager PyTorch computes it at every call, so it is counted, and marked
+    constant: bool = False
 
     @property
     def backward(self) -> bool:
@@ -137,11 +140,23 @@ def _allocates(func: Any) -> bool:
     return not any(r.alias_info is not None for r in func._schema.returns)
 
 
+META = torch.device("meta")
+
+
+def _cpu_factory(func: Any, args: Any, kwargs: dict[str, Any]) -> bool:
+    """An op that makes a tensor from nothing on the CPU, by default or by name."""
+    if "device" not in kwargs and not any(a.name == "device" for a in func._schema.arguments):
+        return False
+    device = kwargs.get("device")
+    return (device is None or torch.device(device).type == "cpu") and not _tensors((args, kwargs))
+
+
 def _meta_limitation(err: BaseException, name: str) -> bool:
     """An op failed on meta because it needs values (not because of a shape error in the model)."""
     text = str(err).lower()
     return (name in DATA_DEPENDENT or isinstance(err, NotImplementedError) or "data-dependent" in text
-            or "data dependent" in text or "meta tensor" in text or "meta device" in text or "'meta'" in text)
+            or "data dependent" in text or "meta tensor" in text or "meta device" in text or "'meta'" in text
+            or "expected device meta" in text or " meta long tensor" in text or "got meta" in text)
 
 
 def _first_line(err: BaseException) -> str:
@@ -154,6 +169,17 @@ def field_rank(t: torch.Tensor) -> int:
     if t.dim() >= 3:
         return min(t.dim() - 2, 3)
     return 1 if t.dim() == 2 else 0
+
+
+def _eval_batch_norm(func: Any, args: Any) -> bool:
+    """A batch norm in eval (running statistics): its statistics outputs are empty in the real kernels."""
+    name = func.overloadpacket.__name__
+    if name == "_native_batch_norm_legit_no_training":
+        return True
+    if name not in ("native_batch_norm", "_native_batch_norm_legit"):
+        return False
+    names = [a.name for a in func._schema.arguments]
+    return "training" in names and len(args) > names.index("training") and not args[names.index("training")]
 
 
 #: batch-norm ops whose outputs after the first are the saved statistics
@@ -193,6 +219,8 @@ class Tracer(TorchDispatchMode):
         self.pending: list[tuple[Any, str]] = []
         #: the dtype the forward runs under CPU autocast to (its casts are autocast copies)
         self.autocast: torch.dtype | None = None
+        #: the tensors are on the meta device (not fake CPU tensors): factories called without a device go there
+        self.on_meta_device = False
 
     # module attribution ------------------------------------------------------------------------------------
     def enter(self, module: nn.Module, _inputs: Any) -> None:
@@ -284,6 +312,10 @@ class Tracer(TorchDispatchMode):
             merged = through(known[0].field, window.kernel, window.stride, window.dilation)
             # the output's own spatial axes (none when a reduction dropped them)
             size, whole = tuple(int(d) for d in out_shape[max(2, len(out_shape) - merged.rank):]), False
+        elif traced is not None and traced.cost.kind.value == "recurrent" and not whole:
+            # a recurrent layer carries its state along the sequence: each output sees every step before it (and,
+            # bidirectional, after it), so the field spans the whole sequence
+            merged, whole = rf.Field(size=rf.through_window(merged, size, size).size, jump=merged.jump), True
         elif traced is not None and traced.cost.kind.value == "matmul" and not whole:
             operand = max((t for t, _ in pairs), key=lambda t: int(t.numel()))  # the activation, not a bias
             rows = int(operand.shape[-2]) if operand.dim() >= 2 else 1
@@ -300,6 +332,10 @@ class Tracer(TorchDispatchMode):
         kwargs = kwargs or {}
         packet = func.overloadpacket
         name = packet.__name__
+        if self.on_meta_device and _cpu_factory(func, args, kwargs):
+            # a factory the forward calls without a device (torch.arange(n)) makes a CPU tensor, on the device
+            # its inputs are on when the model runs on the CPU: on meta, it is made there too
+            kwargs = {**kwargs, "device": META}
         try:
             out = func(*args, **kwargs)
         except Exception as err:
@@ -310,15 +346,18 @@ class Tracer(TorchDispatchMode):
         inputs = _tensors((args, kwargs))
         outputs = _tensors(out)
         if not self.counting:
-            return self._memory_only(func, name, inputs, outputs, out)
+            return self._memory_only(func, name, inputs, outputs, out, args)
         for t in inputs:
             if isinstance(t, nn.Parameter):
                 self.params_read[id(t)] = int(t.numel())
         if not self.meta and name in FLOW_OPS and (name != "index" or any(t.dtype == torch.bool for t in inputs)):
             self._flow(func, inputs, outputs)
-        if (inputs and all(id(t) in self.constants for t in inputs)) or (not inputs and outputs):
-            # tensors made from nothing, or from such tensors only: implementation constants
+        constant = bool(inputs) and all(id(t) in self.constants for t in inputs)
+        if constant or (not inputs and outputs):
+            # tensors made from nothing (factories: free), or from such tensors only (constant ops: counted at
+            # every forward, as eager PyTorch runs them, and marked)
             self.constants.update((id(t), t) for t in outputs)
+        if not inputs and outputs:
             self.free_ops[name] += 1
             self._account(func, name, inputs, outputs, self._module())
             return out
@@ -340,22 +379,22 @@ class Tracer(TorchDispatchMode):
                 itemsize = (outputs or inputs)[0].element_size() if outputs or inputs else 4
                 operand = next((t for t in inputs if t.is_floating_point()), inputs[0] if inputs else None)
                 read = operand.element_size() if operand is not None else itemsize
-                self.ops.append(OpRecord(module, str(func), traced.cost, itemsize, self.phase, read))
+                self.ops.append(OpRecord(module, str(func), traced.cost, itemsize, self.phase, read, constant))
         self._propagate(inputs, outputs, traced)
-        self._account(func, name, inputs, outputs, module)
+        self._account(func, name, inputs, outputs, module, args)
         return out
 
     def _memory_only(self, func: Any, name: str, inputs: list[torch.Tensor], outputs: list[torch.Tensor],
-                     out: Any) -> Any:
+                     out: Any, args: Any) -> Any:
         """The same memory account as a counting trace (views excluded, constants included alike), with the module
         each storage comes from, and nothing else."""
         if (inputs and all(id(t) in self.constants for t in inputs)) or (not inputs and outputs):
             self.constants.update((id(t), t) for t in outputs)
-        self._account(func, name, inputs, outputs, self._module())
+        self._account(func, name, inputs, outputs, self._module(), args)
         return out
 
     def _account(self, func: Any, name: str, inputs: list[torch.Tensor], outputs: list[torch.Tensor],
-                 module: str) -> None:
+                 module: str, args: Any = ()) -> None:
         """Register what the op allocates, sample the live bytes, and note the forward's outputs (to tag what
         the backward keeps)."""
         if _allocates(func):
@@ -364,7 +403,9 @@ class Tracer(TorchDispatchMode):
                 # batch norm keeps its saved mean and inverse std in float32 whatever the input's dtype (the
                 # CPU and cuDNN kernels alike); the fake kernel gives them the input's low precision
                 wide = name in BATCH_NORMS and i > 0 and t.dtype in (torch.bfloat16, torch.float16)
-                self.memory.add(t, category, module, t.numel() * 4 if wide else None)
+                # in eval, the real kernels return empty statistics (the meta kernel gives them C elements)
+                empty = i > 0 and _eval_batch_norm(func, args)
+                self.memory.add(t, category, module, 0 if empty else t.numel() * 4 if wide else None)
         self.memory.sample(str(func), module, self.phase)
         # (a custom op such as torchvision's runs its forward with grad mode off: its inputs still need grads)
         if self.phase == "forward" and (torch.is_grad_enabled() or any(t.requires_grad for t in inputs)):
@@ -428,6 +469,8 @@ def trace(model: nn.Module, args: list[Any], kwargs: dict[str, Any] | None = Non
     owners = {id(p): n for n, m in model.named_modules() for p in m.parameters(recurse=False)}
     tracer = Tracer(names, meta=meta, owners=owners, counting=counting)
     tracer.autocast = autocast
+    tensors = _tensors((args, kwargs)) or list(model.parameters())
+    tracer.on_meta_device = bool(tensors) and all(t.device.type == "meta" for t in tensors)
     if "torchvision" in sys.modules:
         register_extensions()
     pre = nn.modules.module.register_module_forward_pre_hook(tracer.enter)

@@ -48,6 +48,12 @@ class OpKind(str, Enum):
     grid_sample = "grid_sample"
     roi_align = "roi_align"
     nms = "nms"
+    interpolate_aa = "interpolate_aa"
+    recurrent = "recurrent"
+    recurrent_backward = "recurrent_backward"
+    fft = "fft"
+    sort = "sort"
+    topk = "topk"
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnncalc.analysis.build import on_meta, to_meta
 from cnncalc.errors import CnncalcError, UnknownNameError
 from cnncalc.inputs import InputSpec, parse_shape
+from cnncalc.models.build import BuildWay, Built, build
+from cnncalc.resources import OverBudget, within_budget
 
 DEFAULT_INPUT = (1, 3, 224, 224)
 #: torchvision's tasks, by the module that holds their builders
@@ -54,6 +55,9 @@ class LoadedModel:
     task: str = ""
     #: how the default inputs were chosen, for the report
     input_note: str = ""
+    #: how the model came to be on the meta device, and why the cheaper ways failed
+    way: BuildWay = BuildWay.meta
+    why: tuple[str, ...] = ()
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -67,7 +71,10 @@ class LoadedModel:
             raise CnncalcError(f"{self.name} cannot be rebuilt with real weights")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            module = self.rebuild()
+            try:
+                module = within_budget(self.rebuild, f"building {self.name} with real weights on the CPU")
+            except OverBudget as err:
+                raise CnncalcError(f"{self.name} is too large to run here: {err}") from None
         if not isinstance(module, nn.Module):
             raise CnncalcError(f"{self.name} did not build an nn.Module")
         return module.eval()
@@ -183,33 +190,18 @@ def _torchvision(name: str, task: str) -> LoadedModel:
         with released():
             return tvm.get_model(name, weights=weights)
 
-    module = _built(name, make, name)
-    specs, note = torchvision_inputs(name, task, module)
-    return LoadedModel(name, module, specs, "torchvision", make, task, note)
+    built = _built(name, make, name)
+    specs, note = torchvision_inputs(name, task, built.module)
+    return LoadedModel(name, built.module, specs, "torchvision", make, task, note, built.way, built.why)
 
 
 # building ---------------------------------------------------------------------------------------------------
-def _built(name: str, make: Any, source: str) -> nn.Module:
-    """Build under torch.device("meta") (nothing allocated, initialisers skipped); a constructor that
-    computes tensors fails there (torchvision's RegNet), so it is built again with only its parameters
-    and buffers sent to meta as they are registered."""
-    try:
-        try:
-            with torch.device("meta"):
-                module = make()
-        except Exception:  # the constructor needs real tensors: build with parameters on meta only
-            with on_meta():
-                module = make()
-    except CnncalcError:
-        raise
-    except Exception as err:  # user code can raise anything while building
-        raise CnncalcError(f"building {name} failed: {type(err).__name__}: {err}") from err
-    if not isinstance(module, nn.Module):
-        raise CnncalcError(f"{source} returned {type(module).__name__}, not a torch.nn.Module")
-    return to_meta(module).eval()
+def _built(name: str, make: Any, source: str) -> Built:
+    """Built on the meta device the cheapest way that works (`cnncalc.models.build`)."""
+    return build(name, make, source)
 
 
-def _from_callable(spec: str, target: Any, name: str) -> nn.Module:
+def _from_callable(spec: str, target: Any, name: str) -> Built:
     if not callable(target):
         raise CnncalcError(f"{spec}: {name} is a {type(target).__name__}, not a class or function")
     return _built(spec, target, spec)
@@ -244,7 +236,7 @@ def _import_path(spec: str) -> LoadedModel:
     target = getattr(module, attr)
     built = _from_callable(spec, target, attr)
     note = "none was given (--input SHAPE sets it)"
-    return LoadedModel(spec, built, [InputSpec(DEFAULT_INPUT)], spec, target, "", note)
+    return LoadedModel(spec, built.module, [InputSpec(DEFAULT_INPUT)], spec, target, "", note, built.way, built.why)
 
 
 def _timm(name: str) -> LoadedModel | None:
@@ -258,11 +250,12 @@ def _timm(name: str) -> LoadedModel | None:
     def make_timm() -> nn.Module:
         return timm.create_model(name, pretrained=False)
 
-    module = _built(name, make_timm, name)
-    cfg = getattr(module, "pretrained_cfg", {}) or {}
+    built = _built(name, make_timm, name)
+    cfg = getattr(built.module, "pretrained_cfg", {}) or {}
     size = tuple(cfg.get("input_size", (3, 224, 224)))
     note = "the input size of its pretrained config"
-    return LoadedModel(name, module, [InputSpec((1, *size))], "timm", make_timm, "classification", note)
+    return LoadedModel(name, built.module, [InputSpec((1, *size))], "timm", make_timm, "classification", note,
+                       built.way, built.why)
 
 
 def is_model(spec: str) -> bool:
@@ -304,7 +297,8 @@ def load_model(spec: str) -> LoadedModel:
     if key in ZOO:
         entry = ZOO[key]
         note = "the input of its paper"
-        return LoadedModel(key, _built(key, entry.build, key), [InputSpec(entry.input_shape)], "zoo", entry.build,
+        built = _built(key, entry.build, key)
+        return LoadedModel(key, built.module, [InputSpec(entry.input_shape)], "zoo", entry.build,
                            "zoo", note)
     task = torchvision_task(key)
     if task is not None:

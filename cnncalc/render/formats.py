@@ -47,7 +47,7 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
 
 def convention_dict() -> dict[str, str]:
     return {"macs": CONVENTION.macs, "flops": CONVENTION.flops, "params": CONVENTION.params,
-            "memory": CONVENTION.memory}
+            "memory": CONVENTION.memory, "constants": CONVENTION.constants}
 
 
 def record_json(record: LayerRecord) -> dict[str, Any]:

@@ -79,6 +79,19 @@ def _totals_pairs(report: ModelReport) -> list[tuple[str, str]]:
     return pairs + training_pairs(report)
 
 
+def constant_lines(report: ModelReport, most: int = 4, more: str = "…") -> list[str]:
+    """The ops on constants: counted in the totals, as eager PyTorch runs them at every forward."""
+    ops = report.constant_ops
+    if not ops:
+        return []
+    macs, other = sum(c.costs.macs for c in ops), sum(c.costs.other_flops for c in ops)
+    ranked = sorted(ops, key=lambda c: (-c.costs.macs, -c.costs.flops, c.op))
+    names = [f"{c.op.removeprefix('aten.').removesuffix('.default')} ×{c.count} in {c.module}" for c in ranked]
+    rest = f"; {more} {len(names) - most} more" if len(names) > most else ""
+    return [f"ops on constants (tensors the forward makes from nothing), counted at every forward as eager PyTorch "
+            f"runs them: {integer(macs)} MACs, {integer(other)} other FLOPs ({'; '.join(names[:most])}{rest})"]
+
+
 def _uncounted_lines(report: ModelReport) -> list[str]:
     if not report.uncounted:
         return ["every op was counted, or is a view or tensor factory (free)"]
@@ -132,10 +145,18 @@ def real_run_lines(report: ModelReport, most: int = 8, more: str = ELLIPSIS) -> 
     return lines
 
 
+def build_lines(report: ModelReport) -> list[str]:
+    """How the model was built, where it took more than the meta device."""
+    built = report.built
+    if built is None or built.way in ("meta", "given"):
+        return []
+    return [f"{built.text}: {built.why[0]}" if built.why else built.text]
+
+
 def notes(report: ModelReport, more: str = ELLIPSIS) -> list[str]:
     """Every line shown under a model's totals, in order."""
-    return [*io_lines(report, more=more), *real_run_lines(report, more=more), *training_lines(report),
-            *_uncounted_lines(report)]
+    return [*build_lines(report), *io_lines(report, more=more), *real_run_lines(report, more=more),
+            *training_lines(report), *constant_lines(report, more=more), *_uncounted_lines(report)]
 
 
 def report_markdown(report: ModelReport, depth: int) -> str:
