@@ -19,7 +19,7 @@ import torch
 import torchvision
 
 from cnncalc.profiling.run import profile
-from cnncalc.render.profile import report_json
+from cnncalc.render import render
 
 
 def independent_loop(batch: int, dtype: torch.dtype, iterations: int = 100) -> float:
@@ -49,7 +49,7 @@ def main() -> None:
         report = profile("resnet50", device="cuda", batch=[1, 64], dtype=dtype_name, channels_last=True,
                          min_time=2.0, warmup=20)
         with open(os.path.join(args.out, f"profile_resnet50_{dtype_name}.json"), "w", encoding="utf-8") as f:
-            f.write(report_json(report))
+            f.write(render(report, "json"))
         for run in report.runs:
             assert run.latency is not None
             loop_ms = independent_loop(run.batch, dtype)

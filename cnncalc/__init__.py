@@ -7,10 +7,15 @@
     [795, 6912]
     >>> cnncalc.analyze("resnet50").total.params        # whole models, traced on the meta device
     25557032
-    >>> cnncalc.profile("resnet18", device="cpu", batch=[1, 8]).runs[0].latency.median  # doctest: +SKIP
+    >>> print(cnncalc.render(cnncalc.layer("se", cin=64), "csv"))  # doctest: +SKIP
+
+Every function returns a frozen record; `cnncalc.render(record, format, context)` turns it into the terminal's
+table, JSON, CSV, Markdown or an HTML page, and in a notebook a record shows as that page. The command line takes
+the same options: `cnncalc analyze resnet50 --batch 8` is `cnncalc.analyze("resnet50", batch=8)`.
 
 MACs are multiply-accumulates; FLOPs = 2 × MACs + other arithmetic (see `cnncalc.CONVENTION`).
-Importing cnncalc, `layer` and `compare` never import torch; `analyze` and `profile` do, when first used.
+Importing cnncalc, `layer`, `compare` of designs, `designs` and `models` never import torch; the functions on
+models do, when first used.
 """
 
 from __future__ import annotations
@@ -20,18 +25,21 @@ from typing import Any
 from cnncalc.conventions import CONVENTION, CountingConvention
 from cnncalc.errors import CnncalcError, UnknownNameError
 from cnncalc.layers import PRESETS, LayerOptions, LayerRecord, evaluate
+from cnncalc.layers.catalogue import Designs, designs
 from cnncalc.layers.options import make_options
-from cnncalc.layers.record import Comparison
+from cnncalc.layers.record import Comparison, LayerReport
 from cnncalc.layers.registry import all_extra_keys
 
 __version__ = "0.1.0"
-__all__ = ["CONVENTION", "PRESETS", "CnncalcError", "Comparison", "CountingConvention", "LayerOptions",
-           "LayerRecord", "UnknownNameError", "analyze", "compare", "fit", "layer", "layer_options", "profile",
-           "validate"]
+__all__ = ["CONVENTION", "PRESETS", "CnncalcError", "Comparison", "CountingConvention", "Designs", "LayerOptions",
+           "LayerRecord", "LayerReport", "RenderContext", "UnknownNameError", "analyze", "compare", "designs",
+           "explain", "fit", "layer", "layer_options", "load_ops", "models", "profile", "register_op", "render",
+           "sweep", "validate"]
 
 
 def __getattr__(name: str) -> Any:
-    """`cnncalc.analyze`, `profile`, `fit` and `validate` import torch, so only when first used."""
+    """`cnncalc.analyze`, `profile`, `fit` and `validate` import torch, and `render` the terminal's tables, so
+    only when first used."""
     if name == "analyze":
         from cnncalc.analysis.analyze import analyze
 
@@ -48,6 +56,14 @@ def __getattr__(name: str) -> Any:
         from cnncalc.analysis.validate import validate
 
         return validate
+    if name in ("render", "RenderContext"):
+        import cnncalc.render
+
+        return getattr(cnncalc.render, name)
+    if name in ("register_op", "load_ops"):
+        import cnncalc.ops
+
+        return getattr(cnncalc.ops, name)
     raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
 
 
@@ -63,10 +79,32 @@ def layer(name: str, **options: Any) -> LayerRecord:
     return evaluate(name, layer_options(**options))
 
 
+def explain(name: str, **options: Any) -> LayerReport:
+    """One design and its natural counterpart under the same options (what `cnncalc layer` shows)."""
+    from cnncalc.layers.registry import explain as explained
+
+    return explained(name, layer_options(**options))
+
+
 def compare(*names: str, **options: Any) -> Comparison:
-    """Records of several designs under the same options, in the order given (a list; in a notebook, the
-    comparison page, and `.to_pandas()` one row per design)."""
-    if not names:
-        raise CnncalcError("compare needs at least one design name")
-    base = layer_options(**options)
-    return Comparison(evaluate(name, base) for name in names)
+    """Layer designs or models side by side, in the order given (see `cnncalc.comparison.compare`): it behaves
+    as the list of their records; in a notebook, the comparison page."""
+    from cnncalc.comparison import compare as compared
+
+    return compared(*names, **options)
+
+
+def sweep(target: str, vary: str, **options: Any) -> Any:
+    """A design over the values of one option, or a model over its input size or batch
+    (see `cnncalc.sweeps.sweep`)."""
+    from cnncalc.sweeps import sweep as swept
+
+    return swept(target, vary, **options)
+
+
+def models(tasks: list[str] | None = None) -> Any:
+    """Every zoo and torchvision model (or those of `tasks`), with params and MACs from the shipped table."""
+    from cnncalc.models.catalogue import catalogue
+
+    return catalogue(tasks)
+

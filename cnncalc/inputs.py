@@ -71,7 +71,7 @@ def parse_shape(text: str, where: str) -> tuple[int, ...]:
 
 def parse_input(text: str) -> InputSpec:
     """`SHAPE[:dtype]` or `name=SHAPE[:dtype]`, as `--input` takes it."""
-    where = f"--input {text!r}"
+    where = f"input={text!r}"
     name, eq, rest = text.partition("=")
     if not eq:
         name, rest = "", text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from cnncalc.errors import CnncalcError
 
@@ -18,27 +18,41 @@ FRAME_HEIGHT_PX = 720
 
 
 class Notebook:
-    """Mixin for a record: `_repr_html_` (the HTML page, inline) and `to_pandas()` (the CSV's columns)."""
+    """Mixin for a record: `_repr_html_` (the HTML page, inline) and `to_pandas()` (the table's rows). Both go
+    through `cnncalc.render`, the one way from a record to its views."""
 
-    def html_page(self) -> str:
-        """The self-contained page `--format html` writes for this record."""
-        raise NotImplementedError
+    #: how the record is made from Python, for the page's footer: a format string over the record's attributes
+    PYTHON: ClassVar[str] = ""
 
-    def rows(self) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
-        """The header and rows of the record's table, exact values (the CSV's)."""
-        raise NotImplementedError
+    def python_call(self) -> str:
+        """What the page's footer says made it, in place of a command line."""
+        try:
+            call = self.PYTHON.format_map(_Attributes(self))
+        except (AttributeError, KeyError, IndexError, ValueError):
+            call = self.PYTHON
+        return f"Python: {call}" if call else "Python"
 
     def _repr_html_(self) -> str:
-        return inline(self.html_page(), type(self).__name__)
+        from cnncalc.render import RenderContext, render
+
+        return inline(render(self, "html", RenderContext(command=self.python_call())), type(self).__name__)
 
     def to_pandas(self) -> Any:
         """The record's table as a pandas DataFrame (needs pandas; cnncalc does not depend on it)."""
-        return data_frame(*self.rows())
+        from cnncalc.render import table_rows
+
+        return data_frame(*table_rows(self))
 
 
-#: what the page's footer says made it, in place of a command line
-def made_in_python(call: str) -> str:
-    return f"Python: {call}"
+class _Attributes(dict):  # type: ignore[type-arg]
+    """A record's attributes by name, for str.format_map."""
+
+    def __init__(self, record: Any) -> None:
+        super().__init__()
+        self.record = record
+
+    def __missing__(self, key: str) -> Any:
+        return getattr(self.record, key)
 
 
 def inline(page: str, title: str) -> str:

@@ -22,6 +22,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
 from cnncalc.errors import CnncalcError
+from cnncalc.numbers import nbytes
 
 #: the share of the available memory that real tensors may take
 SHARE = 0.8
@@ -48,23 +49,13 @@ def budget_bytes() -> int | None:
     return int(available * SHARE) if available is not None else None
 
 
-def size_text(n: float) -> str:
-    """Bytes in binary units for messages: '3.6 TiB', '512 MiB'."""
-    value, unit = float(n), "B"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if value < 1024 or unit == "PiB":
-            break
-        value /= 1024
-    return f"{value:.3g} {unit}" if unit != "B" else f"{int(value)} B"
-
-
 class OverBudget(CnncalcError):
     """Real tensors would take more memory than the budget allows."""
 
     def __init__(self, wanted: int, budget: int | None, what: str) -> None:
-        limit = (f"{size_text(budget)} may be used here ({int(SHARE * 100)}% of the memory available)"
+        limit = (f"{nbytes(budget)} may be used here ({int(SHARE * 100)}% of the memory available)"
                  if budget is not None else "the allocator refused it")
-        super().__init__(f"{what} would need {size_text(wanted)} of memory; {limit}")
+        super().__init__(f"{what} would need {nbytes(wanted)} of memory; {limit}")
         self.wanted = wanted
         self.budget = budget
 

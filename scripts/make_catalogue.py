@@ -13,7 +13,8 @@ import json
 import sys
 import time
 
-from cnncalc.models.catalogue import TABLE, live_entry
+from cnncalc.analysis.entries import live_entry
+from cnncalc.models.catalogue import TABLE
 from cnncalc.models.sources import torchvision_names
 from cnncalc.models.zoo import ZOO
 

@@ -28,11 +28,11 @@ def conventions() -> str:
 
 
 def formulas() -> str:
+    import cnncalc
     from cnncalc.formulas import FORMULAS
-    from cnncalc.layers import PRESETS
-    from cnncalc.render.designs import designs_markdown
+    from cnncalc.render import render
 
-    lines = ["# Formulas", "", "## Layer designs", "", designs_markdown(list(PRESETS.values())), "",
+    lines = ["# Formulas", "", "## Layer designs", "", render(cnncalc.designs(), "markdown"), "",
              "## Primitive ops", "", "One pure function per op in `cnncalc/formulas/`; the layer designs and the "
              "model tracer both call these and nothing else computes a cost.", ""]
     for kind, fn in FORMULAS.items():
@@ -68,7 +68,7 @@ GAPS = """## Where a paper and torchvision differ
 
 
 def zoo() -> str:
-    from cnncalc.models.catalogue import zoo_markdown
+    from cnncalc.analysis.entries import zoo_markdown
 
     return "\n".join(["# The zoo", "", "Architectures torchvision lacks, with their papers; every torchvision "
                       "classification model is also available by name (`cnncalc models`).", "", zoo_markdown(),
@@ -102,14 +102,13 @@ def models() -> str:
              "", "Quantized builders (`quantized_resnet50`, …) are refused with one line: their int8 kernels run on "
              "packed weights the meta device cannot hold, and fusion folds BN into the convolutions.", ""]
     for task, title in TASK_TITLES.items():
-        rows = [e for e in entries if e["task"] == task]
+        rows = [e for e in entries if e.task == task]
         lines += [f"## {title} ({len(rows)})", "", "| model | input | params | MACs | worst case MACs |",
                   "|---|---|---:|---:|---:|"]
         for e in rows:
-            star = " *" if e["data_dependent"] else ""
-            worst = f"{e['worst_case_macs']:,}" if "worst_case_macs" in e else ""
-            lines.append(f"| `{e['name']}` | {', '.join(e['inputs'])} | {e['params']:,} | {e['macs']:,}{star} | "
-                         f"{worst} |")
+            star = " *" if e.data_dependent else ""
+            worst = f"{e.worst_case_macs:,}" if e.worst_case_macs is not None else ""
+            lines.append(f"| `{e.name}` | {', '.join(e.inputs)} | {e.params:,} | {e.macs:,}{star} | {worst} |")
         lines.append("")
     lines.append("MACs = multiply-accumulates at the default input; FLOPs = 2 × MACs + other arithmetic.")
     return "\n".join(lines) + "\n"
@@ -161,11 +160,11 @@ README = ROOT / "README.md"
 
 def readme_blocks() -> dict[str, str]:
     """The README's generated blocks (tests/test_readme.py checks them)."""
-    from cnncalc.layers import PRESETS
-    from cnncalc.models.catalogue import zoo_markdown
-    from cnncalc.render.designs import designs_markdown
+    import cnncalc
+    from cnncalc.analysis.entries import zoo_markdown
+    from cnncalc.render import render
 
-    return {"designs": designs_markdown(list(PRESETS.values())), "zoo": zoo_markdown()}
+    return {"designs": render(cnncalc.designs(), "markdown"), "zoo": zoo_markdown()}
 
 
 def write_readme() -> None:

@@ -56,6 +56,7 @@ def run(argv: list[str], fmt: str) -> str:
     with contextlib.ExitStack() as stack:
         if fmt == "table80":  # as on a terminal 80 columns wide
             os.environ["COLUMNS"] = "80"
+            os.environ["NO_COLOR"] = "1"
             stack.callback(lambda: (os.environ.clear(), os.environ.update(env)))
             stack.enter_context(_terminal())
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -68,7 +69,7 @@ def run(argv: list[str], fmt: str) -> str:
 @contextlib.contextmanager
 def _terminal() -> Iterator[None]:
     """Tables laid out as on a terminal (stdout is a StringIO here)."""
-    from cnncalc.render import fit as terminal
+    from cnncalc.render import terminal
 
     real = terminal.is_terminal
     terminal.is_terminal = lambda file: True  # type: ignore[assignment]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from cnncalc.analysis.analyze import analyze
-from cnncalc.render.html import report_html
+from cnncalc.render import RenderContext, render
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python scripts/make_html_example.py"
@@ -24,12 +24,12 @@ TRAINING_CLI = "cnncalc analyze resnet18 -i 8x3x112x112 --train --optimizer adam
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else ROOT / "docs" / "example_report.html"
     training = Path(argv[1]) if len(argv) > 1 else None if argv else ROOT / "docs" / "example_training.html"
-    out.write_text(report_html(analyze("resnet18"), COMMAND, depth=2), encoding="utf-8")
+    out.write_text(render(analyze("resnet18"), "html", RenderContext(command=COMMAND, depth=2)), encoding="utf-8")
     written = [out]
     if training is not None:
         report = analyze("resnet18", TRAINING_INPUT, train=True, optimizer="adam")
-        training.write_text(report_html(report, f"{COMMAND}  # the page of: {TRAINING_CLI}", depth=2),
-                            encoding="utf-8")
+        context = RenderContext(command=f"{COMMAND}  # the page of: {TRAINING_CLI}", depth=2)
+        training.write_text(render(report, "html", context), encoding="utf-8")
         written.append(training)
     for path in written:
         print(f"wrote {path} ({path.stat().st_size:,} bytes)", file=sys.stderr)

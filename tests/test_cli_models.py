@@ -38,11 +38,15 @@ def test_analyze_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert sum(r["macs"] for r in data["layers"] if r["depth"] == 1) == data["total"]["macs"]
 
 
-def test_analyze_api_to_dict_is_the_json_object() -> None:
-    import cnncalc.analysis.analyze as analysis
+def test_analyze_api_data_is_the_json_object(capsys: pytest.CaptureFixture[str]) -> None:
+    import cnncalc
+    from cnncalc.serialize import to_data
 
-    report = analysis.analyze("lenet5")
-    assert set(report.to_dict()) >= {"model", "input_shape", "total", "layers", "uncounted"}
+    data = to_data(cnncalc.analyze("lenet5"))
+    assert set(data) >= {"model", "input_shape", "total", "layers", "uncounted"}
+    code, out, _ = run(capsys, "analyze", "lenet5", "--format", "json")
+    assert code == 0
+    assert {**data, "convention": json.loads(out)["convention"]} == json.loads(out)
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])

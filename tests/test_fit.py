@@ -4,7 +4,6 @@ first; piped output prints every column whole at its natural width."""
 from __future__ import annotations
 
 import importlib
-import io
 import re
 from collections.abc import Iterator
 
@@ -16,10 +15,11 @@ from torch import nn
 import cnncalc
 from cnncalc.cli import main
 from cnncalc.errors import UnknownNameError
-from cnncalc.render import fit
-from cnncalc.render.fit import Cell, Column, FitTable, Layout, number
-from cnncalc.render.model import report_table
-from cnncalc.render.numbers import si
+from cnncalc.numbers import si
+from cnncalc.render import RenderContext
+from cnncalc.render import terminal as fit
+from cnncalc.render.terminal import Cell, Column, FitTable, Layout, View, number
+from cnncalc.render.views.model import report_table
 
 # -- the layout, on a table of known widths ----------------------------------------------------------------------
 
@@ -101,11 +101,10 @@ def test_wrapping_text_breaks_at_spaces_never_inside_a_name() -> None:
 
 
 def test_view_picks_and_orders_columns_and_wide_shows_all() -> None:
-    table = spec()
-    picked = fit.render_text(table, 80, columns=["small", "NAME"])
+    picked = fit.render_text(FitTable(COLUMNS, ROWS, view=View(columns=("small", "NAME"))), 80)
     header = next(line for line in picked.splitlines() if "name" in line)
     assert header.index("small") < header.index("name") and "big" not in picked
-    wide = fit.render_text(table, 30, wide=True)
+    wide = fit.render_text(FitTable(COLUMNS, ROWS, view=View(wide=True)))  # --wide: at the natural width
     assert "1,234,567,890" in wide and "note" in wide and "hidden" not in wide
 
 
@@ -116,12 +115,11 @@ def test_unknown_column_names_what_is_accepted() -> None:
     assert fit.parse_columns("", fit.column_names(spec())) is None
 
 
-def test_show_prints_whole_when_piped() -> None:
-    out = io.StringIO()  # not a terminal
-    fit.show(spec(), file=out)
-    assert "1,234,567,890" in out.getvalue() and "note" in out.getvalue()
+def test_text_is_whole_at_its_natural_width_and_columns_are_checked() -> None:
+    text = fit.render_text(spec())  # no width: as when piped
+    assert "1,234,567,890" in text and "note" in text
     with pytest.raises(UnknownNameError):
-        fit.show(spec(), columns=["nope"], file=io.StringIO())
+        fit.check_columns(spec(), ["nope"])
 
 
 # -- every command, on a terminal of 80, 100 and 120 columns, and piped ----------------------------------------------
@@ -140,14 +138,14 @@ COMMANDS = {
 
 def known_columns(command: str) -> tuple[str, ...]:
     """The names the CLI checks --columns against, per command (the lists renderers export)."""
-    from cnncalc.render import designs, model, profile, table
+    from cnncalc.render.views import layers, model, profile
 
     return {
-        "analyze": fit.column_names(model.REPORT_COLUMNS), "models": fit.column_names(model.MODELS_COLUMNS),
-        "validate": fit.column_names(model.VALIDATE_COLUMNS),
-        "compare": fit.column_names(table.compare_columns(["xception-dw", "standard"])),
-        "layer": fit.column_names(table.OPS_COLUMNS), "designs": fit.column_names(designs.DESIGN_COLUMNS),
-        "sweep": table.SWEEP_COLUMN_NAMES,
+        "analyze": fit.column_names(model.REPORT_COLUMNS, model.TRAINING_COLUMNS),
+        "models": fit.column_names(model.MODELS_COLUMNS), "validate": fit.column_names(model.VALIDATE_COLUMNS),
+        "compare": fit.column_names(layers.compare_columns(["xception-dw", "standard"])),
+        "layer": fit.column_names(layers.OPS_COLUMNS), "designs": fit.column_names(layers.DESIGN_COLUMNS),
+        "sweep": layers.SWEEP_COLUMN_NAMES,
         "profile": fit.column_names(profile.RUN_TABLE_COLUMNS, profile.LAYER_TABLE_COLUMNS),
     }[command]
 
@@ -170,7 +168,7 @@ def layouts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[FitTable, La
 
 def run(capsys: pytest.CaptureFixture[str], argv: list[str], monkeypatch: pytest.MonkeyPatch) -> str:
     if argv[0] == "profile":  # the 256 MiB copy that measures the bandwidth is not what is tested here
-        devices = importlib.import_module("cnncalc.profiling.devices")
+        devices = importlib.import_module("cnncalc.devices")
         monkeypatch.setattr(devices, "measure_cpu_bandwidth", lambda megabytes=256: 20e9)
     code = main(argv)
     out = capsys.readouterr().out
@@ -192,6 +190,7 @@ def no_ellipsis(out: str) -> None:
 def test_terminal_tables_fit(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                              layouts: list[tuple[FitTable, Layout]], command: str, width: int) -> None:
     monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setattr(fit, "is_terminal", lambda file: True)  # capsys is a pipe; this is a terminal that wide
     out = run(capsys, COMMANDS[command], monkeypatch)
     assert max(cell_len(line) for line in out.splitlines()) <= width
@@ -217,6 +216,7 @@ def test_analyze_at_80_keeps_what_a_module_costs(capsys: pytest.CaptureFixture[s
                                                  monkeypatch: pytest.MonkeyPatch,
                                                  layouts: list[tuple[FitTable, Layout]]) -> None:
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setattr(fit, "is_terminal", lambda file: True)
     out = run(capsys, COMMANDS["analyze"], monkeypatch)
     table, layout = next((t, lay) for t, lay in layouts if "module" in t.names)
@@ -244,8 +244,7 @@ def test_analyze_at_80_drops_a_long_type_before_macs(capsys: pytest.CaptureFixtu
     """With type names as long as a detector's, module, type, output, params, MACs and FLOPs cannot all fit 80
     columns: the type goes (the module's name says which row it is), MACs and FLOPs stay."""
     model = FeaturePyramidNetworkHead(GeneralizedDetectionTransform(), nn.Conv2d(256, 256, 3, padding=1))
-    monkeypatch.setattr(fit, "is_terminal", lambda file: True)
-    text = fit.render_text(report_table(cnncalc.analyze(model, (1, 3, 64, 64)), depth=3), 80)
+    text = fit.render_text(report_table(cnncalc.analyze(model, (1, 3, 64, 64)), 3, RenderContext(width=80)), 80)
     assert max(cell_len(line) for line in text.splitlines()) <= 80
     header = next(line for line in text.splitlines() if "module" in line)
     assert "MACs" in header and "FLOPs" in header and "type" not in header
@@ -303,7 +302,7 @@ def test_cli_bad_columns(capsys: pytest.CaptureFixture[str], argv: list[str], ne
 def test_ratios_that_round_to_one_read_as_percentages() -> None:
     """(2+1)-D against 3-D at 64→64, 3×3×3: 110,880 against 110,592 params; ×1.0026 would print as '×1' and
     '1× more'. The difference is 288 / 110,592 = 0.26%."""
-    from cnncalc.render.numbers import compare_phrase, ratio
+    from cnncalc.numbers import compare_phrase, ratio
 
     assert ratio(110_880, 110_592) == "+0.26%" and ratio(110_592, 110_880) == "−0.26%"
     assert compare_phrase(110_880, 110_592, "params") == "0.26% more params"

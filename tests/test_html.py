@@ -1,6 +1,8 @@
-"""The self-contained HTML pages (`cnncalc/render/html.py`): each kind of record rendered, parsed back to check
-that the figures are in the DOM, free of network references, escaped; then opened in headless Chromium to
-check that the script ran without errors, that the tree and the sort work, and that the page is not blank.
+"""The self-contained HTML pages (`cnncalc/render/html/`, through `render(record, "html", context)`): each kind of
+record rendered, parsed back to check that the figures are in the DOM, free of network references, escaped, and
+that a field the templates do not know shows under "More in the record"; then opened in headless Chromium to
+check that the script ran without errors, that the tree and the sort work, that names made like markup stay text,
+and that the page is not blank.
 
 The Chromium tests are named `test_chromium_*` (`pytest -k chromium` runs them alone, `-k "not chromium"`
 leaves them out). Each page is rendered once and opened once (module-scoped fixtures: one Chromium run
@@ -29,13 +31,20 @@ import cnncalc
 from cnncalc.analysis.analyze import analyze
 from cnncalc.analysis.report import ModelReport
 from cnncalc.conventions import CONVENTION
-from cnncalc.render.html import fit_html, profile_html, records_html, report_html, sweep_html, validation_html
+from cnncalc.layers.record import Comparison
+from cnncalc.render import RenderContext, render
+from cnncalc.serialize import to_data
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 import user_models as um  # noqa: E402
 
 CHROMIUM_TIMEOUT_S = 30  # a run takes about a second; the limit only stops a hung browser
+
+
+def page_of(record: Any, command: str, depth: int | None = None) -> str:
+    """A record's page, as `--format html` writes it."""
+    return render(record, "html", RenderContext(command=command, depth=depth))
 
 
 # --- a small DOM built with html.parser -----------------------------------------------------------------------
@@ -161,6 +170,33 @@ def fit_2gib() -> Any:
 
 
 @pytest.fixture(scope="module")
+def lenet5() -> ModelReport:
+    return analyze("lenet5")
+
+
+def nothing_fits(report: Any) -> Any:
+    """A fit whose smallest batch is over the budget (`fit` refuses to return one, but the record can say it):
+    the lenet5 fit with its first point moved to batch 1 as the one that does not fit."""
+    assert report.at is not None
+    return dataclasses.replace(report, max_batch=0, at=None, next=dataclasses.replace(report.at, batch=1),
+                               searched=((1, report.at.peak_bytes),), memory_bytes=report.at.peak_bytes - 1)
+
+
+def hostile_model() -> Any:
+    """A model whose modules are named like markup (nn.Module.add_module only refuses dots)."""
+    from torch import nn
+
+    model = nn.Sequential()
+    model.add_module(HOSTILE, nn.Conv2d(3, 4, 3))
+    model.add_module(BOLD, nn.ReLU())
+    return model
+
+
+HOSTILE = "<script>alert(1)</script>"
+BOLD = "<b>x</b>"
+
+
+@pytest.fixture(scope="module")
 def sparse() -> tuple[ModelReport, int]:
     """The fixture's Sparse model (a nonzero) on seeded values, and how many positions its nonzero keeps,
     counted here with plain torch."""
@@ -190,51 +226,53 @@ def detector() -> ModelReport:
 
 
 @pytest.fixture(scope="module")
-def pages(resnet18: ModelReport, lenet5_profile: Any, resnet18_train: ModelReport, fit_2gib: Any,
-          sparse: tuple[ModelReport, int], detector: ModelReport) -> dict[str, str]:
+def pages(resnet18: ModelReport, lenet5: ModelReport, lenet5_profile: Any, resnet18_train: ModelReport,
+          fit_2gib: Any, sparse: tuple[ModelReport, int], detector: ModelReport) -> dict[str, str]:
     from cnncalc.analysis.fit import fit
     from cnncalc.analysis.validate import validate
     from cnncalc.profiling.run import profile
-    from cnncalc.sweep import sweep
+    from cnncalc.sweeps import sweep
 
-    base = cnncalc.layer_options(cin=3, cout=256)
+    fit_lenet5 = fit("lenet5", "1MiB", train=False)
+    hostile = analyze(hostile_model(), inputs=["1x3x8x8"])
+    hostile = dataclasses.replace(hostile, model=HOSTILE, inputs=tuple(
+        dataclasses.replace(i, name=BOLD) for i in hostile.inputs))
     return {
-        "analyze": report_html(resnet18, "cnncalc analyze resnet18 --depth 2 --format html", depth=2),
-        "analyze-lenet5": report_html(analyze("lenet5"), "cnncalc analyze lenet5 --format html"),
-        "layer": records_html([cnncalc.layer("xception-dw", cin=3, cout=256)],
-                              "cnncalc layer xception-dw --cin 3 --cout 256 --format html"),
-        "compare": records_html(cnncalc.compare("xception-dw", "standard", cin=3, cout=256),
-                                "cnncalc compare xception-dw standard --cin 3 --cout 256 --format html"),
-        "compare-models": records_html([analyze("lenet5").summary(), resnet18.summary()],
-                                       "cnncalc compare lenet5 resnet18 --format html"),
-        "profile": profile_html(lenet5_profile, "cnncalc profile lenet5 --batch 1,2 --per-layer --format html"),
-        "sweep": sweep_html(sweep("xception-dw", "cout=64,128,256", base), "xception-dw", "cout=64,128,256",
-                            "cnncalc sweep xception-dw --cin 3 --vary cout=64,128,256 --format html"),
-        "sweep-model": sweep_html(sweep("lenet5", "batch=1,2,4"), "lenet5", "batch=1,2,4",
-                                  "cnncalc sweep lenet5 --vary batch=1,2,4 --format html"),
-        "validate": validation_html([validate("lenet5", fvcore=False)],
-                                    "cnncalc validate lenet5 --no-fvcore --format html"),
-        "analyze-train": report_html(resnet18_train, "cnncalc analyze resnet18 -i 2x3x64x64 --train --optimizer adam "
-                                     "--format html", depth=2),
-        "analyze-bf16": report_html(analyze("resnet18", (2, 3, 64, 64), train=True, optimizer="adam", amp="bf16"),
-                                    "cnncalc analyze resnet18 -i 2x3x64x64 --train --optimizer adam --amp bf16 "
-                                    "--format html", depth=1),
-        "analyze-raft": report_html(analyze("raft_small"), "cnncalc analyze raft_small --format html", depth=1),
-        "analyze-masked": report_html(analyze(um.Masked(), inputs=["1x3x32x32", "mask=1x1x32x32"]),
-                                      "cnncalc analyze tests/fixtures/user_models.py:Masked -i 1x3x32x32 "
-                                      "-i mask=1x1x32x32 --format html"),
-        "analyze-sparse": report_html(sparse[0], "cnncalc analyze tests/fixtures/user_models.py:Sparse --format html"),
-        "analyze-detector": report_html(detector, "cnncalc analyze fasterrcnn_mobilenet_v3_large_320_fpn --format html",
-                                        depth=1),
-        "analyze-inception": report_html(analyze("inception_v3"), "cnncalc analyze inception_v3 --format html",
-                                         depth=1),
-        "fit": fit_html(fit_2gib, "cnncalc fit resnet18 --memory 2GiB --format html"),
-        "fit-none": fit_html(fit("lenet5", "256KiB"), "cnncalc fit lenet5 --memory 256KiB --format html"),
-        "fit-inference": fit_html(fit("lenet5", "1MiB", train=False), "cnncalc fit lenet5 --memory 1MiB "
-                                  "--inference --format html"),
-        "profile-train": profile_html(profile("lenet5", device="cpu", batch=[2], min_time=0.1, warmup=1, train=True,
-                                              optimizer="adam"),
-                                      "cnncalc profile lenet5 --batch 2 --train --optimizer adam --format html"),
+        "analyze": page_of(resnet18, "cnncalc analyze resnet18 --depth 2 --format html", depth=2),
+        "analyze-lenet5": page_of(lenet5, "cnncalc analyze lenet5 --format html"),
+        "layer": page_of(cnncalc.layer("xception-dw", cin=3, cout=256),
+                         "cnncalc layer xception-dw --cin 3 --cout 256 --format html"),
+        "explain": page_of(cnncalc.explain("xception-dw", cin=3, cout=256),
+                           "cnncalc layer xception-dw --cin 3 --cout 256 --format html"),
+        "compare": page_of(cnncalc.compare("xception-dw", "standard", cin=3, cout=256),
+                           "cnncalc compare xception-dw standard --cin 3 --cout 256 --format html"),
+        "compare-models": page_of(Comparison((lenet5.summary(), resnet18.summary())),
+                                  "cnncalc compare lenet5 resnet18 --format html"),
+        "profile": page_of(lenet5_profile, "cnncalc profile lenet5 --batch 1,2 --per-layer --format html"),
+        "sweep": page_of(sweep("xception-dw", "cout=64,128,256", cin=3),
+                         "cnncalc sweep xception-dw --cin 3 --vary cout=64,128,256 --format html"),
+        "sweep-model": page_of(sweep("lenet5", "batch=1,2,4"), "cnncalc sweep lenet5 --vary batch=1,2,4 --format html"),
+        "validate": page_of(validate("lenet5", fvcore=False), "cnncalc validate lenet5 --no-fvcore --format html"),
+        "analyze-train": page_of(resnet18_train, "cnncalc analyze resnet18 -i 2x3x64x64 --train --optimizer adam "
+                                 "--format html", depth=2),
+        "analyze-bf16": page_of(analyze("resnet18", (2, 3, 64, 64), train=True, optimizer="adam", amp="bf16"),
+                                "cnncalc analyze resnet18 -i 2x3x64x64 --train --optimizer adam --amp bf16 "
+                                "--format html", depth=1),
+        "analyze-raft": page_of(analyze("raft_small"), "cnncalc analyze raft_small --format html", depth=1),
+        "analyze-masked": page_of(analyze(um.Masked(), inputs=["1x3x32x32", "mask=1x1x32x32"]),
+                                  "cnncalc analyze tests/fixtures/user_models.py:Masked -i 1x3x32x32 "
+                                  "-i mask=1x1x32x32 --format html"),
+        "analyze-sparse": page_of(sparse[0], "cnncalc analyze tests/fixtures/user_models.py:Sparse --format html"),
+        "analyze-detector": page_of(detector, "cnncalc analyze fasterrcnn_mobilenet_v3_large_320_fpn --format html",
+                                    depth=1),
+        "analyze-inception": page_of(analyze("inception_v3"), "cnncalc analyze inception_v3 --format html", depth=1),
+        "analyze-hostile": page_of(hostile, f"cnncalc analyze '{HOSTILE}' -i {BOLD}=1x3x8x8 --format html"),
+        "fit": page_of(fit_2gib, "cnncalc fit resnet18 --memory 2GiB --format html"),
+        "fit-none": page_of(nothing_fits(fit_lenet5), "cnncalc fit lenet5 --memory 256KiB --inference --format html"),
+        "fit-inference": page_of(fit_lenet5, "cnncalc fit lenet5 --memory 1MiB --inference --format html"),
+        "profile-train": page_of(profile("lenet5", device="cpu", batch=[2], min_time=0.1, warmup=1, train=True,
+                                         optimizer="adam"),
+                                 "cnncalc profile lenet5 --batch 2 --train --optimizer adam --format html"),
     }
 
 
@@ -301,6 +339,30 @@ def test_compare_page_has_one_column_per_design_with_ratios(doms: dict[str, Elem
     assert "8.69× fewer params" in dom.by_id("summary").text
     models = doms["compare-models"]
     assert models.by_id("q-params").cells()[1:] == ["61,706", "11,689,512 ×189"]
+
+
+def test_layer_page_beside_its_counterpart(doms: dict[str, Element]) -> None:
+    dom = doms["explain"]
+    assert figure(dom, "params") == "795"
+    # standard: 3·3·3·256 = 6,912 params; 6,912 / 795 = 8.69
+    assert dom.by_id("q-params").cells() == ["params", "795", "6,912 ×8.69"]
+    assert "8.69× fewer params" in dom.by_id("summary").text
+    assert len(dom.by_id("steps-1").find_all("tr")) == 1 + 1  # header, standard's one 3×3 conv
+    assert dom.find_all("h1")[0].text == "cnncalc layer xception-dw"
+
+
+def test_compare_page_with_timings() -> None:
+    from cnncalc.profiling.report import DesignTiming
+    from cnncalc.profiling.stats import Stats
+
+    records = cnncalc.compare("xception-dw", "standard", cin=3, cout=256)
+    timings = (DesignTiming("xception-dw", "cpu", 2, Stats(2.0, 1.9, 2.1, 1.8, 3.0, 50)),
+               DesignTiming("standard", "cpu", 2, Stats(4.0, 3.9, 4.1, 3.8, 5.0, 40)))
+    dom = parse(page_of(Comparison(records.records, timings), "cnncalc compare xception-dw standard --time"))
+    # speed-up = the first's median ÷ this one's: 2.0 / 4.0; MAC ratio 795 / 6,912 = 0.115
+    assert column(dom, "timings", "standard", "speed-up vs first") == "0.50×"
+    assert column(dom, "timings", "standard", "MAC ratio vs first") == "0.12×"
+    assert "Measured on cpu, 2 threads" in dom.by_id("timed").text
 
 
 def test_profile_page(doms: dict[str, Element]) -> None:
@@ -419,8 +481,8 @@ def test_training_step(doms: dict[str, Element], resnet18_train: ModelReport) ->
     assert "input batch: 96 KiB (98,304 B)" in segments  # 2·3·64·64·4
     legend_text = dom.by_id("training").text
     assert "params 44.6 MiB" in legend_text and "gradients 44.6 MiB" in legend_text
-    # the reading order is cnncalc.render.memory's
-    from cnncalc.render.memory import LABELS, ORDER
+    # the reading order is cnncalc.render.views.memory's
+    from cnncalc.render.views.memory import LABELS, ORDER
 
     order = [title.split(":")[0] for title in segments]
     assert order == [LABELS[k] for k in ORDER if LABELS[k] in order]
@@ -464,7 +526,7 @@ def test_receptive_field_chart_runs_in_execution_order() -> None:
         def forward(self, x):  # type: ignore[no-untyped-def]
             return self.late(self.early(x))
 
-    dom = parse(report_html(analyze(Reversed(), inputs=["1x3x16x16"]), "cnncalc analyze Reversed"))
+    dom = parse(page_of(analyze(Reversed(), inputs=["1x3x16x16"]), "cnncalc analyze Reversed"))
     # early sees 3×3; late sees 3 + 5 − 1 = 7 pixels
     points = hover(dom.by_id("rf-chart"))
     assert [p.split(" ")[0] for p in points] == ["early", "late"]
@@ -473,7 +535,7 @@ def test_receptive_field_chart_runs_in_execution_order() -> None:
 
 
 def test_fit_page(doms: dict[str, Element], fit_2gib: Any) -> None:
-    from cnncalc.render.memory import MEMORY_NOTE
+    from cnncalc.render.views.memory import MEMORY_NOTE
 
     dom = doms["fit"]
     r = fit_2gib
@@ -521,10 +583,11 @@ def test_training_profile_shows_measured_beside_predicted(doms: dict[str, Elemen
     assert "median step time" in dom.by_id("fig-latency").text
 
 
-@pytest.mark.parametrize("kind", ["analyze", "analyze-lenet5", "layer", "compare", "compare-models", "profile",
-                                  "sweep", "sweep-model", "validate", "analyze-train", "analyze-bf16", "analyze-raft",
-                                  "analyze-masked", "analyze-sparse", "analyze-detector", "analyze-inception", "fit",
-                                  "fit-none", "fit-inference", "profile-train"])
+@pytest.mark.parametrize("kind", ["analyze", "analyze-lenet5", "layer", "explain", "compare", "compare-models",
+                                  "profile", "sweep", "sweep-model", "validate", "analyze-train", "analyze-bf16",
+                                  "analyze-raft", "analyze-masked", "analyze-sparse", "analyze-detector",
+                                  "analyze-inception", "analyze-hostile", "fit", "fit-none", "fit-inference",
+                                  "profile-train"])
 def test_every_page_is_self_contained(kind: str, pages: dict[str, str], doms: dict[str, Element]) -> None:
     page, dom = pages[kind], doms[kind]
     assert "http://" not in page and "https://" not in page
@@ -543,20 +606,22 @@ def test_every_page_is_self_contained(kind: str, pages: dict[str, str], doms: di
     data = embedded(dom)
     assert data["command"] == dom.by_id("command").text
     assert data["data"]  # the record itself
+    assert not [e for e in dom.iter() if e.attrs.get("id") == "more"]  # every field of these records laid out
     ids = [e.attrs["id"] for e in dom.iter() if "id" in e.attrs]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
 def test_embedded_json_is_the_record(doms: dict[str, Element], resnet18: ModelReport) -> None:
-    assert embedded(doms["analyze"])["data"] == json.loads(json.dumps(resnet18.to_dict()))
+    assert embedded(doms["analyze"])["data"] == json.loads(json.dumps(to_data(resnet18)))
 
 
 def test_text_is_escaped(resnet18: ModelReport) -> None:
     hostile = "<script>alert('x')</script>&"
-    page = report_html(dataclasses.replace(resnet18, model=hostile), f"cnncalc analyze '{hostile}'")
+    page = page_of(dataclasses.replace(resnet18, model=hostile), f"cnncalc analyze '{hostile}'")
     assert hostile not in page
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&amp;" in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;" in page
     dom = parse(page)
+    assert dom.find_all("h1")[0].text == f"cnncalc analyze {hostile}"
     assert embedded(dom)["data"]["model"] == hostile  # the JSON keeps it whole, and cannot close its <script>
     assert len(dom.find_all("script")) == 3  # the error trap, the data, the page script
 
@@ -573,12 +638,69 @@ def test_new_sections_escape_text(resnet18_train: ModelReport, fit_2gib: Any) ->
         real_run=RealRun(hostile, hostile, hostile, hostile, (DataFlow(hostile, hostile, 1, 2, 1),)),
         training=dataclasses.replace(resnet18_train.training, peak_op=hostile, peak_module=hostile, loss=hostile,
                                      memory=(*resnet18_train.training.memory, (hostile, 5))))
-    pages = [report_html(report, hostile), fit_html(dataclasses.replace(fit_2gib, model=hostile, note=hostile,
+    pages = [page_of(report, hostile), page_of(dataclasses.replace(fit_2gib, model=hostile, note=hostile,
                                                                         memory_source=hostile), hostile)]
     for page in pages:
         assert hostile not in page and "<img" not in page
         assert "&lt;img src=x onerror=alert(1)&gt;&amp;" in page
         parse(page)
+
+
+def test_markup_names_stay_text(pages: dict[str, str], doms: dict[str, Element]) -> None:
+    """A module, a model, an input and a command line named like markup show as text: the DOM's text holds them
+    whole and no element was made from them."""
+    page, dom = pages["analyze-hostile"], doms["analyze-hostile"]
+    assert HOSTILE not in page and BOLD not in page  # in markup and in the embedded JSON alike
+    assert dom.find_all("h1")[0].text == f"cnncalc analyze {HOSTILE}"
+    assert dom.by_id("command").text == f"cnncalc analyze '{HOSTILE}' -i {BOLD}=1x3x8x8 --format html"
+    modules = [tr.find_all("span", class_="nm")[0].text for tr in dom.by_id("modules").find_all("tr")[1:]]
+    assert modules == ["(model)", HOSTILE, BOLD]
+    assert [tr.cells()[0] for tr in dom.by_id("inputs-table").find_all("tr")[1:]] == [BOLD]
+    assert hover(dom.by_id("rf-chart"))[0].startswith(f"{HOSTILE} (Conv2d)")
+    assert embedded(dom)["data"]["model"] == HOSTILE and embedded(dom)["command"].endswith("--format html")
+    assert len(dom.find_all("script")) == 3  # the error trap, the data, the page script
+    assert not [b for b in dom.find_all("b") if b.text == "x"]
+
+
+def test_fields_a_page_does_not_lay_out_show_as_json(lenet5: ModelReport) -> None:
+    """A field added to a record (here by a subclass) shows under "More in the record" without being listed
+    anywhere; a field a page lays out, or an empty one, does not."""
+    @dataclasses.dataclass(frozen=True)
+    class Annotated(ModelReport):
+        reviewer: str = ""
+        budget: tuple[tuple[str, int], ...] = ()
+
+    dom = parse(page_of(Annotated(**{f.name: getattr(lenet5, f.name) for f in dataclasses.fields(lenet5)},
+                                  reviewer="<b>ann</b>"), "cnncalc analyze lenet5"))
+    more = [tr.cells() for tr in dom.by_id("more").find_all("tr")]
+    assert more == [["reviewer", '"<b>ann</b>"']]  # the empty `budget` is left out; the value is JSON, as text
+    assert "More in the record" in dom.find_all("nav")[0].text
+
+    @dataclasses.dataclass(frozen=True)
+    class Sourced(cnncalc.LayerRecord):
+        source: tuple[int, ...] = ()
+
+    record = cnncalc.layer("standard", cin=8, cout=8)
+    dom = parse(page_of(Sourced(**{f.name: getattr(record, f.name) for f in dataclasses.fields(record)},
+                                source=(1, 2)), "cnncalc layer standard"))
+    assert [tr.cells() for tr in dom.by_id("more").find_all("tr")] == [["source", "[ 1, 2 ]"]]
+
+
+def test_how_the_model_was_built_and_ops_on_constants(lenet5: ModelReport) -> None:
+    from cnncalc.analysis.report import BuildInfo, ConstantOp, Costs
+
+    built = BuildInfo("cpu", "built on the CPU with real weights, then moved to the meta device",
+                      ("on meta: aten.item needs a value",))
+    # an arange of 16 positions times a 16-wide constant: 16 MACs, plus 16 additions
+    constants = (ConstantOp("aten.mul.Tensor", "pos", 2, Costs(macs=16, other_flops=16)),)
+    dom = parse(page_of(dataclasses.replace(lenet5, built=built, constant_ops=constants), "cnncalc analyze lenet5"))
+    assert dom.by_id("built-way").text == "Built on the CPU with real weights, then moved to the meta device."
+    assert dom.by_id("built-why").text == "On meta: aten.item needs a value."
+    assert row(dom, "constant-ops", "aten.mul.Tensor")[1:5] == ["pos", "2", "16", "16"]
+    assert not [e for e in dom.iter() if e.attrs.get("id") == "more"]
+    plain = parse(page_of(dataclasses.replace(lenet5, built=BuildInfo("meta", "built on the meta device")),
+                          "cnncalc analyze lenet5"))
+    assert not [e for e in plain.iter() if e.attrs.get("id") in ("built", "constant-ops")]
 
 
 def test_optional_and_new_fields_render(resnet18: ModelReport) -> None:
@@ -593,11 +715,21 @@ def test_optional_and_new_fields_render(resnet18: ModelReport) -> None:
     fields = {f.name: getattr(resnet18, f.name) for f in dataclasses.fields(resnet18)}
     fields.update(backward=Costs(macs=3_628_146_688, other_flops=7), training_memory={"gradients": 46_758_048},
                   uncounted=(UncountedOp("aten.frobnicate.default", "layer1.0", 2),))
-    dom = parse(report_html(Later(**fields), "cnncalc analyze resnet18 --backward"))
+    dom = parse(page_of(Later(**fields), "cnncalc analyze resnet18 --backward"))
     assert figure(dom, "backward-macs") == "3,628,146,688"
     assert "aten.frobnicate.default ×2 in layer1.0" in " ".join(dom.by_id("uncounted").text.split())
     more = dom.by_id("more").text
     assert "training_memory" in more and "46758048" in more
+
+
+def test_pages_read_numbers_as_every_format_does() -> None:
+    """Rates and chart ticks go through cnncalc.numbers.si, as the other formats do: 999,999 is 1 M (one
+    formatter once said '1e+03 k')."""
+    from cnncalc.numbers import si
+    from cnncalc.render.html.format import rate
+
+    assert si(999_999) == "1 M" and rate(999_999, "FLOP/s") == "1 MFLOP/s"
+    assert rate(795, "B/s") == "795 B/s" and rate(4_089_184_256, "FLOP/s") == "4.09 GFLOP/s"
 
 
 def test_profile_tree_groups_modules_by_name(lenet5_profile: Any) -> None:
@@ -609,7 +741,7 @@ def test_profile_tree_groups_modules_by_name(lenet5_profile: Any) -> None:
               LayerTime("layer1.0.conv1", "Conv2d", 0.25, 2_000, 200, 0.002),
               LayerTime("layer1.0.conv2", "Conv2d", 0.125, 4_000, 400, 0.004),
               LayerTime("layer1.1.conv1", "Conv2d", 0.0625, 8_000, 800, 0.008))
-    dom = parse(profile_html(dataclasses.replace(lenet5_profile, layers=layers), "cnncalc profile lenet5 --per-layer"))
+    dom = parse(page_of(dataclasses.replace(lenet5_profile, layers=layers), "cnncalc profile lenet5 --per-layer"))
     # layer1 = 0.25 + 0.125 + 0.0625 = 0.4375 ms, 2,000 + 4,000 + 8,000 = 14,000 FLOPs
     assert row(dom, "layers", "layer1")[2:4] == ["0.438", "14,000"]
     assert row(dom, "layers", "(timed")[2:4] == ["0.938", "15,000"]
@@ -619,15 +751,16 @@ def test_profile_tree_groups_modules_by_name(lenet5_profile: Any) -> None:
 
 def test_layer_pages_do_not_import_torch() -> None:
     """`layer` and `compare` never import torch (DESIGN.md); neither does their page."""
-    code = ("import sys, cnncalc; from cnncalc.render.html import records_html; "
-            "records_html(cnncalc.compare('xception-dw', 'standard', cin=3, cout=256), 'c'); "
+    code = ("import sys, cnncalc; from cnncalc.render import RenderContext, render; "
+            "render(cnncalc.compare('xception-dw', 'standard', cin=3, cout=256), 'html', RenderContext()); "
+            "render(cnncalc.explain('xception-dw', cin=3, cout=256), 'html', RenderContext()); "
             "print('torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "False"
 
 
 def test_a_large_model_page_stays_light() -> None:
-    page = report_html(analyze("resnet50"), "cnncalc analyze resnet50 --depth 3", depth=3)
+    page = page_of(analyze("resnet50"), "cnncalc analyze resnet50 --depth 3", depth=3)
     assert len(page.encode()) < 1_000_000
 
 
@@ -695,8 +828,8 @@ def console_messages(log: str) -> list[str]:
     return [line for line in log.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
 
 
-@pytest.mark.parametrize("kind", ["analyze", "layer", "compare", "profile", "sweep", "validate", "fit",
-                                  "analyze-train"])
+@pytest.mark.parametrize("kind", ["analyze", "layer", "explain", "compare", "profile", "sweep", "validate", "fit",
+                                  "analyze-train", "analyze-hostile"])
 def test_chromium_runs_the_page_script_without_errors(kind: str, browser: Callable[[str], Rendered]) -> None:
     rendered = browser(kind)
     dom = parse(rendered.dom)
@@ -707,6 +840,17 @@ def test_chromium_runs_the_page_script_without_errors(kind: str, browser: Callab
     assert dom.by_id("json-download").attrs["href"].startswith("data:application/json")
     for th in dom.find_all("th", **{"data-sort": "num"}):
         assert th.attrs.get("aria-sort") == "none"  # the sort handler set every header up
+
+
+def test_chromium_keeps_markup_names_as_text(browser: Callable[[str], Rendered]) -> None:
+    """In the browser's own DOM (after its parser and the page script): the names are text, no element came
+    from them and no script of theirs ran."""
+    dom = parse(browser("analyze-hostile").dom)
+    assert len(dom.find_all("script")) == 3
+    assert not [b for b in dom.find_all("b") if b.text == "x"]
+    assert dom.find_all("h1")[0].text == f"cnncalc analyze {HOSTILE}"
+    assert [tr.find_all("span", class_="nm")[0].text for tr in dom.by_id("modules").find_all("tr")[1:]] == [
+        "(model)", HOSTILE, BOLD]
 
 
 def test_chromium_builds_the_module_tree(browser: Callable[[str], Rendered]) -> None:

@@ -24,6 +24,7 @@ from test_nd import DESIGNS, RANKS, configs, options
 import cnncalc
 from cnncalc.errors import CnncalcError
 from cnncalc.layers.record import LayerRecord
+from cnncalc.serialize import to_data
 
 FAST = settings(max_examples=25, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -80,7 +81,7 @@ def test_batch_size_and_dtype(design: str, data: st.DataObject) -> None:
     other = cnncalc.layer(spec, **{**opts, "dtype": dtype})
     assert all(getattr(other, f) * 4 == getattr(one, f) * itemsize for f in BYTES)
     assert other.intensity == pytest.approx(one.intensity * 4 / itemsize)
-    assert comparable(other.to_dict(), 4) == comparable(one.to_dict(), itemsize)
+    assert comparable(to_data(other), 4) == comparable(to_data(one), itemsize)
 
 
 def comparable(d: dict[str, Any], scale: int) -> dict[str, Any]:

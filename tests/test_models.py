@@ -17,10 +17,12 @@ from torchcount import flop_counter_macs
 
 import cnncalc
 from cnncalc.analysis.analyze import analyze, analyze_module
-from cnncalc.analysis.validate import Status, validate
+from cnncalc.analysis.checks import Status
+from cnncalc.analysis.entries import live_entry
+from cnncalc.analysis.validate import validate_model as validate
 from cnncalc.errors import CnncalcError
 from cnncalc.layers import build_module
-from cnncalc.models.catalogue import live_entry, shipped
+from cnncalc.models.catalogue import shipped
 from cnncalc.models.sources import load_model, torchvision_names
 from cnncalc.models.zoo import ZOO
 

@@ -13,8 +13,9 @@ import torchvision
 from torchvision.models.detection import maskrcnn_resnet50_fpn, retinanet_resnet50_fpn
 
 from cnncalc.analysis.analyze import analyze
+from cnncalc.analysis.entries import live_entry
 from cnncalc.cli import main
-from cnncalc.models.catalogue import live_entry, shipped
+from cnncalc.models.catalogue import shipped
 from cnncalc.models.sources import load_model, torchvision_names
 
 

@@ -6,6 +6,7 @@ torch.utils.flop_counter.FlopCounterMode, the shapes of a real forward pass, or 
 
 from __future__ import annotations
 
+import html
 import re
 from fractions import Fraction
 from typing import Any
@@ -22,7 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from torchcount import count_traffic, flop_counter_macs, gradient_extent
 
 import cnncalc
-from cnncalc.analysis.aten_torchvision import nms_pairs, roi_grid
+from cnncalc.analysis.ops.torchvision import nms_pairs, roi_grid
 from cnncalc.errors import CnncalcError
 from cnncalc.formulas import conv as conv_f
 from cnncalc.formulas import deform as deform_f
@@ -35,6 +36,7 @@ from cnncalc.formulas import sample as sample_f
 from cnncalc.layers import build_module, get_preset
 from cnncalc.layers.graph import LayerGraph
 from cnncalc.layers.record import LayerRecord
+from cnncalc.serialize import to_data
 
 
 def _macs(fn: Any, *args: torch.Tensor) -> int:
@@ -358,7 +360,7 @@ def test_record_carries_title_options_and_json_keys() -> None:
     assert record.title == "dilated convolution"
     options = dict(record.options)
     assert (options["dtype"], options["cin"], options["size"], options["dims"]) == ("float16", 4, [9, 9], 2)
-    data = record.to_dict()
+    data = to_data(record)
     # 3·3·4·8 = 288 weights; 288 · 9·9 = 23,328 MACs (dilation 2, padding 2 keeps 9×9)
     assert (data["name"], data["design"], data["params"], data["macs"]) == ("atrous", "dilated", 288, 23328)
     assert (data["weight_params"], data["bias_params"], data["flops"], data["other_flops"]) == (288, 0, 2 * 23328, 0)
@@ -469,7 +471,7 @@ def test_step_labels_name_the_ops_as_the_papers_do(spec: str, opts: dict[str, An
     (lambda: conv_f.conv_transpose((1, 4, 9, 9), 4, (3, 3), (2, 2), output_padding=(1,)),
      "output_padding has 1 values"),
     (lambda: cnncalc.layer("shuffle", cin=24, cout=24, kernel=4), "kernel=4x4 is not allowed here"),
-    (lambda: cnncalc.layer("standard", cout=8), "standard needs cin: give --cin N (or standard:cin=N in a spec)"),
+    (lambda: cnncalc.layer("standard", cout=8), "standard needs cin: give cin=N (or standard:cin=N in a spec)"),
     (lambda: cnncalc.layer("standard", cin=3, cout=8, dims=4), "dims=4 is not a spatial rank"),
 ])
 def test_errors_name_the_value_at_fault(call: Any, words: str) -> None:
@@ -599,7 +601,7 @@ def test_sgd_step_by_hand(foreach: bool) -> None:
 
 def test_comparison_page_shows_every_design() -> None:
     """The comparison's HTML page (a notebook's view) has a column for each design compared."""
-    page = cnncalc.compare("standard", "atrous", cin=4, cout=8, size=9).html_page()
+    page = cnncalc.compare("standard", "atrous", cin=4, cout=8, size=9)._repr_html_()
     assert "standard" in page and "atrous" in page
 
 
@@ -819,10 +821,10 @@ def test_deformable_other_line_names_each_term() -> None:
 def test_record_page_shows_the_design() -> None:
     """A layer record's HTML page (a notebook's view) shows its title, its params formula with the numbers
     (3·3·3·8 = 216) and the Python call that made it."""
-    page = cnncalc.layer("standard", cin=3, cout=8, size=9).html_page()
+    page = html.unescape(html.unescape(cnncalc.layer("standard", cin=3, cout=8, size=9)._repr_html_()))
     assert "standard convolution" in page
     assert "3·3·3·8 = 216" in page
-    assert "cnncalc.layer(&#x27;standard&#x27;, …)" in page
+    assert "cnncalc.layer('standard', …)" in page
 
 
 # third round: the draw of seeds 0 and 1 on the final code (6,614 mutants) -------------------------------------
@@ -870,15 +872,15 @@ def test_dims_text_of_nothing_is_empty() -> None:
 
 
 def test_field_json_keeps_none_and_exact_values() -> None:
-    from cnncalc.layers.record import field_json
+    from cnncalc.serialize import value_data
 
-    assert field_json(None) is None
-    assert field_json((Fraction(3), Fraction(1, 2))) == [3, 0.5]
+    assert value_data(None) is None
+    assert value_data((Fraction(3), Fraction(1, 2))) == [3, 0.5]
 
 
 def test_layer_json_output_bytes_by_hand() -> None:
     """standard 3→8, 3×3 same padding at 16×16, float32: the output 1×8×16×16 holds 2,048 elements = 8,192 B."""
-    data = cnncalc.layer("standard", cin=3, cout=8, size=16).to_dict()
+    data = to_data(cnncalc.layer("standard", cin=3, cout=8, size=16))
     assert data["output_bytes"] == 8 * 16 * 16 * 4 == 8192
 
 

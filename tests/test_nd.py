@@ -495,7 +495,7 @@ def test_designs_against_pytorch(design: str, rank: int) -> None:
 def test_rank_errors_are_one_line() -> None:
     with pytest.raises(CnncalcError, match="deformable has no 1-D form"):
         cnncalc.layer("deformable", cin=4, cout=4, size=16, dims=1)
-    with pytest.raises(CnncalcError, match=r"--dims 1 with --size 8x8 \(2 numbers\)"):
+    with pytest.raises(CnncalcError, match=r"dims=1 with size=8x8 \(2 numbers\)"):
         cnncalc.layer("standard", cin=4, cout=4, size="8x8", dims=1)
     with pytest.raises(CnncalcError, match="kernel=3x3 has 2 values but the layer is 3-D"):
         cnncalc.layer("standard", cin=4, cout=4, size="4x8x8", kernel="3x3")

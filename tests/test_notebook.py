@@ -15,7 +15,8 @@ import torchvision
 import cnncalc
 from cnncalc.errors import CnncalcError
 from cnncalc.notebook import Notebook
-from cnncalc.sweep import sweep
+from cnncalc.render import RenderContext, render
+from cnncalc.sweeps import Sweep
 
 pandas = pytest.importorskip("pandas")
 
@@ -30,7 +31,8 @@ def framed_page(notebook_html: str) -> str:
 
 def check_repr(record: Notebook, *figures: str) -> str:
     page = framed_page(record._repr_html_())
-    assert page == record.html_page()  # the same page --format html writes
+    # the same page --format html writes, with the Python call in place of the command line
+    assert page == render(record, "html", RenderContext(command=record.python_call()))
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
     assert "multiply-accumulates" in page  # the counting convention travels with the numbers
     for figure in figures:
@@ -38,9 +40,11 @@ def check_repr(record: Notebook, *figures: str) -> str:
     return page
 
 
-def test_comparison_is_a_list_a_page_and_a_frame() -> None:
+def test_comparison_behaves_as_a_list_a_page_and_a_frame() -> None:
     records = cnncalc.compare("xception-dw", "standard", cin=3, cout=256)
-    assert isinstance(records, list) and [r.name for r in records] == ["xception-dw", "standard"]
+    assert isinstance(records, cnncalc.Comparison)
+    assert len(records) == 2 and [r.name for r in records] == ["xception-dw", "standard"]
+    assert records[1].params == 3 * 3 * 3 * 256
     # xception-dw: 3·3·3 + 3·256 = 795 params; standard: 3·3·3·256 = 6,912; MACs ×224² positions
     check_repr(records, "795", "6,912")
     df = records.to_pandas()
@@ -53,7 +57,7 @@ def test_comparison_is_a_list_a_page_and_a_frame() -> None:
 def test_layer_record() -> None:
     record = cnncalc.layer("standard", cin=8, cout=8, size=16)
     page = check_repr(record, "576")  # 3·3·8·8 = 576 params
-    assert "Python: cnncalc.layer('standard'" in page  # what made the page, in place of a command line
+    assert "Python: cnncalc.layer('standard'" in html.unescape(page)  # what made it, in place of a command line
     df = record.to_pandas()
     assert df.shape[0] == 1 and df.loc[0, "macs (multiply-accumulates)"] == 576 * 16 * 16
 
@@ -71,8 +75,18 @@ def test_model_report_one_row_per_module() -> None:
     assert conv1["output_shape"] == "1x64x112x112"
 
 
+def test_layer_report_beside_its_counterpart() -> None:
+    report = cnncalc.explain("xception-dw", cin=3, cout=256)
+    # 795 params beside standard's 3·3·3·256 = 6,912
+    page = check_repr(report, "795", "6,912")
+    assert "Python: cnncalc.explain('xception-dw'" in html.unescape(page)
+    df = report.to_pandas()
+    assert list(df["params"]) == [795]
+
+
 def test_sweep_points() -> None:
-    points = sweep("group", "groups=1,2,4", cnncalc.layer_options(cin=8, cout=8, size=16))
+    points = cnncalc.sweep("group", "groups=1,2,4", cin=8, cout=8, size=16)
+    assert isinstance(points, Sweep) and [p.value for p in points] == ["1", "2", "4"]
     check_repr(points, "group")
     df = points.to_pandas()
     assert list(df["value"]) == ["1", "2", "4"]
@@ -81,9 +95,10 @@ def test_sweep_points() -> None:
 
 def test_validation() -> None:
     result = cnncalc.validate("lenet5", fvcore=False)
+    assert [v.model for v in result] == ["lenet5"]  # a Validations behaves as the list of them
     check_repr(result, "lenet5")
     df = result.to_pandas()
-    assert set(df["model"]) == {"lenet5"} and len(df) == len(result.checks)
+    assert set(df["model"]) == {"lenet5"} and len(df) == len(result[0].checks)
     numel = df[df["quantity"] == "params"].iloc[0]
     # LeNet-5: 5·5·1·6 + 6 = 156, 5·5·6·16 + 16 = 2,416, 400·120 + 120 = 48,120, 120·84 + 84 = 10,164,
     # 84·10 + 10 = 850; 156 + 2,416 + 48,120 + 10,164 + 850 = 61,706

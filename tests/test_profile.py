@@ -13,14 +13,14 @@ import torch
 from cnncalc.analysis.analyze import analyze
 from cnncalc.analysis.tracer import OpRecord
 from cnncalc.cli import main
+from cnncalc.datasheets import DevicePeaks, cpu_peaks, gpu_peaks
 from cnncalc.dtypes import DType
 from cnncalc.errors import CnncalcError
 from cnncalc.formulas.conv import conv as conv_cost
 from cnncalc.formulas.elementwise import activation
-from cnncalc.profiling.peaks import DevicePeaks, cpu_peaks, gpu_peaks
 from cnncalc.profiling.roofline import bound_ms, op_bound
 from cnncalc.profiling.run import parse_batches, profile
-from cnncalc.profiling.timing import quantile, summarize
+from cnncalc.profiling.stats import quantile, summarize
 
 FAST = dict(warmup=1, min_time=0.05)
 
@@ -157,14 +157,14 @@ def test_parse_batches() -> None:
 
 
 BAD = [
-    (["profile", "lenet5", "--device", "tpu"], "unknown device 'tpu'"),
+    (["profile", "lenet5", "--device", "tpu"], "unknown --device 'tpu'"),
     (["profile", "lenet5", "--device", "cuda:x"], "cuda"),
     (["profile", "lenet5", "--batch", "0"], "--batch '0'"),
     (["profile", "lenet5", "--batch", "1,,2"], "malformed"),
     (["profile", "lenet5", "--dtype", "int8"], "dtype 'int8'"),
     (["profile", "lenet5", "--min-time", "0"], "min-time"),
     (["profile", "nosuchmodel"], "unknown model"),
-    (["compare", "resnet18", "resnet34", "--time"], "cnncalc profile MODEL"),
+    (["compare", "resnet18", "resnet34", "--time"], "for models use profile(MODEL)"),
 ]
 if not torch.cuda.is_available():
     BAD += [(["profile", "lenet5", "--device", "cuda"], "CUDA is not available on this machine; available: cpu"),

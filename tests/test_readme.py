@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import cnncalc
 from cnncalc.cli import main
-from cnncalc.layers import PRESETS
-from cnncalc.render.designs import designs_markdown
+from cnncalc.render import render
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -40,10 +40,10 @@ def test_headline_block_is_current(capsys: pytest.CaptureFixture[str], monkeypat
 
 
 def test_design_table_is_current() -> None:
-    assert block("designs").strip() == designs_markdown(list(PRESETS.values())).strip()
+    assert block("designs").strip() == render(cnncalc.designs(), "markdown").strip()
 
 
 def test_zoo_table_is_current() -> None:
-    from cnncalc.models.catalogue import zoo_markdown
+    from cnncalc.analysis.entries import zoo_markdown
 
     assert block("zoo").strip() == zoo_markdown().strip()

@@ -12,8 +12,7 @@ import pytest
 
 from cnncalc.cli import main
 from cnncalc.errors import CnncalcError
-from cnncalc.layers.options import LayerOptions
-from cnncalc.sweep import parse_vary, sweep
+from cnncalc.sweeps import parse_vary, sweep
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -23,7 +22,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_separable_saving_tends_to_the_textbook_ratio() -> None:
-    points = sweep("xception-dw", "cout=16,64,256,1024", LayerOptions(cin=64, size=(56, 56)))
+    points = sweep("xception-dw", "cout=16,64,256,1024", cin=64, size=56)
     for p in points:
         cout = int(p.value)
         # separable / standard = (9·64 + 64·cout) / (9·64·cout) = 1/cout + 1/9
@@ -31,13 +30,13 @@ def test_separable_saving_tends_to_the_textbook_ratio() -> None:
 
 
 def test_se_params_follow_the_reduction() -> None:
-    points = sweep("se", "reduction=2,4,8,16,32", LayerOptions(cin=256, size=(56, 56)))
+    points = sweep("se", "reduction=2,4,8,16,32", cin=256, size=56)
     # 2·C²/r with C = 256: 131,072 / r
     assert [p.record.params for p in points] == [131_072 // r for r in (2, 4, 8, 16, 32)]
 
 
 def test_dilation_grows_the_field_not_the_cost() -> None:
-    points = sweep("dilated", "dilation=1,2,4,8", LayerOptions(cin=8, cout=8, size=(40, 40)))
+    points = sweep("dilated", "dilation=1,2,4,8", cin=8, cout=8, size=40)
     # d·(3−1)+1 = 3, 5, 9, 17
     assert [p.record.receptive_field[0] for p in points] == [3, 5, 9, 17]
     assert len({p.record.macs for p in points}) == 1
@@ -75,7 +74,7 @@ def test_malformed_vary(vary: str) -> None:
 
 
 @pytest.mark.parametrize("argv, needle", [
-    (["sweep", "group", "--vary", "groups=1,3", "--cin", "16", "--cout", "16"], "groups=3 must divide"),
+    (["sweep", "group", "--vary", "groups=1,3", "--cin", "16", "--cout", "16"], "--groups 3 must divide"),
     (["sweep", "group", "--vary", "color=1,2", "--cin", "16", "--cout", "16"], "unknown option 'color'"),
     (["sweep", "resnet18", "--vary", "groups=1,2"], "a model sweeps over input or batch"),
     (["sweep", "group", "--vary", "groups", "--cin", "16", "--cout", "16"], "malformed"),

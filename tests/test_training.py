@@ -179,7 +179,7 @@ BAD = [
     (["analyze", "resnet18", "--optimizer", "adam"], "add --train"),
     (["analyze", "resnet18", "--train", "--optimizer", "lion"], "unknown optimizer 'lion'"),
     (["analyze", "resnet18", "--train", "--amp", "fp8"], "unknown --amp 'fp8'"),
-    (["fit", "resnet18"], "give the budget as --memory SIZE"),
+    (["fit", "resnet18"], "give the budget as --memory (a size"),
     (["fit", "resnet18", "--memory", "24GiB", "--device", "h100"], "one of them"),
     (["fit", "resnet18", "--memory", "lots"], "--memory 'lots' is malformed"),
     (["fit", "resnet18", "--memory", "0GiB"], "must be positive"),
@@ -220,14 +220,14 @@ def test_profile_train_measures_beside_the_prediction() -> None:
 def test_amp_mode_the_device_cannot_run(monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     """A device without bf16 autocast (an older GPU): profile --train --amp bf16 names the mode it can run."""
-    from cnncalc.profiling import devices
+    from cnncalc import devices
 
     real = devices.runs_amp
     assert real(torch.device("cpu"), "bf16")  # this CPU runs both modes
     monkeypatch.setattr(devices, "runs_amp", lambda device, amp: amp != "bf16")
     code, out, err = run(capsys, "profile", "lenet5", "--train", "--amp", "bf16")
     assert (code, out) == (2, "")
-    assert err == "cnncalc: error: --amp bf16 cannot run on cpu: it can run fp16\n"
+    assert err == "cnncalc: error: --amp 'bf16' cannot run on cpu: it can run fp16\n"
 
 
 class NoisyResidual(nn.Module):

@@ -19,6 +19,7 @@ from torchcount import gradient_extent
 from cnncalc.analysis.analyze import analyze
 from cnncalc.analysis.pytree import named_tensors
 from cnncalc.cli import main
+from cnncalc.serialize import to_data
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import user_models as um
@@ -61,7 +62,7 @@ def test_text_cnn_on_token_ids() -> None:
     assert report.total.params == 64_000 + 19_300 + 25_700 + 32_100 + 602 == sum(p.numel() for p in model.parameters())
     tokens = torch.zeros(2, 50, dtype=torch.int64)
     assert report.total.macs == real_macs(model, tokens)
-    assert report.inputs[0].to_dict() == {"name": "tokens", "shape": [2, 50], "dtype": "int64"}
+    assert to_data(report.inputs[0]) == {"name": "tokens", "shape": [2, 50], "dtype": "int64"}
     assert report_shapes(report) == real_shapes(model, tokens) == [("output", (2, 2))]
     assert report.total.receptive_field == (50,)  # max over time: every output sees the whole sequence
     assert not report.uncounted and report.real_run is None
@@ -85,7 +86,7 @@ def test_keyword_input() -> None:
     # conv 216 weights · 1,024 positions; the mask scales 8·32·32 = 8,192 elements (1 FLOP each)
     assert report.total.macs == 221_184
     assert report.total.costs.other_flops == 8_192
-    assert report.inputs[1].to_dict() == {"name": "mask", "shape": [1, 1, 32, 32], "dtype": "float32"}
+    assert to_data(report.inputs[1]) == {"name": "mask", "shape": [1, 1, 32, 32], "dtype": "float32"}
     without = analyze(model, (1, 3, 32, 32))
     assert without.total.costs.other_flops == 0  # the mask is optional: without it nothing is scaled
     same = analyze(model, inputs=[(1, 3, 32, 32)], kwargs={"mask": (1, 1, 32, 32)})

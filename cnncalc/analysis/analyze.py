@@ -382,9 +382,9 @@ def _with_batch(item: InputItem, batch: int) -> InputItem:
 def analyze(model: nn.Module | str, input_shape: Sequence[int] | str | None = None,
             dtype: DType | str = DType.float32, backward: bool = False, *, inputs: Sequence[InputItem] | None = None,
             kwargs: Mapping[str, InputItem] | None = None, image: str | None = None, worst_case: bool = True,
-            seed: int = 0, batch: int | None = None, train: bool = False,
-            optimizer: Optimizer | str = DEFAULT_OPTIMIZER, amp: str | None = None,
-            foreach: bool = True) -> ModelReport:
+            seed: int = 0, batch: int | str | None = None, train: bool = False,
+            optimizer: Optimizer | str | None = None, amp: str | None = None,
+            foreach: bool | None = None) -> ModelReport:
     """Analyse a model given as an nn.Module or a name (zoo, torchvision of any task, `timm/NAME`,
     `pkg.mod:fn`, `file.py:Class`).
 
@@ -397,11 +397,17 @@ def analyze(model: nn.Module | str, input_shape: Sequence[int] | str | None = No
     `train` also traces a whole training step (forward in train mode, backward of a scalar loss, the
     `optimizer`'s step, zero_grad), under CPU autocast to `amp` ('bf16' or 'fp16') when given; `backward` is
     the same step without an optimizer. `foreach` picks the optimizer's multi-tensor implementation, PyTorch's
-    default on CUDA (its temporaries span every parameter at once); False: one parameter at a time, its default
-    on the CPU.
+    default on CUDA and the default here (its temporaries span every parameter at once); False: one parameter at
+    a time, its default on the CPU.
     """
-    subject = subject_for(model, input_shape, inputs, kwargs, image, batch)
-    spec = StepSpec(parse_optimizer(optimizer), parse_amp(amp), foreach) if train else None
+    if (optimizer is not None or amp is not None or foreach is not None) and not train:
+        raise CnncalcError("optimizer=, amp= and foreach= describe a training step: add train=True")
+    from cnncalc.layers.options import parse_int
+
+    n = parse_int("batch", batch) if batch is not None else None
+    subject = subject_for(model, input_shape, inputs, kwargs, image, n)
+    spec = StepSpec(parse_optimizer(optimizer or DEFAULT_OPTIMIZER), parse_amp(amp),
+                    foreach is not False) if train else None
     return analyze_subject(subject, dtype, backward, worst_case, seed, spec)
 
 

@@ -27,7 +27,7 @@ from cnncalc.analysis.analyze import (
     trace_training,
 )
 from cnncalc.analysis.memory import CATEGORIES
-from cnncalc.analysis.report import FitPoint, FitReport
+from cnncalc.analysis.report import FitPoint, FitReport, fit_summary
 from cnncalc.dtypes import DType, parse_dtype
 from cnncalc.errors import CnncalcError
 from cnncalc.inputs import InputSpec
@@ -47,11 +47,11 @@ def parse_bytes(text: str | int) -> int:
     match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)\s*", str(text))
     unit = match.group(2).lower() if match else ""
     if not match or unit not in _UNITS:
-        raise CnncalcError(f"--memory {text!r} is malformed: expected a size such as 24GiB, 16GB, 80G, 512MiB or 24e9 "
+        raise CnncalcError(f"memory={text!r} is malformed: expected a size such as 24GiB, 16GB, 80G, 512MiB or 24e9 "
                            f"(GiB, MiB, KiB and the bare G, M, K are binary; GB, MB, KB decimal)")
     value = int(float(match.group(1)) * _UNITS[unit])
     if value < 1:
-        raise CnncalcError(f"--memory {text!r} is not allowed: it must be positive")
+        raise CnncalcError(f"memory={text!r} is not allowed: it must be positive")
     return value
 
 
@@ -158,17 +158,31 @@ def _crossing(pa: dict[str, int], pb: dict[str, int], a: int, b: int, budget: in
     return best
 
 
-def fit(model: Any, memory: str | int, train: bool = True, optimizer: str | None = None, amp: str | None = None,
-        inputs: Sequence[Any] | None = None, dtype: DType | str = DType.float32,
-        memory_source: str | None = None, foreach: bool = True) -> FitReport:
+def fit(model: Any, memory: str | int | None = None, *, device: str | None = None, train: bool = True,
+        optimizer: str | None = None, amp: str | None = None, inputs: Sequence[Any] | None = None,
+        dtype: DType | str = DType.float32, foreach: bool | None = None) -> FitReport:
     """The largest batch of `model` whose predicted peak (a training step with `optimizer` and `amp`, or
-    inference) fits in `memory` bytes ('24GiB', …). The batch is the first dimension of every input. `foreach`:
-    the optimizer's multi-tensor implementation (PyTorch's default on CUDA), else one parameter at a time."""
+    inference) fits a budget: `memory` bytes ('24GiB', '16GB', 24e9, …) or the memory of a `device` (a GPU by
+    name: 'h100', 'a100-40gb', '4090', … from its datasheet, or 'cuda[:N]', the GPU present), one of them. The
+    batch is the first dimension of every input. `foreach`: the optimizer's multi-tensor implementation
+    (PyTorch's default on CUDA, and the default here), else one parameter at a time. Raises when not even the
+    smallest batch fits."""
     from cnncalc.analysis.training import DEFAULT_OPTIMIZER, parse_amp, parse_optimizer
 
-    budget = parse_bytes(memory)
+    if (memory is None) == (device is None):
+        raise CnncalcError("give the budget as memory= (a size, e.g. '24GiB') or device= (a GPU, e.g. 'h100'), "
+                           "one of them")
+    if not train and (optimizer is not None or amp is not None or foreach is not None):
+        raise CnncalcError("optimizer=, amp= and foreach= describe a training step: drop train=False")
+    if memory is not None:
+        budget, memory_source = parse_bytes(memory), f"{memory} as given"
+    else:
+        from cnncalc.devices import device_memory
+
+        budget, memory_source = device_memory(str(device))
     dt = parse_dtype(dtype)
-    spec = StepSpec(parse_optimizer(optimizer or DEFAULT_OPTIMIZER), parse_amp(amp), foreach) if train else None
+    spec = StepSpec(parse_optimizer(optimizer or DEFAULT_OPTIMIZER), parse_amp(amp),
+                    foreach is not False) if train else None
     subject = subject_for(model, inputs=inputs)
     model_on_meta, _, real = trace_subject(subject, dt, worst_case=False)
     if real is not None:
@@ -204,7 +218,10 @@ def fit(model: Any, memory: str | int, train: bool = True, optimizer: str | None
         "batch 1 cannot train (batch norm needs more than one value per channel): the search starts at 2"
         if start == 2 else "")
     shapes = tuple(i.spec.text() if isinstance(i.spec, InputSpec) else "" for i in subject.inputs.all)
-    return FitReport(subject.name, budget, memory_source or f"{budget:,} bytes", "training" if train else "inference",
-                     spec.optimizer.value if spec else None, spec.amp if spec else None, dt.value, shapes, best,
-                     points.get(best), points[following], tuple((b, points[b].peak_bytes) for b in order), note,
-                     spec.foreach if spec else True)
+    report = FitReport(subject.name, budget, memory_source, "training" if train else "inference",
+                       spec.optimizer.value if spec else None, spec.amp if spec else None, dt.value, shapes, best,
+                       points.get(best), points[following], tuple((b, points[b].peak_bytes) for b in order), note,
+                       spec.foreach if spec else True)
+    if report.max_batch == 0:
+        raise CnncalcError(fit_summary(report))
+    return report

@@ -197,7 +197,7 @@ def load_image(path: str) -> torch.Tensor:
     file = Path(path)
     if not file.is_file():
         why = "does not exist" if not file.exists() else "is not a file"
-        raise CnncalcError(f"--image {path!r} {why}")
+        raise CnncalcError(f"image={path!r} {why}")
     import warnings
 
     import torchvision.io
@@ -210,6 +210,6 @@ def load_image(path: str) -> torch.Tensor:
     except Exception as err:  # torchvision raises RuntimeError with the decoder's words
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         message = re.sub(r"^.*?\.(?:cpp|h):\d+, ", "", message)  # the decoder's source location, not for users
-        raise CnncalcError(f"--image {path!r} is not an image torchvision can read (JPEG, PNG, GIF, WebP): "
+        raise CnncalcError(f"image={path!r} is not an image torchvision can read (JPEG, PNG, GIF, WebP): "
                            f"{message}") from None
     return (image.float() / 255).unsqueeze(0)

@@ -46,8 +46,6 @@ class PeakAt:
     module: str
     phase: str
 
-    def to_dict(self) -> dict[str, str]:
-        return {"op": self.op, "module": self.module, "phase": self.phase}
 
 
 @dataclass

@@ -1,13 +1,16 @@
-"""Frozen records of a model analysis; renderers turn them into tables, JSON, CSV and Markdown."""
+"""Frozen records of a model analysis: plain data. Their JSON, table rows and pages come from their fields
+(`cnncalc.serialize`); the views in `cnncalc.render` lay them out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
 
 from cnncalc.formulas.receptive import Axes, dims_text
-from cnncalc.layers.record import Derived, field_json
-from cnncalc.notebook import Notebook, made_in_python
+from cnncalc.layers.record import Derived, shape_cell
+from cnncalc.notebook import Notebook
+from cnncalc.numbers import nbytes
+from cnncalc.serialize import serialized, spec, to_data
 
 
 def field_text(value: Axes | None) -> str:
@@ -18,27 +21,34 @@ def field_text(value: Axes | None) -> str:
 class Costs:
     """Counts summed over a set of ops. MACs are multiply-accumulates; FLOPs = 2 × MACs + other."""
 
-    macs: int = 0
-    other_flops: int = 0
+    macs: int = field(default=0, metadata=spec(column="macs (multiply-accumulates)"))
+    other_flops: int = field(default=0, metadata=spec(row=False))
     activation_bytes: int = 0
     traffic_bytes: int = 0
 
     @property
+    @serialized(after="macs", column="flops (2*macs + other)")
     def flops(self) -> int:
         return 2 * self.macs + self.other_flops
 
     @property
+    @serialized(key="arithmetic_intensity", digits=4, column="intensity (flop/byte)", cell_digits=3)
     def intensity(self) -> float:
         return self.flops / self.traffic_bytes if self.traffic_bytes else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"macs": self.macs, "flops": self.flops, "other_flops": self.other_flops,
-                "activation_bytes": self.activation_bytes, "traffic_bytes": self.traffic_bytes,
-                "arithmetic_intensity": round(self.intensity, 4)}
 
     def __add__(self, other: Costs) -> Costs:
         return Costs(self.macs + other.macs, self.other_flops + other.other_flops,
                      self.activation_bytes + other.activation_bytes, self.traffic_bytes + other.traffic_bytes)
+
+
+def brief(costs: Costs | None) -> dict[str, int] | None:
+    """MACs, FLOPs and other FLOPs of a part (a phase, a backward): how JSON shows them."""
+    return None if costs is None else {"macs": costs.macs, "flops": costs.flops, "other_flops": costs.other_flops}
+
+
+def field_cell(value: Axes | None) -> str:
+    """A receptive field or jump in a table cell: '3x3'."""
+    return field_text(value).replace("×", "x")
 
 
 class _HasCosts(Protocol):
@@ -66,33 +76,20 @@ class LayerRow(CostsView):
     type: str
     depth: int
     calls: int
-    output_shape: tuple[int, ...] | None
+    output_shape: tuple[int, ...] | None = field(metadata=spec(cell=shape_cell))
     params: int
-    buffers: int
-    costs: Costs
-    output_bytes: int
-    receptive_field: Axes | None
-    jump: Axes | None
+    buffers: int = field(metadata=spec(row=False))
+    costs: Costs = field(metadata=spec(flatten=True))
+    output_bytes: int = field(metadata=spec(row=False))
+    receptive_field: Axes | None = field(metadata=spec(cell=field_cell))
+    jump: Axes | None = field(metadata=spec(cell=field_cell))
     #: with a training step: the backward ops attributed to this module (the subtree), and the bytes its
     #: forward left alive for the backward (its saved activations)
-    backward: Costs | None = None
-    saved_bytes: int | None = None
+    backward: Costs | None = field(default=None, metadata=spec(convert=brief, omit_none=True, expand=("macs", "flops"),
+                                                                  prefix="backward_", drop_empty=True))
+    saved_bytes: int | None = field(default=None, metadata=spec(omit_none=True, drop_empty=True))
     #: the module's place in execution order (when it was first entered; None: never called)
-    order: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {
-            "name": self.name, "type": self.type, "depth": self.depth, "calls": self.calls,
-            "output_shape": list(self.output_shape) if self.output_shape else None,
-            "params": self.params, "buffers": self.buffers, **self.costs.to_dict(),
-            "output_bytes": self.output_bytes, "receptive_field": field_json(self.receptive_field),
-            "jump": field_json(self.jump), "order": self.order,
-        }
-        if self.backward is not None:
-            data["backward"] = {"macs": self.backward.macs, "flops": self.backward.flops,
-                                "other_flops": self.backward.other_flops}
-            data["saved_bytes"] = self.saved_bytes
-        return data
+    order: int | None = field(default=None, metadata=spec(row=False))
 
 
 @dataclass(frozen=True)
@@ -105,24 +102,13 @@ class Totals(CostsView):
     buffers: int
     param_bytes: int
     buffer_bytes: int
-    costs: Costs
+    costs: Costs = field(metadata=spec(flatten=True))
     peak_activation_bytes: int
     output_shape: tuple[int, ...] | None
     receptive_field: Axes | None
     jump: Axes | None
     #: the params the traced ops read (each parameter once): the formula-side count, beside numel's
-    params_read: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "params": self.params, "params_read_by_ops": self.params_read, "weight_params": self.weight_params,
-            "bias_params": self.bias_params,
-            "buffers": self.buffers, "param_bytes": self.param_bytes,
-            "buffer_bytes": self.buffer_bytes, **self.costs.to_dict(),
-            "peak_activation_bytes": self.peak_activation_bytes,
-            "output_shape": list(self.output_shape) if self.output_shape else None,
-            "receptive_field": field_json(self.receptive_field), "jump": field_json(self.jump),
-        }
+    params_read: int = field(default=0, metadata=spec(key="params_read_by_ops"))
 
 
 @dataclass(frozen=True)
@@ -132,9 +118,6 @@ class UncountedOp:
     op: str
     module: str
     count: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"op": self.op, "module": self.module, "count": self.count}
 
 
 @dataclass(frozen=True)
@@ -146,11 +129,7 @@ class ConstantOp:
     op: str
     module: str
     count: int
-    costs: Costs
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"op": self.op, "module": self.module, "count": self.count, "macs": self.costs.macs,
-                "flops": self.costs.flops, "other_flops": self.costs.other_flops}
+    costs: Costs = field(metadata=spec(flatten=True, convert=brief))
 
 
 @dataclass(frozen=True)
@@ -161,9 +140,6 @@ class TensorInfo:
     name: str
     shape: tuple[int, ...]
     dtype: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype}
 
     def text(self) -> str:
         return f"{self.name} {'×'.join(map(str, self.shape)) or 'scalar'} {self.dtype}"
@@ -180,21 +156,13 @@ class DataFlow:
     offered: int
     kept: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"op": self.op, "module": self.module, "calls": self.calls, "offered": self.offered,
-                "kept": self.kept}
-
 
 @dataclass(frozen=True)
 class DetectorCounts:
     """What flowed through a detector, per image: region proposals (two-stage detectors) and detections."""
 
-    proposals: tuple[int, ...] | None
-    detections: tuple[int, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"proposals_per_image": list(self.proposals) if self.proposals is not None else None,
-                "detections_per_image": list(self.detections)}
+    proposals: tuple[int, ...] | None = field(metadata=spec(key="proposals_per_image"))
+    detections: tuple[int, ...] = field(metadata=spec(key="detections_per_image"))
 
     def text(self) -> str:
         parts = [] if self.proposals is None else [f"proposals {', '.join(f'{p:,}' for p in self.proposals)}"]
@@ -206,32 +174,22 @@ class WorstCase:
     """A detector at its own limits: score and NMS thresholds relaxed so every candidate survives, so the
     counts reach the model's caps (RPN post-NMS top-n, detections per image)."""
 
-    costs: Costs
-    counts: DetectorCounts
-    limits: tuple[tuple[str, int], ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"macs": self.costs.macs, "flops": self.costs.flops, "other_flops": self.costs.other_flops,
-                **self.counts.to_dict(), "limits": dict(self.limits)}
+    costs: Costs = field(metadata=spec(flatten=True, convert=brief))
+    counts: DetectorCounts = field(metadata=spec(flatten=True))
+    limits: tuple[tuple[str, int], ...] = field(metadata=spec(as_dict=True))
 
 
 @dataclass(frozen=True)
 class RealRun:
     """Why the ops were counted on real CPU tensors, on what data, and what the data-dependent ops kept."""
 
-    op: str
-    module: str
-    reason: str
+    op: str = field(metadata=spec(group="forced_by"))
+    module: str = field(metadata=spec(group="forced_by"))
+    reason: str = field(metadata=spec(group="forced_by"))
     data: str
-    flows: tuple[DataFlow, ...] = ()
-    counts: DetectorCounts | None = None
+    flows: tuple[DataFlow, ...] = field(default=(), metadata=spec(key="data_dependent_ops"))
+    counts: DetectorCounts | None = field(default=None, metadata=spec(key="detector"))
     worst_case: WorstCase | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"forced_by": {"op": self.op, "module": self.module, "reason": self.reason}, "data": self.data,
-                "data_dependent_ops": [f.to_dict() for f in self.flows],
-                "detector": self.counts.to_dict() if self.counts else None,
-                "worst_case": self.worst_case.to_dict() if self.worst_case else None}
 
 
 @dataclass(frozen=True)
@@ -244,12 +202,15 @@ class BuildInfo:
     text: str
     why: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"way": self.way, "text": self.text, "why": list(self.why)}
-
 
 #: the memory categories a training step's JSON always carries (others appear when present)
 MEMORY_KEYS = ("params", "buffers", "grads", "optimizer_state", "activations", "temporaries")
+
+
+def memory_data(memory: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    """A training step's bytes by category: MEMORY_KEYS always, the others where present."""
+    values = dict(memory)
+    return {k: values.get(k, 0) for k in MEMORY_KEYS} | {k: v for k, v in memory if k not in MEMORY_KEYS}
 
 
 def optimizer_text(optimizer: str, foreach: bool) -> str:
@@ -266,20 +227,20 @@ class TrainingReport(CostsView):
     optimizer: str
     amp: str | None
     loss: str
-    forward: Costs
-    backward: Costs
-    step: Costs
+    forward: Costs = field(metadata=spec(convert=brief))
+    backward: Costs = field(metadata=spec(convert=brief))
+    step: Costs = field(metadata=spec(key="optimizer_step", convert=brief))
     peak_bytes: int
-    peak_op: str
-    peak_module: str
-    peak_phase: str
-    memory: tuple[tuple[str, int], ...]
-    phase_peaks: tuple[tuple[str, int], ...]
+    peak_op: str = field(metadata=spec(group="peak_at", key="op"))
+    peak_module: str = field(metadata=spec(group="peak_at", key="module"))
+    peak_phase: str = field(metadata=spec(group="peak_at", key="phase"))
+    memory: tuple[tuple[str, int], ...] = field(metadata=spec(convert=memory_data))
+    phase_peaks: tuple[tuple[str, int], ...] = field(metadata=spec(as_dict=True))
     #: what the forward left alive for the backward (activations and autocast copies), at its end
     saved_activation_bytes: int
     batch: int
     #: the optimizer's multi-tensor (foreach) implementation, else one parameter at a time
-    foreach: bool = True
+    foreach: bool = field(default=True, metadata=spec(key="optimizer_foreach"))
 
     @property
     def optimizer_text(self) -> str:
@@ -289,41 +250,42 @@ class TrainingReport(CostsView):
     def costs(self) -> Costs:
         return self.forward + self.backward + self.step
 
+    @property
+    @serialized(after="batch")
+    def macs(self) -> int:
+        return self.costs.macs
+
+    @property
+    @serialized(after="macs")
+    def flops(self) -> int:
+        return self.costs.flops
+
     def bytes_of(self, category: str) -> int:
         return dict(self.memory).get(category, 0)
-
-    def to_dict(self) -> dict[str, Any]:
-        memory = {k: self.bytes_of(k) for k in MEMORY_KEYS} | {k: v for k, v in self.memory if k not in MEMORY_KEYS}
-
-        def phase(c: Costs) -> dict[str, int]:
-            return {"macs": c.macs, "flops": c.flops, "other_flops": c.other_flops}
-
-        return {"optimizer": self.optimizer, "optimizer_foreach": self.foreach, "amp": self.amp, "loss": self.loss,
-                "batch": self.batch,
-                "macs": self.macs, "flops": self.flops, "forward": phase(self.forward),
-                "backward": phase(self.backward), "optimizer_step": phase(self.step), "peak_bytes": self.peak_bytes,
-                "peak_at": {"op": self.peak_op, "module": self.peak_module, "phase": self.peak_phase},
-                "memory": memory, "phase_peaks": dict(self.phase_peaks),
-                "saved_activation_bytes": self.saved_activation_bytes}
 
 
 @dataclass(frozen=True)
 class ModelReport(Notebook):
-    """The analysis of one model on its inputs."""
+    """The analysis of one model on its inputs. Its JSON carries the modules below the whole model (`layers`
+    in the record starts with the whole model, depth 0, whose costs are the totals)."""
+
+    PYTHON: ClassVar[str] = "cnncalc.analyze({model!r}, …)"
 
     model: str
     #: the first input's shape (the one input of most models)
     input_shape: tuple[int, ...]
     dtype: str
     total: Totals
-    layers: tuple[LayerRow, ...]
+    layers: tuple[LayerRow, ...] = field(metadata=spec(convert=lambda rows: [to_data(r) for r in rows if r.depth]))
     uncounted: tuple[UncountedOp, ...]
-    free_ops: tuple[tuple[str, int], ...]
+    free_ops: tuple[tuple[str, int], ...] = field(metadata=spec(as_dict=True))
     #: costs by op kind (conv, matmul, batch_norm, deform_conv, …): what each peer does or does not count
-    by_kind: tuple[tuple[str, Costs], ...] = ()
+    by_kind: tuple[tuple[str, Costs], ...] = field(default=(), metadata=spec(convert=lambda kinds: {
+        k: {"macs": c.macs, "other_flops": c.other_flops} for k, c in kinds}))
     #: costs by aten op (aten.convolution.default, aten.bmm.default, …)
-    by_op: tuple[tuple[str, Costs], ...] = ()
-    backward: Costs | None = None
+    by_op: tuple[tuple[str, Costs], ...] = field(default=(), metadata=spec(skip=True))
+    backward: Costs | None = field(default=None, metadata=spec(omit_none=True, convert=lambda c: {
+        **(brief(c) or {}), "traffic_bytes": c.traffic_bytes}))
     inputs: tuple[TensorInfo, ...] = ()
     outputs: tuple[TensorInfo, ...] = ()
     #: how the inputs were chosen
@@ -332,7 +294,7 @@ class ModelReport(Notebook):
     #: set when an op's output size or the control flow depended on values: the ops were counted on real tensors
     real_run: RealRun | None = None
     #: parameters no traced op read (an auxiliary head the forward never calls), by name
-    unread_params: tuple[tuple[str, int], ...] = ()
+    unread_params: tuple[tuple[str, int], ...] = field(default=(), metadata=spec(as_dict=True))
     #: a traced training step (--train / --backward)
     training: TrainingReport | None = None
     #: how the model was built on the meta device
@@ -358,69 +320,29 @@ class ModelReport(Notebook):
                 return row
         raise KeyError(name)
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "model": self.model,
-            "task": self.task,
-            "input_shape": list(self.input_shape),
-            "inputs": [i.to_dict() for i in self.inputs],
-            "input_note": self.input_note,
-            "outputs": [o.to_dict() for o in self.outputs],
-            "dtype": self.dtype,
-            "total": self.total.to_dict(),
-            "layers": [row.to_dict() for row in self.layers if row.depth > 0],
-            "uncounted": [u.to_dict() for u in self.uncounted],
-            "free_ops": dict(self.free_ops),
-            "by_kind": {k: {"macs": c.macs, "other_flops": c.other_flops} for k, c in self.by_kind},
-        }
-        data["real_run"] = self.real_run.to_dict() if self.real_run else None
-        data["unread_params"] = dict(self.unread_params)
-        data["training"] = self.training.to_dict() if self.training else None
-        data["built"] = self.built.to_dict() if self.built else None
-        data["constant_ops"] = [c.to_dict() for c in self.constant_ops]
-        if self.backward is not None:
-            data["backward"] = {"macs": self.backward.macs, "flops": self.backward.flops,
-                                "other_flops": self.backward.other_flops,
-                                "traffic_bytes": self.backward.traffic_bytes}
-        return data
-
-    def html_page(self) -> str:
-        from cnncalc.render.html import report_html
-
-        return report_html(self, made_in_python(f"cnncalc.analyze({self.model!r}, …)"))
-
-    def rows(self) -> tuple[list[str], list[list[Any]]]:
-        """Every module, the whole model first, in execution order."""
-        from cnncalc.render.model import report_rows
-
-        return report_rows(self)
-
 
 @dataclass(frozen=True)
 class ModelSummary(Derived):
     """A model's totals with the same fields as a layer record, so `compare` renders both alike."""
 
+    PYTHON: ClassVar[str] = "cnncalc.compare({name!r}, …)"
+
     name: str
-    title: str
-    input_shape: tuple[int, ...]
-    output_shape: tuple[int, ...]
+    title: str = field(metadata=spec(skip=True, row=False))
+    input_shape: tuple[int, ...] = field(metadata=spec(cell=shape_cell))
+    output_shape: tuple[int, ...] = field(metadata=spec(cell=shape_cell))
     weight_params: int
     bias_params: int
     buffers: int
-    macs: int
-    other_flops: int
+    macs: int = field(metadata=spec(column="macs (multiply-accumulates)"))
+    other_flops: int = field(metadata=spec(row=False))
     activation_bytes: int
     traffic_bytes: int
-    receptive_field: Axes
-    jump: Axes
+    receptive_field: Axes = field(metadata=spec(cell=field_cell))
+    jump: Axes = field(metadata=spec(cell=field_cell))
     dtype: str
-    formulas: tuple[Any, ...] = ()
-    ignored: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "input_shape": list(self.input_shape), "output_shape": list(self.output_shape),
-                **self.counts_dict(), "buffers": self.buffers, "activation_bytes": self.activation_bytes,
-                "dtype": self.dtype}
+    formulas: tuple[Any, ...] = field(default=(), metadata=spec(skip=True))
+    ignored: tuple[str, ...] = field(default=(), metadata=spec(skip=True))
 
 
 @dataclass(frozen=True)
@@ -429,20 +351,20 @@ class FitPoint:
 
     batch: int
     peak_bytes: int
-    memory: tuple[tuple[str, int], ...]
-    peak_op: str
-    peak_module: str
-    peak_phase: str
+    memory: tuple[tuple[str, int], ...] = field(metadata=spec(as_dict=True))
+    peak_op: str = field(metadata=spec(group="peak_at", key="op"))
+    peak_module: str = field(metadata=spec(group="peak_at", key="module"))
+    peak_phase: str = field(metadata=spec(group="peak_at", key="phase"))
     #: the peak of each phase (training: forward, backward, optimizer, zero_grad; or inference)
-    phase_peaks: tuple[tuple[str, int], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"batch": self.batch, "peak_bytes": self.peak_bytes, "memory": dict(self.memory),
-                "peak_at": {"op": self.peak_op, "module": self.peak_module, "phase": self.peak_phase}}
+    phase_peaks: tuple[tuple[str, int], ...] = field(default=(), metadata=spec(skip=True))
 
 
 @dataclass(frozen=True)
 class FitReport(Notebook):
+    """The largest batch whose peak fits the budget: the peaks there (`at`) and at the next batch up."""
+
+    PYTHON: ClassVar[str] = "cnncalc.fit({model!r}, {memory_bytes}, …)"
+
     model: str
     memory_bytes: int
     memory_source: str
@@ -456,30 +378,44 @@ class FitReport(Notebook):
     at: FitPoint | None
     next: FitPoint
     #: every batch traced, in order, with its peak
-    searched: tuple[tuple[int, int], ...]
+    searched: tuple[tuple[int, int], ...] = field(metadata=spec(convert=lambda pairs: [
+        {"batch": b, "peak_bytes": p} for b, p in pairs]))
     note: str = ""
     #: the optimizer's multi-tensor (foreach) implementation, else one parameter at a time
-    foreach: bool = True
+    foreach: bool = field(default=True, metadata=spec(skip=True))
 
     @property
     def optimizer_text(self) -> str:
         return optimizer_text(self.optimizer or "none", self.foreach)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "memory_bytes": self.memory_bytes, "memory_source": self.memory_source,
-                "mode": self.mode, "optimizer": self.optimizer,
-                "optimizer_foreach": self.foreach if self.optimizer else None, "amp": self.amp, "dtype": self.dtype,
-                "inputs": list(self.inputs), "max_batch": self.max_batch,
-                "peak_bytes": self.at.peak_bytes if self.at else None, "next_peak_bytes": self.next.peak_bytes,
-                "at": self.at.to_dict() if self.at else None, "next": self.next.to_dict(),
-                "searched": [{"batch": b, "peak_bytes": p} for b, p in self.searched], "note": self.note}
+    @property
+    @serialized(after="optimizer")
+    def optimizer_foreach(self) -> bool | None:
+        return self.foreach if self.optimizer else None
 
-    def html_page(self) -> str:
-        from cnncalc.render.html import fit_html
+    @property
+    @serialized(after="max_batch")
+    def peak_bytes(self) -> int | None:
+        return self.at.peak_bytes if self.at else None
 
-        return fit_html(self, made_in_python(f"cnncalc.fit({self.model!r}, {self.memory_bytes}, …)"))
+    @property
+    @serialized(after="peak_bytes")
+    def next_peak_bytes(self) -> int:
+        return self.next.peak_bytes
 
-    def rows(self) -> tuple[list[str], list[list[Any]]]:
-        from cnncalc.render.memory import FIT_HEADER, fit_rows
+    @property
+    def points(self) -> tuple[FitPoint, ...]:
+        """The batch that fits (if any) and the next one up: the rows of the report's table."""
+        return tuple(p for p in (self.at, self.next) if p is not None)
 
-        return list(FIT_HEADER), fit_rows(self)
+
+def fit_summary(r: FitReport) -> str:
+    """'resnet50: batch 153 fits 24,000,000,000 B (22.4 GiB) for a training step (adamw, foreach); batch 154 does
+    not', or what even the smallest batch needs."""
+    what = f"a training step ({r.optimizer_text}{', autocast ' + r.amp if r.amp else ''})" if r.mode == "training" \
+        else "inference"
+    if r.max_batch == 0:
+        return (f"{r.model}: even batch {r.next.batch} needs {r.next.peak_bytes:,} B for {what}, more than "
+                f"{r.memory_bytes:,} B ({nbytes(r.memory_bytes)})")
+    return (f"{r.model}: batch {r.max_batch:,} fits {r.memory_bytes:,} B ({nbytes(r.memory_bytes)}) for "
+            f"{what}; batch {r.next.batch:,} does not")

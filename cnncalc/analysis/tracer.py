@@ -1,7 +1,7 @@
 """Runs a module under a dispatch mode that sees every aten op: on the meta device, or, when an op's output
 size or the control flow depends on values, on real CPU tensors.
 
-Each op is costed by the one formula registry (through `cnncalc.analysis.aten`) and attributed to the
+Each op is costed by the one formula registry (`cnncalc.analysis.ops`) and attributed to the
 innermost module running it (global forward hooks, removed even on error); an op of the backward pass to
 the module whose forward made the autograd node running it. Views and factories are declared free; any
 other op without a formula is listed as uncounted. Alongside the costs the tracer carries each tensor's
@@ -30,9 +30,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 from torch.utils.weak import WeakTensorKeyDictionary
 
-from cnncalc.analysis import aten_backward  # noqa: F401  (registers the backward ops)
-from cnncalc.analysis.aten import HANDLERS, ZERO_COST, Traced, bind, register_extensions
 from cnncalc.analysis.memory import Ledger
+from cnncalc.analysis.ops import Traced, bind, lookup, register_extensions
 from cnncalc.errors import CnncalcError
 from cnncalc.formulas import receptive as rf
 from cnncalc.formulas.cost import OpCost
@@ -330,8 +329,7 @@ class Tracer(TorchDispatchMode):
     # the dispatch ------------------------------------------------------------------------------------------
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
-        packet = func.overloadpacket
-        name = packet.__name__
+        name = func.overloadpacket.__name__
         if self.on_meta_device and _cpu_factory(func, args, kwargs):
             # a factory the forward calls without a device (torch.arange(n)) makes a CPU tensor, on the device
             # its inputs are on when the model runs on the CPU: on meta, it is made there too
@@ -363,16 +361,15 @@ class Tracer(TorchDispatchMode):
             return out
         module = self._module()
         traced: Traced | None = None
-        if packet in ZERO_COST:
+        formula = lookup(func)
+        if formula is not None and formula.free:
             self.free_ops[name] += 1
         else:
-            handler = HANDLERS.get(packet)
-            if handler is None and register_extensions():
-                handler = HANDLERS.get(packet)
             bound = bind(func, args, kwargs)
             if "bias" in bound and isinstance(bound["bias"], torch.Tensor) and id(bound["bias"]) in self.constants:
-                bound["bias"] = None
-            traced = handler(name, bound, out) if handler is not None else None
+                bound["bias"] = None  # (torchvision passes zeros for no bias; a user's formula sees them as passed)
+            # (a user's formula that fails or returns no counts raises CnncalcError, which trace() lets through)
+            traced = formula.trace(name, bound, out) if formula is not None else None
             if traced is None:
                 self.uncounted[(str(func), module)] += 1
             else:

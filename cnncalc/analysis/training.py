@@ -60,7 +60,7 @@ def parse_amp(value: str | None) -> str | None:
         return None
     key = value.lower().replace("float16", "fp16").replace("bfloat16", "bf16")
     if key not in AMP:
-        raise CnncalcError(f"unknown --amp {value!r}: accepted are {', '.join(AMP)} (autocast's low-precision dtype)")
+        raise CnncalcError(f"unknown amp={value!r}: accepted are {', '.join(AMP)} (autocast's low-precision dtype)")
     return key
 
 

@@ -14,93 +14,19 @@ from __future__ import annotations
 import importlib.util
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import torch
 from torch import nn
 
 from cnncalc.analysis.analyze import Subject, analyze_subject, subject_for
+from cnncalc.analysis.checks import Check, Status, Validation, Validations, compared, not_run
 from cnncalc.analysis.inputs import materialize
 from cnncalc.analysis.report import ModelReport
+from cnncalc.errors import CnncalcError
 from cnncalc.models.sources import load_model
-from cnncalc.notebook import Notebook, made_in_python
 
 MAC_OPS = ("conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum", "baddbmm")
-
-
-class Status(str, Enum):
-    agrees = "agrees"
-    differs = "differs"
-    not_run = "not run"
-    reference = "reference"
-
-    @property
-    def mark(self) -> str:
-        return {"agrees": "✓", "differs": "✗", "not run": "not run", "reference": "ref"}[self.value]
-
-
-@dataclass(frozen=True)
-class Check:
-    """One independent figure for one quantity, and how it reconciles with cnncalc's."""
-
-    tool: str
-    quantity: str
-    value: int | float | None
-    expected: int | float
-    status: Status
-    note: str
-
-    @property
-    def agrees(self) -> bool:
-        return self.status is Status.agrees
-
-    @property
-    def reference(self) -> bool:
-        return self.status is Status.reference
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"tool": self.tool, "quantity": self.quantity, "value": self.value, "expected": self.expected,
-                "status": self.status.value, "agrees": self.agrees, "note": self.note}
-
-
-def compared(tool: str, quantity: str, value: int | float, expected: int | float, equal: bool, note: str) -> Check:
-    return Check(tool, quantity, value, expected, Status.agrees if equal else Status.differs, note)
-
-
-def not_run(tool: str, quantity: str, expected: int | float, err: BaseException | str) -> Check:
-    why = err if isinstance(err, str) else (str(err).strip().splitlines() or [type(err).__name__])[0]
-    return Check(tool, quantity, None, expected, Status.not_run, f"not run: {why}")
-
-
-@dataclass(frozen=True)
-class Validation(Notebook):
-    model: str
-    input_shape: tuple[int, ...]
-    params: int
-    macs: int
-    checks: tuple[Check, ...]
-
-    @property
-    def ok(self) -> bool:
-        """No unexplained difference (a peer that could not run is shown, not counted against)."""
-        return not any(c.status is Status.differs for c in self.checks)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "input_shape": list(self.input_shape), "params": self.params,
-                "macs": self.macs, "ok": self.ok, "checks": [c.to_dict() for c in self.checks]}
-
-    def html_page(self) -> str:
-        from cnncalc.render.html import validation_html
-
-        return validation_html([self], made_in_python(f"cnncalc.validate({self.model!r})"))
-
-    def rows(self) -> tuple[list[str], list[list[Any]]]:
-        """One row per check (tool and quantity)."""
-        from cnncalc.render.model import validation_rows
-
-        return validation_rows([self])
 
 
 def _arguments(subject: Subject, device: str, seed: int) -> tuple[list[Any], dict[str, Any]]:
@@ -256,7 +182,22 @@ def _optional_peers(report: ModelReport, real: nn.Module, args: list[Any]) -> li
     return checks
 
 
-def validate(name: str, inputs: Sequence[Any] | None = None, fvcore: bool = True, seed: int = 0) -> Validation:
+def validate(*models: str, all_models: bool = False, inputs: Sequence[Any] | None = None, fvcore: bool = True,
+             seed: int = 0) -> Validations:
+    """cnncalc's counts of each model beside independent ones (numel, FlopCounterMode, fvcore when `fvcore`,
+    torchvision's published tables, ptflops and thop for reference). No models: the zoo; `all_models`: every zoo
+    and torchvision model. `inputs` as `analyze` takes them."""
+    from cnncalc.models.catalogue import every_model
+    from cnncalc.models.zoo import ZOO
+
+    if models and all_models:
+        raise CnncalcError("give models or all_models=True, not both")
+    names = every_model() if all_models else (list(models) if models else list(ZOO))
+    return Validations(tuple(validate_model(name, inputs, fvcore, seed) for name in names))
+
+
+def validate_model(name: str, inputs: Sequence[Any] | None = None, fvcore: bool = True, seed: int = 0) -> Validation:
+    """One model's validation (see `validate`)."""
     loaded = load_model(name)
     subject = subject_for(name, inputs=inputs)
     report = analyze_subject(subject, worst_case=False, seed=seed)

@@ -54,6 +54,8 @@ class OpKind(str, Enum):
     fft = "fft"
     sort = "sort"
     topk = "topk"
+    #: an op counted by a formula registered with `cnncalc.register_op` that returned counts (not an OpCost)
+    custom = "custom"
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ class LayerOptions:
             return len(self.size) if len(self.size) > 1 else 2
         if len(self.size) not in (1, self.dims):
             text = "x".join(map(str, self.size))
-            raise CnncalcError(f"--dims {self.dims} with --size {text} ({len(self.size)} numbers): give one number "
+            raise CnncalcError(f"dims={self.dims} with size={text} ({len(self.size)} numbers): give one number "
                                f"or {self.dims} ({', '.join(axis_names(self.dims))})")
         return self.dims
 
@@ -155,7 +155,10 @@ def make_options(extra_keys: frozenset[str] = frozenset(), **raw: Any) -> LayerO
             continue
         name = SPEC_ALIASES.get(key, key)
         if name in OPTION_NAMES:
-            values[name] = parse_value(name, value)
+            try:
+                values[name] = parse_value(name, value)
+            except CnncalcError as err:  # name the option as it was given (a spec's short key: d=0, not dilation=0)
+                raise CnncalcError(str(err).replace(f"{name}=", f"{key}=", 1)) from None
         elif name in extra_keys:
             extra[name] = parse_int(name, value, minimum=0)
         else:

@@ -1,14 +1,27 @@
-"""The frozen record of one layer design's cost; renderers turn these into tables, JSON, CSV, Markdown."""
+"""The frozen record of one layer design's cost: plain data, whose JSON and table rows come from its fields
+(`cnncalc.serialize`); the views in `cnncalc.render` lay it out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from cnncalc.formulas.cost import OpKind, Shape, fmt, numel
 from cnncalc.formulas.receptive import Axes, dims_text
 from cnncalc.layers.graph import Step, Tensor
-from cnncalc.notebook import Notebook, made_in_python
+from cnncalc.notebook import Notebook
+from cnncalc.serialize import serialized, spec
+
+
+def shape_cell(dims: tuple[int, ...] | None) -> str:
+    """A shape in a table cell: '1x3x224x224'."""
+    return "x".join(map(str, dims)) if dims else ""
+
+
+def axes_cell(value: Axes | None) -> str:
+    """A receptive field or jump in a table cell: '3x3'."""
+    return dims_text(value).replace("×", "x") if value is not None else ""
 
 
 @dataclass(frozen=True)
@@ -22,11 +35,6 @@ class StepRecord:
     macs: int
     flops: int
     traffic_bytes: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "kind": self.kind, "output_shape": list(self.output_shape),
-                "params": self.params, "macs": self.macs, "flops": self.flops,
-                "traffic_bytes": self.traffic_bytes}
 
 
 @dataclass(frozen=True)
@@ -51,16 +59,20 @@ class Derived:
     jump: Axes
 
     @property
+    @serialized(after="output_shape")
     def params(self) -> int:
         """Learnable elements: weights + biases (BN γ counts as a weight, β as a bias)."""
         return self.weight_params + self.bias_params
 
     @property
+    @serialized(after="macs", column="flops (2*macs + other)")
     def flops(self) -> int:
         """FLOPs = 2 × MACs + other arithmetic."""
         return 2 * self.macs + self.other_flops
 
     @property
+    @serialized(after="traffic_bytes", key="arithmetic_intensity", digits=4, column="intensity (flop/byte)",
+                cell_digits=3)
     def intensity(self) -> float:
         """Arithmetic intensity: FLOPs per byte of ideal memory traffic."""
         return self.flops / self.traffic_bytes if self.traffic_bytes else 0.0
@@ -73,15 +85,6 @@ class Derived:
     def jump_text(self) -> str:
         return dims_text(self.jump)
 
-    def counts_dict(self) -> dict[str, Any]:
-        """The counts every record's JSON carries, layer or model alike."""
-        return {
-            "params": self.params, "weight_params": self.weight_params, "bias_params": self.bias_params,
-            "macs": self.macs, "flops": self.flops, "other_flops": self.other_flops,
-            "traffic_bytes": self.traffic_bytes, "arithmetic_intensity": round(self.intensity, 4),
-            "receptive_field": field_json(self.receptive_field), "jump": field_json(self.jump),
-        }
-
 
 @dataclass(frozen=True)
 class LayerRecord(Derived, Notebook):
@@ -92,79 +95,72 @@ class LayerRecord(Derived, Notebook):
     `output_bytes` is the final output, `traffic_bytes` sums what each op reads and writes.
     """
 
+    PYTHON: ClassVar[str] = "cnncalc.layer({name!r}, …)"
+
     name: str
     design: str
-    title: str
-    input_shape: Shape
-    output_shape: Shape
+    title: str = field(metadata=spec(row=False))
+    input_shape: Shape = field(metadata=spec(cell=shape_cell))
+    output_shape: Shape = field(metadata=spec(cell=shape_cell))
     weight_params: int
     bias_params: int
     buffers: int
-    macs: int
-    other_flops: int
+    macs: int = field(metadata=spec(column="macs (multiply-accumulates)"))
+    other_flops: int = field(metadata=spec(row=False))
     activation_bytes: int
-    output_bytes: int
+    output_bytes: int = field(metadata=spec(row=False))
     traffic_bytes: int
-    receptive_field: Axes
-    jump: Axes
+    receptive_field: Axes = field(metadata=spec(cell=axes_cell))
+    jump: Axes = field(metadata=spec(cell=axes_cell))
     dtype: str
-    formulas: tuple[FormulaLine, ...]
-    idea: tuple[str, ...]
+    formulas: tuple[FormulaLine, ...] = field(metadata=spec(convert=lambda lines: {
+        f.quantity: {"symbolic": f.symbolic, "numeric": f.numeric} for f in lines}))
+    idea: tuple[str, ...] = field(metadata=spec(skip=True))
     steps: tuple[StepRecord, ...]
-    options: tuple[tuple[str, Any], ...]
+    options: tuple[tuple[str, Any], ...] = field(metadata=spec(as_dict=True))
     #: Options the user set that this design does not use (e.g. --groups on `standard`).
-    ignored: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "design": self.design,
-            "title": self.title,
-            "input_shape": list(self.input_shape),
-            "output_shape": list(self.output_shape),
-            **self.counts_dict(),
-            "buffers": self.buffers,
-            "activation_bytes": self.activation_bytes,
-            "output_bytes": self.output_bytes,
-            "dtype": self.dtype,
-            "options": dict(self.options),
-            "ignored_options": list(self.ignored),
-            "formulas": {f.quantity: {"symbolic": f.symbolic, "numeric": f.numeric} for f in self.formulas},
-            "steps": [s.to_dict() for s in self.steps],
-        }
-
-    def html_page(self) -> str:
-        from cnncalc.render.html import records_html
-
-        return records_html([self], made_in_python(f"cnncalc.layer({self.name!r}, …)"))
-
-    def rows(self) -> tuple[list[str], list[list[Any]]]:
-        from cnncalc.render.formats import records_rows
-
-        return records_rows([self])
+    ignored: tuple[str, ...] = field(default=(), metadata=spec(key="ignored_options"))
 
 
-class Comparison(list[LayerRecord], Notebook):
-    """Layer records side by side (what `cnncalc.compare` returns): a list, shown in a notebook as the comparison
-    page, and a DataFrame with one row per design."""
+@dataclass(frozen=True)
+class LayerReport(Notebook):
+    """One design and how it fares against its natural counterpart (xception-dw against standard, inception
+    against its naive form, …): what `cnncalc layer` shows."""
 
-    def html_page(self) -> str:
-        from cnncalc.render.html import records_html
+    PYTHON: ClassVar[str] = "cnncalc.explain({name!r}, …)"
 
-        names = ", ".join(repr(r.name) for r in self)
-        return records_html(list(self), made_in_python(f"cnncalc.compare({names}, …)"))
+    record: LayerRecord = field(metadata=spec(flatten=True))
+    #: the counterpart under the same options; None when the design has none, or it cannot take these options
+    counterpart: LayerRecord | None = field(default=None, metadata=spec(row=False))
 
-    def rows(self) -> tuple[list[str], list[list[Any]]]:
-        from cnncalc.render.formats import records_rows
+    @property
+    def name(self) -> str:
+        return self.record.name
 
-        return records_rows(list(self))
 
+@dataclass(frozen=True)
+class Comparison(Notebook):
+    """Layer designs (or models) side by side, in the order given: the first is the base of every ratio. It
+    behaves as the list of its records (`[r.params for r in cnncalc.compare(…)]`)."""
 
-def field_json(value: Axes | None) -> list[int | float] | None:
-    """A receptive field or jump for JSON: integers where exact, floats for fractional jumps."""
-    if value is None:
-        return None
-    return [v.numerator if v.denominator == 1 else float(v) for v in value]
+    PYTHON: ClassVar[str] = "cnncalc.compare({names}, …)"
+
+    records: tuple[Derived, ...]
+    #: each design's real module timed (`compare(…, time=True)`): profiling's DesignTiming, one per record
+    timings: tuple[Any, ...] = ()
+
+    @property
+    def names(self) -> str:
+        return ", ".join(repr(getattr(r, "name", "")) for r in self.records)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.records[index]
 
 
 def _sum_line(terms: list[tuple[str, int]]) -> str:
@@ -175,7 +171,10 @@ def _sum_line(terms: list[tuple[str, int]]) -> str:
     exprs = " + ".join(e for e, _ in terms)
     if len(terms) == 1:
         return exprs if exprs == fmt(total) else f"{exprs} = {fmt(total)}"
-    return f"{exprs} = {' + '.join(fmt(v) for _, v in terms)} = {fmt(total)}"
+    values = " + ".join(fmt(v) for _, v in terms)
+    if exprs == values:  # every term is a number already: 256 + 256 = 512, not 256 + 256 = 256 + 256 = 512
+        return f"{exprs} = {fmt(total)}"
+    return f"{exprs} = {values} = {fmt(total)}"
 
 
 def _formula_lines(steps: list[Step], symbolic: dict[str, str]) -> tuple[FormulaLine, ...]:

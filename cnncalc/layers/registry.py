@@ -10,7 +10,7 @@ from cnncalc.errors import CnncalcError, UnknownNameError
 from cnncalc.formulas.cost import Dims, axis_names
 from cnncalc.layers.graph import LayerGraph, Tensor, same_padding
 from cnncalc.layers.options import LayerOptions, make_options, parse_spec
-from cnncalc.layers.record import LayerRecord, make_record
+from cnncalc.layers.record import LayerRecord, LayerReport, make_record
 
 if TYPE_CHECKING:
     from torch import nn
@@ -39,7 +39,7 @@ class Config:
         if value is None:
             default = self.preset.defaults.get(name)
             if default is None:
-                raise CnncalcError(f"{self.preset.name} needs {name}: give --{name} N "
+                raise CnncalcError(f"{self.preset.name} needs {name}: give {name}=N "
                                    f"(or {self.preset.name}:{name}=N in a spec)")
             value = default
         return int(self._note(name, value))
@@ -218,3 +218,17 @@ def build_module(spec: str, base: LayerOptions | None = None) -> tuple[nn.Module
     preset.check_rank(config)
     module = preset.build(config)
     return module.eval(), config.opts.input_shape(config.cin)
+
+
+def explain(spec: str, base: LayerOptions | None = None) -> LayerReport:
+    """One design and its natural counterpart under the same options (None when it has none, or the counterpart
+    cannot take these options: the design alone still stands)."""
+    record = evaluate(spec, base)
+    preset, config = configure(spec, base)
+    counterpart = None
+    if preset.counterpart:
+        try:
+            counterpart = evaluate(preset.counterpart, config.opts)
+        except CnncalcError:
+            counterpart = None
+    return LayerReport(record, counterpart)

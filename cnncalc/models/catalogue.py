@@ -9,11 +9,15 @@ metadata against the built models.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from cnncalc.errors import CnncalcError
+from cnncalc.notebook import Notebook
+from cnncalc.serialize import spec
 
 TABLE = Path(__file__).with_name("catalogue.json")
 TASKS = ("classification", "detection", "segmentation", "video", "optical_flow", "zoo")
@@ -36,49 +40,54 @@ def shipped(name: str) -> dict[str, Any]:
     raise KeyError(name)
 
 
-def catalogue(tasks: list[str] | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One model of the catalogue at its default inputs: MACs are multiply-accumulates."""
+
+    name: str
+    task: str
+    source: str
+    inputs: tuple[str, ...] = field(metadata=spec(cell=" ".join))
+    params: int
+    macs: int
+    flops: int
+    data_dependent: bool
+    #: a detector at its own limits (every candidate kept by its thresholds)
+    worst_case_macs: int | None = field(default=None, metadata=spec(omit_none=True))
+    paper: str = ""
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> CatalogueEntry:
+        return cls(row["name"], row["task"], row["source"], tuple(row["inputs"]), row["params"], row["macs"],
+                   row["flops"], bool(row.get("data_dependent")), row.get("worst_case_macs"), row.get("paper", ""))
+
+
+@dataclass(frozen=True)
+class Catalogue(Notebook):
+    """Every zoo and torchvision model of the tasks asked for, from the table that ships with cnncalc. It
+    behaves as the list of its entries."""
+
+    PYTHON: ClassVar[str] = "cnncalc.models()"
+
+    entries: tuple[CatalogueEntry, ...]
+
+    def __iter__(self) -> Iterator[CatalogueEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, index: int) -> CatalogueEntry:
+        return self.entries[index]
+
+
+def catalogue(tasks: list[str] | None = None) -> Catalogue:
     """Name, task, source, default inputs, params, MACs, FLOPs and paper of every model (or of `tasks`)."""
     for task in tasks or ():
         if task not in TASKS:
             raise CnncalcError(f"unknown task {task!r}: accepted are {', '.join(TASKS)}")
-    return [dict(e) for e in _table() if not tasks or e["task"] in tasks]
+    return Catalogue(tuple(CatalogueEntry.of(e) for e in _table() if not tasks or e["task"] in tasks))
 
 
 def every_model(tasks: list[str] | None = None) -> list[str]:
-    return [e["name"] for e in catalogue(tasks)]
-
-
-def live_entry(name: str, report: Any = None) -> dict[str, Any]:
-    """One model's row, from a live analysis at its default inputs (the table's source of truth); `report`
-    is that analysis when the caller has it already."""
-    from cnncalc.analysis.analyze import analyze
-    from cnncalc.models.sources import load_model
-    from cnncalc.models.zoo import ZOO
-
-    loaded = load_model(name)
-    report = report if report is not None else analyze(name)
-    entry = ZOO.get(name)
-    real = report.real_run
-    row: dict[str, Any] = {
-        "name": name, "task": loaded.task or "classification", "source": loaded.source,
-        "inputs": [i.text() for i in loaded.inputs], "params": report.total.params, "macs": report.total.macs,
-        "flops": report.total.flops,
-        "paper": entry.paper if entry else f"torchvision.models.{name}",
-        "data_dependent": real is not None,
-    }
-    if real is not None and real.worst_case is not None:
-        row["worst_case_macs"] = real.worst_case.costs.macs
-    return row
-
-
-def zoo_markdown() -> str:
-    """The zoo as a Markdown table: name, default input, params, MACs, paper (for the README)."""
-    from cnncalc.analysis.analyze import analyze
-    from cnncalc.models.zoo import ZOO
-
-    lines = ["| model | input | params | MACs | what | paper |", "|---|---|---:|---:|---|---|"]
-    for name, entry in ZOO.items():
-        report = analyze(name)
-        lines.append(f"| `{name}` | {'×'.join(map(str, entry.input_shape))} | {report.total.params:,} | "
-                     f"{report.total.macs:,} | {entry.summary} | {entry.paper} |")
-    return "\n".join(lines) + "\n"
+    return [e.name for e in catalogue(tasks)]

@@ -87,7 +87,7 @@ def rebuild_real(loaded: LoadedModel) -> nn.Module:
 
 def parse_input_shape(text: str) -> tuple[int, ...]:
     """'1x3x224x224' → (1, 3, 224, 224)."""
-    return parse_shape(text, f"--input {text!r}")
+    return parse_shape(text, f"input {text!r}")
 
 
 # torchvision ------------------------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def _import_path(spec: str) -> LoadedModel:
         raise CnncalcError(f"{where!r} has no {attr!r}{hint}")
     target = getattr(module, attr)
     built = _from_callable(spec, target, attr)
-    note = "none was given (--input SHAPE sets it)"
+    note = "none was given (inputs= sets it)"
     return LoadedModel(spec, built.module, [InputSpec(DEFAULT_INPUT)], spec, target, "", note, built.way, built.why)
 
 

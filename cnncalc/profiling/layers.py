@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 import torch
 
+from cnncalc.devices import TORCH_DTYPES, check_dtype, resolve_device
 from cnncalc.layers.options import LayerOptions
 from cnncalc.layers.record import LayerRecord
 from cnncalc.layers.registry import build_module
-from cnncalc.profiling.devices import TORCH_DTYPES, check_dtype, resolve_device
-from cnncalc.profiling.timing import Stats, time_calls
-
-
-@dataclass(frozen=True)
-class DesignTiming:
-    name: str
-    device: str
-    threads: int | None
-    latency: Stats
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"device": self.device, "threads": self.threads, "latency_ms": self.latency.to_dict(),
-                "samples": self.latency.samples, "noisy": self.latency.noisy}
+from cnncalc.profiling.report import DesignTiming
+from cnncalc.profiling.timing import time_calls
 
 
 def time_designs(records: Sequence[LayerRecord], base: LayerOptions, device: str = "cpu", warmup: int = 10,

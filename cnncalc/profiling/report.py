@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from cnncalc.notebook import Notebook, made_in_python
-from cnncalc.profiling.peaks import DevicePeaks
-from cnncalc.profiling.timing import Stats
+from cnncalc.datasheets import DevicePeaks
+from cnncalc.notebook import Notebook
+from cnncalc.profiling.stats import Stats
+from cnncalc.serialize import serialized, spec, to_data
 
 
 @dataclass(frozen=True)
@@ -24,15 +25,14 @@ class Settings:
     warmup: int
     min_time: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 @dataclass(frozen=True)
 class Run:
+    """One batch size: its measured latency beside its cost and roofline bound."""
+
     batch: int
     dtype: str
-    latency: Stats | None
+    latency: Stats | None = field(metadata=spec(key="latency_ms"))
     macs: int
     flops: int
     traffic_bytes: int
@@ -44,37 +44,38 @@ class Run:
     peak_source: str = ""
 
     @property
+    @serialized(after="latency")
+    def samples(self) -> int:
+        return self.latency.samples if self.latency else 0
+
+    @property
+    @serialized(after="samples")
+    def noisy(self) -> bool | None:
+        return self.latency.noisy if self.latency else None
+
+    @property
+    @serialized(after="noisy")
     def throughput(self) -> float | None:
         """Items per second at the median latency."""
         return self.batch / (self.latency.median / 1e3) if self.latency else None
 
     @property
+    @serialized(after="macs_per_s")
     def flops_per_s(self) -> float | None:
         return self.flops / (self.latency.median / 1e3) if self.latency else None
 
     @property
+    @serialized(after="flops")
     def macs_per_s(self) -> float | None:
         return self.macs / (self.latency.median / 1e3) if self.latency else None
 
     @property
+    @serialized(after="roofline_ms", key="measured_over_roofline")
     def over_roofline(self) -> float | None:
         """Measured median ÷ roofline lower bound (≥ 1 unless the peaks are wrong)."""
         if self.latency is None or not self.roofline_ms:
             return None
         return self.latency.median / self.roofline_ms
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "batch": self.batch, "dtype": self.dtype,
-            "latency_ms": self.latency.to_dict() if self.latency else None,
-            "samples": self.latency.samples if self.latency else 0,
-            "noisy": self.latency.noisy if self.latency else None,
-            "throughput": self.throughput, "macs": self.macs, "flops": self.flops,
-            "macs_per_s": self.macs_per_s, "flops_per_s": self.flops_per_s, "traffic_bytes": self.traffic_bytes,
-            "peak_memory_bytes": self.peak_memory_bytes, "roofline_ms": self.roofline_ms,
-            "measured_over_roofline": self.over_roofline, "error": self.error,
-            "predicted_peak_bytes": self.predicted_peak_bytes, "peak_source": self.peak_source,
-        }
 
 
 @dataclass(frozen=True)
@@ -89,56 +90,67 @@ class LayerTime:
     roofline_ms: float | None
 
     @property
+    @serialized(after="traffic_bytes", key="arithmetic_intensity")
     def intensity(self) -> float:
         return self.flops / self.traffic_bytes if self.traffic_bytes else 0.0
 
     @property
+    @serialized(after="intensity")
     def flops_per_s(self) -> float:
         return self.flops / (self.ms / 1e3) if self.ms else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "ms": self.ms, "flops": self.flops,
-                "traffic_bytes": self.traffic_bytes, "arithmetic_intensity": self.intensity,
-                "flops_per_s": self.flops_per_s, "roofline_ms": self.roofline_ms}
 
 
 @dataclass(frozen=True)
 class ProfileReport(Notebook):
+    """Timed forward passes (or training steps) of a model at each batch size, beside its cost, roofline and
+    the device's peaks."""
+
+    PYTHON: ClassVar[str] = "cnncalc.profile({model!r}, …)"
+
     model: str
     input_shape: tuple[int, ...]
-    peaks: DevicePeaks
-    settings: Settings
+    peaks: DevicePeaks = field(metadata=spec(skip=True))
+    settings: Settings = field(metadata=spec(skip=True))
     runs: tuple[Run, ...]
-    layers: tuple[LayerTime, ...] = ()
+    layers: tuple[LayerTime, ...] = field(default=(), metadata=spec(key="per_layer"))
     #: "inference", or "training" (whole steps: forward, backward, optimizer step)
     mode: str = "inference"
     optimizer: str | None = None
     amp: str | None = None
 
-    def html_page(self) -> str:
-        from cnncalc.render.html import profile_html
-
-        return profile_html(self, made_in_python(f"cnncalc.profile({self.model!r}, …)"))
-
-    def rows(self) -> tuple[list[str], list[list[Any]]]:
-        """One row per batch size."""
-        from cnncalc.render.profile import run_rows
-
-        return run_rows(self)
+    @property
+    @serialized(after="amp")
+    def device(self) -> dict[str, Any]:
+        """The device's peaks and how the runs were made, together."""
+        return {**to_data(self.peaks), **to_data(self.settings)}
 
     @property
+    @serialized(after="runs", key="largest_batch_that_fit")
     def largest_batch(self) -> int | None:
         fitted = [r.batch for r in self.runs if r.error is None]
         return max(fitted) if fitted else None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model, "input_shape": list(self.input_shape), "mode": self.mode,
-            "optimizer": self.optimizer, "amp": self.amp,
-            "device": {**self.peaks.to_dict(), **self.settings.to_dict()},
-            "runs": [r.to_dict() for r in self.runs],
-            "largest_batch_that_fit": self.largest_batch,
-            "per_layer": [layer.to_dict() for layer in self.layers],
-            "per_layer_note": ("per-layer times carry hook overhead; totals come from the plain runs"
-                               if self.layers else None),
-        }
+    @property
+    @serialized()
+    def per_layer_note(self) -> str | None:
+        return "per-layer times carry hook overhead; totals come from the plain runs" if self.layers else None
+
+
+@dataclass(frozen=True)
+class DesignTiming:
+    """One design's real module, timed."""
+
+    name: str = field(metadata=spec(skip=True))
+    device: str
+    threads: int | None
+    latency: Stats = field(metadata=spec(key="latency_ms"))
+
+    @property
+    @serialized()
+    def samples(self) -> int:
+        return self.latency.samples
+
+    @property
+    @serialized()
+    def noisy(self) -> bool:
+        return self.latency.noisy

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 import torch
 
 from cnncalc.analysis.tracer import OpRecord
+from cnncalc.datasheets import DevicePeaks
 from cnncalc.dtypes import DType
-from cnncalc.profiling.peaks import DevicePeaks
 
 CONV_KINDS = {"conv", "conv_transpose", "deform_conv"}
 

@@ -15,9 +15,9 @@ from torch import nn
 from cnncalc.analysis.analyze import make_report, op_costs, subject_for, trace_subject
 from cnncalc.analysis.inputs import materialize
 from cnncalc.analysis.report import Costs
+from cnncalc.devices import TORCH_DTYPES, check_amp, check_dtype, device_peaks, resolve_device
 from cnncalc.dtypes import DType, parse_dtype
 from cnncalc.errors import CnncalcError
-from cnncalc.profiling.devices import TORCH_DTYPES, check_amp, check_dtype, device_peaks, resolve_device
 from cnncalc.profiling.report import LayerTime, ProfileReport, Run, Settings
 from cnncalc.profiling.roofline import bound_ms, op_bound
 from cnncalc.profiling.timing import synchronize, time_calls
@@ -31,9 +31,9 @@ def parse_batches(text: str | Sequence[int]) -> tuple[int, ...]:
     try:
         batches = tuple(int(b) for b in items)
     except ValueError:
-        raise CnncalcError(f"--batch {text!r} is malformed: expected sizes joined by commas, e.g. 1,8,32") from None
+        raise CnncalcError(f"batch={text!r} is malformed: expected sizes joined by commas, e.g. 1,8,32") from None
     if not batches or any(b < 1 for b in batches):
-        raise CnncalcError(f"--batch {text!r}: every batch size must be ≥ 1")
+        raise CnncalcError(f"batch={text!r}: every batch size must be ≥ 1")
     return batches
 
 
@@ -94,7 +94,7 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     dt = parse_dtype(dtype)
     batches = parse_batches(batch)
     if warmup < 0 or min_time <= 0:
-        raise CnncalcError(f"--warmup {warmup} / --min-time {min_time}: warm-up must be ≥ 0 and min-time > 0")
+        raise CnncalcError(f"warmup={warmup}, min_time={min_time}: warmup must be ≥ 0 and min_time > 0")
     check_dtype(dev, dt)
     subject = subject_for(model, input_shape, inputs)
     name = subject.name
@@ -105,11 +105,11 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     spec = StepSpec(parse_optimizer(optimizer or DEFAULT_OPTIMIZER), parse_amp(amp),
                     foreach=dev.type == "cuda") if train else None
     if (optimizer or amp) and not train:
-        raise CnncalcError("--optimizer and --amp describe a training step: add --train")
+        raise CnncalcError("optimizer= and amp= describe a training step: add train=True")
     if spec is not None and spec.amp is not None:
         check_amp(dev, spec.amp)
     if spec is not None and (compile or per_layer):
-        raise CnncalcError("--train times whole training steps: --compile and --per-layer time inference only")
+        raise CnncalcError("train=True times whole training steps: compile=True and per_layer=True time inference only")
     real = subject.real(0).eval().to(device=dev, dtype=torch_dtype)
     if spec is not None:
         real.train()

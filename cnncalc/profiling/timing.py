@@ -3,55 +3,13 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-NOISY = 0.10
-
-
-@dataclass(frozen=True)
-class Stats:
-    """Latency samples in milliseconds."""
-
-    median: float
-    p10: float
-    p90: float
-    min: float
-    cold: float
-    samples: int
-
-    @property
-    def spread(self) -> float:
-        return (self.p90 - self.p10) / self.median if self.median else 0.0
-
-    @property
-    def noisy(self) -> bool:
-        """(p90 − p10) / median above 10%."""
-        return self.spread > NOISY
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"median": self.median, "p10": self.p10, "p90": self.p90, "min": self.min, "cold": self.cold}
-
-
-def quantile(sorted_values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks."""
-    if len(sorted_values) == 1:
-        return sorted_values[0]
-    pos = q * (len(sorted_values) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
-
-
-def summarize(samples: list[float], cold: float) -> Stats:
-    ordered = sorted(samples)
-    return Stats(statistics.median(ordered), quantile(ordered, 0.1), quantile(ordered, 0.9), ordered[0], cold,
-                 len(ordered))
+from cnncalc.profiling.stats import Stats, summarize
 
 
 def synchronize(device: torch.device) -> None:

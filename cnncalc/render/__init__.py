@@ -1,5 +1,6 @@
-"""Views: records in, tables / JSON / CSV / Markdown out."""
+"""Views: records in, text out. `render(record, format, context)` is the only way in: the terminal's table,
+JSON, CSV, Markdown or one self-contained HTML page (see `cnncalc.render.registry`)."""
 
-from cnncalc.render.formats import Format, to_csv, to_json, to_markdown
+from cnncalc.render.registry import RenderContext, formats, render, table_rows
 
-__all__ = ["Format", "to_csv", "to_json", "to_markdown"]
+__all__ = ["RenderContext", "formats", "render", "table_rows"]

@@ -27,7 +27,7 @@ def unit_args(c: Config) -> tuple[int, int, int, int, int]:
     s = stride[0]
     if s == 1 and cout != cin:
         raise CnncalcError(f"a stride-1 shuffle unit adds its input back, so cout must equal cin={cin}; "
-                           f"got cout={cout} (use --stride 2 to change width)")
+                           f"got cout={cout} (use stride=2 to change width)")
     if v == 1 and s == 2 and cout <= cin:
         raise CnncalcError(f"a stride-2 ShuffleNet v1 unit concatenates its pooled input, so cout must "
                            f"exceed cin={cin}; got cout={cout}")

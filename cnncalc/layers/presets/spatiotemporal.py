@@ -43,7 +43,7 @@ class R2Plus1D(Preset):
     paper = "Tran et al., 'A closer look at spatiotemporal convolutions for action recognition', CVPR 2018"
     counterpart = "standard"
     ranks = (3,)
-    rank_note = "it factorises a 3-D kernel into space and time: give --size TxHxW"
+    rank_note = "it factorises a 3-D kernel into space and time: give size=TxHxW"
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
         mid, (k1, s1, p1, d1), (k2, s2, p2, d2) = factorised(c)

@@ -1,5 +1,5 @@
 """Handlers of torchvision's own ops (torch.ops.torchvision.*), registered only once torchvision is loaded
-(`cnncalc.analysis.aten.register_extensions`): analysing a plain-torch model never imports it.
+(`cnncalc.analysis.ops.registry.register_extensions`): analysing a plain-torch model never imports it.
 
 deform_conv2d and roi_align are costed by their formulas from shapes. nms's cost depends on the data (how
 many pairs of boxes the kernel compares), so on real tensors the pairs are counted here, exactly as the
@@ -12,7 +12,8 @@ from typing import Any
 
 import torch
 
-from cnncalc.analysis.aten import Args, Ops, Traced, Window, handles, shape
+from cnncalc.analysis.ops.common import Args, Ops, Traced, Window, shape
+from cnncalc.analysis.ops.registry import handles
 from cnncalc.formulas import deform as deform_f
 from cnncalc.formulas import sample as sample_f
 
@@ -106,6 +107,3 @@ def _nms(name: str, a: Args, out: Any) -> Traced:
     boxes, scores = a["dets"], a["scores"]
     pairs = nms_pairs(boxes, scores, out, float(a["iou_threshold"]))
     return Traced(sample_f.nms(int(boxes.shape[0]), pairs, int(out.numel())))
-
-
-

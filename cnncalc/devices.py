@@ -6,9 +6,9 @@ import time
 
 import torch
 
+from cnncalc.datasheets import GIB, MEMORY_TABLE, DevicePeaks, cpu_peaks, gpu_peaks
 from cnncalc.dtypes import DType
 from cnncalc.errors import CnncalcError
-from cnncalc.profiling.peaks import GIB, MEMORY_TABLE, DevicePeaks, cpu_peaks, gpu_peaks
 
 
 def available() -> list[str]:
@@ -28,22 +28,22 @@ def resolve_device(text: str) -> torch.device:
         return torch.device("cpu")
     if name == "mps":
         if "mps" not in available():
-            raise CnncalcError(f"--device mps: this machine has no MPS device; available: {here}")
+            raise CnncalcError(f"device='mps': this machine has no MPS device; available: {here}")
         return torch.device("mps")
     if name == "cuda" or name.startswith("cuda:"):
         if not torch.cuda.is_available():
-            raise CnncalcError(f"--device {text}: CUDA is not available on this machine; available: {here}")
+            raise CnncalcError(f"device={text!r}: CUDA is not available on this machine; available: {here}")
         index = 0
         if ":" in name:
             try:
                 index = int(name.split(":", 1)[1])
             except ValueError:
-                raise CnncalcError(f"--device {text!r} is malformed: expected cuda or cuda:N") from None
+                raise CnncalcError(f"device={text!r} is malformed: expected cuda or cuda:N") from None
         if not 0 <= index < torch.cuda.device_count():
-            raise CnncalcError(f"--device {text}: there are {torch.cuda.device_count()} CUDA devices; "
+            raise CnncalcError(f"device={text!r}: there are {torch.cuda.device_count()} CUDA devices; "
                                f"available: {here}")
         return torch.device("cuda", index)
-    raise CnncalcError(f"unknown device {text!r}: accepted are cpu, cuda, cuda:N, mps (here: {here})")
+    raise CnncalcError(f"unknown device={text!r}: accepted are cpu, cuda, cuda:N, mps (here: {here})")
 
 
 def device_memory(name: str) -> tuple[int, str]:
@@ -57,7 +57,7 @@ def device_memory(name: str) -> tuple[int, str]:
         device = resolve_device(key)
         props = torch.cuda.get_device_properties(device)
         return int(props.total_memory), f"{props.name} ({device}), torch.cuda.get_device_properties"
-    raise CnncalcError(f"unknown --device {name!r}: accepted are {', '.join(MEMORY_TABLE)}, cuda and cuda:N")
+    raise CnncalcError(f"unknown device={name!r}: accepted are {', '.join(MEMORY_TABLE)}, cuda and cuda:N")
 
 
 def measure_cpu_bandwidth(megabytes: int = 256) -> float:
@@ -75,7 +75,7 @@ def measure_cpu_bandwidth(megabytes: int = 256) -> float:
 
 def device_peaks(device: torch.device, peak_tflops: float | None = None,
                  peak_bandwidth: float | None = None) -> DevicePeaks:
-    """The device's peaks; --peak-tflops (for every kind of arithmetic) and --peak-bandwidth (GB/s) override."""
+    """The device's peaks; `peak_tflops` (for every kind of arithmetic) and `peak_bandwidth` (GB/s) override."""
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
         peaks = gpu_peaks(props.name, props)
@@ -94,7 +94,7 @@ def device_peaks(device: torch.device, peak_tflops: float | None = None,
             flops if flops is not None else peaks.tf32,
             flops if flops is not None else peaks.half,
             peak_bandwidth * 1e9 if peak_bandwidth is not None else peaks.bandwidth,
-            peaks.source + "; overridden by --peak-tflops/--peak-bandwidth")
+            peaks.source + "; overridden by peak_tflops/peak_bandwidth")
     return peaks
 
 
@@ -105,14 +105,14 @@ TORCH_DTYPES = {DType.float32: torch.float32, DType.float16: torch.float16, DTyp
 def check_dtype(device: torch.device, dtype: DType) -> None:
     """Refuse a dtype the device cannot run, before any model is built."""
     if device.type == "cuda" and dtype is DType.bfloat16 and not torch.cuda.is_bf16_supported():
-        raise CnncalcError(f"--dtype bfloat16: {torch.cuda.get_device_name(device)} does not support bfloat16")
+        raise CnncalcError(f"dtype='bfloat16': {torch.cuda.get_device_name(device)} does not support bfloat16")
     if device.type == "mps" and dtype is DType.float64:
-        raise CnncalcError("--dtype float64: MPS does not support float64")
+        raise CnncalcError("dtype='float64': MPS does not support float64")
     try:
         x = torch.ones(1, 1, 4, 4, device=device, dtype=TORCH_DTYPES[dtype])
         torch.nn.functional.conv2d(x, torch.ones(1, 1, 3, 3, device=device, dtype=TORCH_DTYPES[dtype]))
     except (RuntimeError, TypeError) as err:
-        raise CnncalcError(f"--dtype {dtype.value} cannot run on {device}: {str(err).splitlines()[0]}") from None
+        raise CnncalcError(f"dtype={dtype.value!r} cannot run on {device}: {str(err).splitlines()[0]}") from None
 
 
 def runs_amp(device: torch.device, amp: str) -> bool:
@@ -133,11 +133,11 @@ def runs_amp(device: torch.device, amp: str) -> bool:
 
 
 def check_amp(device: torch.device, amp: str) -> None:
-    """Refuse an --amp mode the device cannot run, naming the modes it can."""
+    """Refuse an autocast mode the device cannot run, naming the modes it can."""
     from cnncalc.analysis.training import AMP
 
     if runs_amp(device, amp):
         return
     can = [mode for mode in AMP if mode != amp and runs_amp(device, mode)]
-    raise CnncalcError(f"--amp {amp} cannot run on {device}: " + (
-        f"it can run {' or '.join(can)}" if can else "it runs no autocast mode; drop --amp"))
+    raise CnncalcError(f"amp={amp!r} cannot run on {device}: " + (
+        f"it can run {' or '.join(can)}" if can else "it runs no autocast mode; drop amp="))

@@ -10,18 +10,18 @@ rows of raw values. It lays itself out at render time for the width rich gives i
 4. still too wide: the lowest-priority column goes, and the search starts again from whole numbers.
 
 Nothing is ever cut: no ellipsis, no cropped cell; module names, shapes and numbers never wrap. A note under the
-table names what was left out or shortened and how to see it. `show` prints a renderable: on a terminal at the
-terminal's width; piped into a file or another program (or with `wide`) at the natural width of what it prints,
+table names what was left out or shortened and how to see it. `render_text` lays a renderable out: at a
+terminal's width; or (piped into a file or another program, or `wide`) at the natural width of what it prints,
 so every column is there and every number whole. `columns` picks (and orders) columns by name.
+
+A table takes the reader's choices (`View`: --wide, --columns) from the `RenderContext` the view was given; nothing
+here reads a global setting.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
@@ -34,7 +34,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cnncalc.errors import UnknownNameError
-from cnncalc.render.numbers import integer, si
+from cnncalc.numbers import integer, si
 
 Justify = Literal["left", "right", "center"]
 Content = str | Text
@@ -109,28 +109,11 @@ class Cell:
 
 @dataclass(frozen=True)
 class View:
-    """What the user asked of every table: all columns at natural width, or these columns."""
+    """What the reader asked of every table: all columns at natural width, or these columns (`RenderContext`'s
+    `wide` and `columns`)."""
 
     wide: bool = False
     columns: tuple[str, ...] | None = None
-
-
-_VIEW: ContextVar[View | None] = ContextVar("cnncalc_view", default=None)
-
-
-def current_view() -> View:
-    """The view being rendered (set by `show` or `viewing`); the default: fit, every column."""
-    return _VIEW.get() or View()
-
-
-@contextmanager
-def viewing(view: View) -> Iterator[None]:
-    """Render with this view (`show` sets it; tests and other front ends may too)."""
-    token = _VIEW.set(view)
-    try:
-        yield
-    finally:
-        _VIEW.reset(token)
 
 
 @dataclass(frozen=True)
@@ -202,6 +185,7 @@ class FitTable:
     gap: int = 2
     indent: int = 0
     selectable: bool = True  # whether --columns applies to this table
+    view: View = field(default_factory=View)
     _forms: dict[tuple[int, bool], _Form] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -269,13 +253,13 @@ class FitTable:
 
     def natural_layout(self, view: View | None = None) -> Layout:
         """Every candidate column, whole, at its natural width."""
-        _, display = self._order(view or current_view())
+        _, display = self._order(view or self.view)
         widths = tuple(self._form(i, False).natural for i in display)
         return Layout(tuple(display), widths, frozenset(), (), sum(widths) + self._chrome(len(display)))
 
     def layout(self, width: int, view: View | None = None) -> Layout:
         """The layout for `width` cells: whole numbers first, then shortened ones, then fewer columns."""
-        order, display = self._order(view or current_view())
+        order, display = self._order(view or self.view)
         for count in range(len(order), 0, -1):
             kept = order[:count]
             steps = self._shortening_steps(kept)
@@ -361,7 +345,7 @@ class FitTable:
         return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        view = current_view()
+        view = self.view
         layout = self.natural_layout(view) if view.wide else self.layout(options.max_width, view)
         if self.title:
             yield Text(self.title, style="italic")
@@ -414,6 +398,12 @@ def parse_columns(text: str | Sequence[str] | None, known: Iterable[str]) -> tup
     return chosen or None
 
 
+def check_columns(renderable: Any, columns: Sequence[str] | None) -> None:
+    """Raise UnknownNameError, naming those accepted, when no table in `renderable` has a column of that name."""
+    if columns:
+        parse_columns(list(columns), column_names(*[t for t in tables(renderable) if t.selectable]))
+
+
 def natural_width(renderable: RenderableType, console: Console | None = None) -> int:
     """The width at which nothing in `renderable` wraps, is shortened or is left out."""
     console = console or Console(width=_MEASURE_WIDTH)
@@ -432,42 +422,18 @@ def is_terminal(file: IO[str]) -> bool:
 _TRAILING = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.M)  # spaces at a line's end, before any closing style codes
 
 
-def _print(console: Console, renderable: RenderableType) -> None:
-    """Print with the padding at the ends of lines (the last column of a grid) taken off: files stay clean."""
-    with console.capture() as captured:
-        console.print(renderable)
-    console.file.write(_TRAILING.sub(r"\1", captured.get()))
-    console.file.flush()
-
-
-def show(renderable: RenderableType, wide: bool = False, columns: Sequence[str] | None = None,
-         file: IO[str] | None = None) -> None:
-    """Print a renderable: fitted to a terminal; at its natural width when piped or `wide`.
-
-    `columns` names the columns to show, in that order, in every table that has any of them; names no table has
-    raise UnknownNameError, naming those accepted.
-    """
-    out = file if file is not None else sys.stdout
-    chosen = tuple(columns) if columns else None
-    if chosen:
-        parse_columns(list(chosen), column_names(*[t for t in tables(renderable) if t.selectable]))
-    with viewing(View(wide=wide, columns=chosen)):
-        console = Console(file=out, soft_wrap=False)
-        if wide or not is_terminal(out):
-            console = Console(file=out, soft_wrap=False, width=natural_width(renderable, console))
-        _print(console, renderable)
-
-
-def render_text(renderable: RenderableType, width: int | None = None, wide: bool = False,
-                columns: Sequence[str] | None = None) -> str:
-    """What `show` prints, as plain text: at `width` as on a terminal that wide, or (None) at the natural width."""
+def render_text(renderable: RenderableType, width: int | None = None, color: bool = False) -> str:
+    """A renderable as text: at `width` cells, as on a terminal that wide, or (None) at its natural width, where
+    nothing is shortened or left out; with ANSI styles when `color`. The padding at the ends of lines (the last
+    column of a grid) is taken off, so files stay clean."""
     import io
 
-    with viewing(View(wide=wide, columns=tuple(columns) if columns else None)):
-        out = io.StringIO()
-        console = Console(file=out, width=width or _MEASURE_WIDTH, soft_wrap=False, color_system=None)
-        if width is None or wide:
-            console = Console(file=out, width=natural_width(renderable, console), soft_wrap=False,
-                              color_system=None)
-        _print(console, renderable)
-        return out.getvalue()
+    out = io.StringIO()
+    system: Literal["truecolor"] | None = "truecolor" if color else None
+    console = Console(file=out, width=width or _MEASURE_WIDTH, soft_wrap=False, color_system=system,
+                      force_terminal=color)
+    if width is None:
+        console = Console(file=out, width=natural_width(renderable, console), soft_wrap=False, color_system=system,
+                          force_terminal=color)
+    console.print(renderable)
+    return _TRAILING.sub(r"\1", out.getvalue())

@@ -1,30 +1,29 @@
-"""Renderers of profiles: rich tables, JSON, CSV, Markdown, and the roofline plot."""
+"""Views of profiles: measured latency beside the analytic cost and the device's roofline."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from cnncalc.conventions import CONVENTION
+from cnncalc.numbers import integer, nbytes, si
 from cnncalc.profiling.report import ProfileReport, Run
-from cnncalc.render.fit import Cell, Column, FitTable, Formatter, number
-from cnncalc.render.formats import csv_text
-from cnncalc.render.numbers import integer, nbytes, si
+from cnncalc.render.registry import RenderContext, Rows, View, views
+from cnncalc.render.terminal import Cell, Column, FitTable, Formatter, number
+from cnncalc.render.text import terminal_view
+from cnncalc.serialize import to_data
 
 PER_LAYER_NOTE = "per-layer times carry hook overhead; the totals above come from the plain runs"
 
 
 def rate(value: float | None, unit: str) -> str:
-    """1.23e12 → '1.23 T' + unit."""
+    """1.23e12 → '1.23 T' + unit (the one SI formatter, `cnncalc.numbers.si`)."""
     if value is None:
         return "?"
-    for scale, prefix in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {prefix}{unit}"
-    return f"{value:.3g} {unit}"
+    text = si(value)
+    return f"{text}{unit}" if text[-1].isalpha() else f"{text} {unit}"
 
 
 def device_lines(report: ProfileReport) -> list[str]:
@@ -66,12 +65,6 @@ def memory_lines(report: ProfileReport) -> list[str]:
     return lines
 
 
-def report_json(report: ProfileReport) -> str:
-    data = report.to_dict()
-    data["convention"] = {"macs": CONVENTION.macs, "flops": CONVENTION.flops}
-    return json.dumps(data, indent=2)
-
-
 RUN_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("batch", lambda r: r.batch),
     ("dtype", lambda r: r.dtype),
@@ -97,10 +90,6 @@ RUN_COLUMNS: tuple[tuple[str, Any], ...] = (
 def run_rows(report: ProfileReport) -> tuple[list[str], list[list[Any]]]:
     """Header and rows (exact values) of the runs, one per batch size."""
     return [h for h, _ in RUN_COLUMNS], [[get(run) for _, get in RUN_COLUMNS] for run in report.runs]
-
-
-def report_csv(report: ProfileReport) -> str:
-    return csv_text(*run_rows(report))
 
 
 def report_markdown(report: ProfileReport) -> str:
@@ -154,8 +143,9 @@ def _run_row(r: Run) -> list[Any]:
             r.throughput, r.macs_per_s, r.flops_per_s, r.peak_memory_bytes, r.roofline_ms, r.over_roofline]
 
 
-def report_table(report: ProfileReport) -> RenderableType:
-    table = FitTable(RUN_TABLE_COLUMNS, [_run_row(r) for r in report.runs], title=f"cnncalc profile {report.model}")
+def report_table(report: ProfileReport, ctx: RenderContext) -> RenderableType:
+    table = FitTable(RUN_TABLE_COLUMNS, [_run_row(r) for r in report.runs], title=f"cnncalc profile {report.model}",
+                     view=terminal_view(ctx))
     parts: list[RenderableType] = [table]
     parts += [Text(f"batch {r.batch} failed: {r.error}", style="red") for r in report.runs if r.latency is None]
     parts += [Text(line, style="dim") for line in device_lines(report)]
@@ -163,9 +153,9 @@ def report_table(report: ProfileReport) -> RenderableType:
         parts.append(Text(f"largest batch that fitted: {report.largest_batch}", style="yellow"))
     if any(r.latency and r.latency.noisy for r in report.runs):
         parts.append(Text("noisy: (p90 − p10) / median above 10%; other work on the machine, or too short a "
-                          "--min-time", style="yellow"))
+                          "sampling time (min_time)", style="yellow"))
     if report.layers:
-        parts.append(layers_table(report))
+        parts.append(layers_table(report, ctx))
         parts.append(Text(PER_LAYER_NOTE, style="yellow"))
     parts.append(Text(CONVENTION.short + "; roofline = Σ over ops of max(FLOPs / peak, bytes / bandwidth)",
                       style="dim"))
@@ -186,85 +176,29 @@ LAYER_TABLE_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def layers_table(report: ProfileReport, top: int = 25) -> FitTable:
+def layers_table(report: ProfileReport, ctx: RenderContext, top: int = 25) -> FitTable:
     rows = sorted(report.layers, key=lambda layer: layer.ms, reverse=True)
     balance = (report.peaks.fp32 / report.peaks.bandwidth) if report.peaks.fp32 and report.peaks.bandwidth else None
     cells = [[layer.name, layer.type, layer.ms, layer.flops, layer.traffic_bytes, layer.intensity, layer.flops_per_s,
               layer.roofline_ms, "" if balance is None else ("memory" if layer.intensity < balance else "compute")]
              for layer in rows[:top]]
-    return FitTable(LAYER_TABLE_COLUMNS, cells, title=f"per layer (the {min(top, len(rows))} slowest of {len(rows)})")
+    return FitTable(LAYER_TABLE_COLUMNS, cells, title=f"per layer (the {min(top, len(rows))} slowest of {len(rows)})",
+                    view=terminal_view(ctx))
 
 
-def plot_roofline(report: ProfileReport, path: str) -> None:
-    """The device's roofline with each layer as a point (intensity, achieved FLOP/s), coloured by type."""
-    try:
-        import matplotlib
+@views(ProfileReport)
+class ProfileView(View):
+    page = "profile.html"
+    column_names = tuple(dict.fromkeys(c.name for c in RUN_TABLE_COLUMNS + LAYER_TABLE_COLUMNS))
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as err:
-        from cnncalc.errors import CnncalcError
+    def table(self, report: ProfileReport, ctx: RenderContext) -> RenderableType:
+        return report_table(report, ctx)
 
-        raise CnncalcError("--plot needs matplotlib: pip install matplotlib") from err
-    if not report.layers:
-        from cnncalc.errors import CnncalcError
+    def rows(self, report: ProfileReport, ctx: RenderContext) -> Rows:
+        return run_rows(report)
 
-        raise CnncalcError("--plot needs --per-layer (each layer is a point)")
-    fig, ax = plt.subplots(figsize=(8, 5.5))
-    peaks, bw = report.peaks, report.peaks.bandwidth
-    intensities = [layer.intensity for layer in report.layers if layer.intensity > 0] or [1.0]
-    lo, hi = min(intensities) / 2, max(intensities) * 2
-    if bw:
-        xs = [lo * (hi / lo) ** (i / 100) for i in range(101)]
-        for label, peak, style in (("FP32", peaks.fp32, "-"), ("TF32", peaks.tf32, "--"),
-                                   ("FP16/BF16", peaks.half, ":")):
-            if peak:
-                ax.plot(xs, [min(peak, bw * x) for x in xs], style, color="black", lw=1, label=f"roof {label}")
-    types = sorted({layer.type for layer in report.layers})
-    cmap = plt.get_cmap("tab10")
-    for i, t in enumerate(types):
-        pts = [(layer.intensity, layer.flops_per_s) for layer in report.layers
-               if layer.type == t and layer.intensity > 0 and layer.flops_per_s > 0]
-        if pts:
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=18, color=cmap(i % 10), label=t, alpha=0.8)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("arithmetic intensity (FLOP / byte, ideal-reuse traffic)")
-    ax.set_ylabel("achieved FLOP/s (FLOPs = 2 × MACs + other)")
-    ax.set_title(f"{report.model} on {report.peaks.name} ({report.settings.device}), batch {report.runs[0].batch}")
-    ax.legend(fontsize=7, loc="lower right")
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    def data(self, report: ProfileReport, ctx: RenderContext) -> Any:
+        return {**to_data(report), "convention": {"macs": CONVENTION.macs, "flops": CONVENTION.flops}}
 
-
-#: `cnncalc compare --time`, by priority: the measured speed-up beside the MAC ratio it was promised.
-TIMING_COLUMNS: tuple[Column, ...] = (
-    Column("design", 1),
-    Column("median ms", 2, "right"),
-    Column("p10–p90 ms", 7, "right"),
-    Column("speed-up", 3, "right", header="speed-up vs first"),
-    Column("MAC ratio", 4, "right", header="MAC ratio vs first"),
-    Column("FLOP/s", 6, "right", *_rate("FLOP/s")),
-    Column("FLOP/B", 5, "right", lambda v: f"{v:.3g}"),
-)
-
-
-def design_timing_table(records: list[Any], timings: list[Any]) -> RenderableType:
-    """Measured latency and speed-up beside the MAC ratio: memory-bound designs fall short of their MAC
-    savings."""
-    base_ms, base_macs = timings[0].latency.median, records[0].macs
-    rows = []
-    for record, timing in zip(records, timings, strict=True):
-        lat = timing.latency
-        speed = base_ms / lat.median if lat.median else 0.0
-        mac_ratio = base_macs / record.macs if record.macs else float("inf")
-        rows.append([record.name, _ms(lat.median) + (" (noisy)" if lat.noisy else ""),
-                     f"{_ms(lat.p10)}–{_ms(lat.p90)}", f"{speed:.2f}×", f"{mac_ratio:.2f}×",
-                     record.flops / (lat.median / 1e3) if lat.median else None, record.intensity])
-    title = f"measured on {timings[0].device}" + (f", {timings[0].threads} threads" if timings[0].threads else "")
-    note = Text("speed-up = first design's median ÷ this one's; MAC ratio = first design's MACs ÷ this one's. "
-                "A design with far fewer MACs but low FLOP/B is memory-bound and gains far less than its MACs "
-                "promise.", style="dim")
-    return Group(FitTable(TIMING_COLUMNS, rows, title=title), note)
+    def markdown(self, report: ProfileReport, ctx: RenderContext) -> str:
+        return report_markdown(report)

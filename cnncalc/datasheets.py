@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from cnncalc.serialize import spec
 
 
 @dataclass(frozen=True)
@@ -29,15 +31,12 @@ class DevicePeaks:
     """Peak compute by arithmetic kind (FLOP/s; None where unknown or unsupported) and bandwidth (B/s)."""
 
     name: str
-    fp32: float | None
-    tf32: float | None
-    half: float | None  # FP16 / BF16 on tensor cores (or the vector units on a CPU)
-    bandwidth: float | None
+    fp32: float | None = field(metadata=spec(key="fp32_flops"))
+    tf32: float | None = field(metadata=spec(key="tf32_flops"))
+    #: FP16 / BF16 on tensor cores (or the vector units on a CPU)
+    half: float | None = field(metadata=spec(key="half_flops"))
+    bandwidth: float | None = field(metadata=spec(key="bandwidth_bytes_per_s"))
     source: str
-
-    def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "fp32_flops": self.fp32, "tf32_flops": self.tf32, "half_flops": self.half,
-                "bandwidth_bytes_per_s": self.bandwidth, "source": self.source}
 
 
 T = 1e12
@@ -86,7 +85,7 @@ def gpu_peaks(name: str, properties: object | None = None) -> DevicePeaks:
     width = getattr(properties, "memory_bus_width", None)  # bits
     bandwidth = 2 * clock * 1e3 * width / 8 if clock and width else None
     source = ("unknown GPU: bandwidth from its memory clock × bus width (double data rate), compute peak unknown"
-              if bandwidth else "unknown GPU: no peaks known; give --peak-tflops and --peak-bandwidth")
+              if bandwidth else "unknown GPU: no peaks known; give peak_tflops= and peak_bandwidth=")
     return DevicePeaks(name, None, None, None, bandwidth, source)
 
 

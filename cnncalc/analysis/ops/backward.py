@@ -1,4 +1,5 @@
-"""Backward-pass aten ops, for `--backward`: the real gradient ops autograd runs, each costed by formula.
+"""Backward-pass ops, for `--backward` and training steps: the real gradient ops autograd runs, each costed
+by formula.
 
 A convolution's backward is two convolutions' worth of MACs when both gradients are needed: the input
 gradient (a transposed convolution of the output gradient, as many MACs as the forward) and the weight
@@ -16,17 +17,18 @@ from typing import Any
 
 import torch
 
-from cnncalc.analysis.aten import Args, Ops, Traced, _convolution, first, handles, rnn_layer, shape
+from cnncalc.analysis.ops.common import Args, Traced, aten, first, shape
+from cnncalc.analysis.ops.conv import convolution
+from cnncalc.analysis.ops.recurrent import rnn_layer
+from cnncalc.analysis.ops.registry import handles
 from cnncalc.formulas import elementwise as elem_f
 from cnncalc.formulas import recurrent as recurrent_f
 from cnncalc.formulas.cost import OpCost, numel
 
-aten = Ops(torch.ops.aten)
-
 
 @handles(aten.convolution_backward)
 def _convolution_backward(name: str, a: Args, out: Any) -> Traced | None:
-    forward = _convolution("convolution", {
+    forward = convolution("convolution", {
         "input": a["input"], "weight": a["weight"], "bias": None, "stride": a["stride"], "padding": a["padding"],
         "dilation": a["dilation"], "transposed": a["transposed"], "output_padding": a["output_padding"],
         "groups": a["groups"]}, None)

@@ -1,18 +1,19 @@
-"""Renderers of memory: a training step's costs and peak (inside `analyze`), and `fit` reports."""
+"""Views of memory: a training step's costs and peak (inside `analyze`), and `fit` reports."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from cnncalc.analysis.report import FitPoint, FitReport, ModelReport, TrainingReport
+from cnncalc.analysis.report import FitPoint, FitReport, ModelReport, TrainingReport, fit_summary
 from cnncalc.conventions import CONVENTION
-from cnncalc.render.fit import Column, FitTable
-from cnncalc.render.formats import csv_text, markdown_table
-from cnncalc.render.numbers import integer, nbytes
+from cnncalc.numbers import integer, nbytes
+from cnncalc.render.registry import RenderContext, Rows, View, views
+from cnncalc.render.terminal import Column, FitTable
+from cnncalc.render.text import markdown_table, terminal_view
+from cnncalc.serialize import to_data
 
 #: categories in the order a reader meets them: what is resident, then what the step makes
 ORDER = ("params", "buffers", "inputs", "optimizer_state", "activations", "autocast_copies", "temporaries", "grads",
@@ -71,28 +72,19 @@ def _point_cells(p: FitPoint | None) -> list[str]:
     return [f"{p.batch:,}", integer(p.peak_bytes), *(nbytes(values[k]) if values.get(k) else "" for k in ORDER)]
 
 
-def fit_summary(r: FitReport) -> str:
-    what = f"a training step ({r.optimizer_text}{', autocast ' + r.amp if r.amp else ''})" if r.mode == "training" \
-        else "inference"
-    if r.max_batch == 0:
-        return (f"{r.model}: even batch {r.next.batch} needs {integer(r.next.peak_bytes)} B for {what}, more than "
-                f"{integer(r.memory_bytes)} B ({nbytes(r.memory_bytes)})")
-    return (f"{r.model}: batch {r.max_batch:,} fits {integer(r.memory_bytes)} B ({nbytes(r.memory_bytes)}) for "
-            f"{what}; batch {r.next.batch:,} does not")
-
-
 #: `cnncalc fit`: a quantity, then its value at the batch that fits and at the next one up
 FIT_COLUMNS: tuple[Column, ...] = (Column("quantity", 1, header=""), Column("fits", 2, "right"),
                                    Column("next", 3, "right"))
 
 
-def fit_table(r: FitReport) -> RenderableType:
+def fit_table(r: FitReport, ctx: RenderContext) -> RenderableType:
     at, nxt = _point_cells(r.at) if r.at else [""] * (len(ORDER) + 2), _point_cells(r.next)
     cells = [["batch", at[0], nxt[0]], ["peak bytes", at[1], nxt[1]],
              # the categories are what is live at the peak (gradients the backward has still to make are not)
              ["live at the peak:", "", ""]]
     cells += [["  " + LABELS[k], at[i], nxt[i]] for i, k in enumerate(ORDER, start=2) if at[i] or nxt[i]]
-    table = FitTable(FIT_COLUMNS, cells, title=f"cnncalc fit {r.model} — {nbytes(r.memory_bytes)}")
+    table = FitTable(FIT_COLUMNS, cells, title=f"cnncalc fit {r.model} — {nbytes(r.memory_bytes)}",
+                     view=terminal_view(ctx))
     where = [p for p in (r.at, r.next) if p is not None]
     lines = [Text(fit_summary(r), style="bold"), Text(f"budget: {r.memory_source}", style="dim")]
     during = {"inference": "in inference"}
@@ -106,23 +98,28 @@ def fit_table(r: FitReport) -> RenderableType:
     return Group(table, *lines)
 
 
-def fit_json(r: FitReport) -> str:
-    return json.dumps({**r.to_dict(), "convention": {"memory": MEMORY_NOTE}}, indent=2)
-
-
 FIT_HEADER = ("batch", "peak_bytes", *ORDER, "peak_op", "peak_module", "peak_phase")
 
 
 def fit_rows(r: FitReport) -> list[list[Any]]:
     return [[p.batch, p.peak_bytes, *(dict(p.memory).get(k, 0) for k in ORDER), p.peak_op, p.peak_module,
-             p.peak_phase] for p in (r.at, r.next) if p is not None]
+             p.peak_phase] for p in r.points]
 
 
-def fit_csv(r: FitReport) -> str:
-    return csv_text(FIT_HEADER, fit_rows(r))
+@views(FitReport)
+class FitView(View):
+    page = "fit.html"
 
+    def table(self, r: FitReport, ctx: RenderContext) -> RenderableType:
+        return fit_table(r, ctx)
 
-def fit_markdown(r: FitReport) -> str:
-    lines = [f"**{fit_summary(r)}**", "", *markdown_table(FIT_HEADER, fit_rows(r)), "", f"_{MEMORY_NOTE}_", "",
-             f"_{CONVENTION.short}_", ""]
-    return "\n".join(lines)
+    def rows(self, r: FitReport, ctx: RenderContext) -> Rows:
+        return list(FIT_HEADER), fit_rows(r)
+
+    def data(self, r: FitReport, ctx: RenderContext) -> Any:
+        return {**to_data(r), "convention": {"memory": MEMORY_NOTE}}
+
+    def markdown(self, r: FitReport, ctx: RenderContext) -> str:
+        lines = [f"**{fit_summary(r)}**", "", *markdown_table(FIT_HEADER, fit_rows(r)), "", f"_{MEMORY_NOTE}_", "",
+                 f"_{CONVENTION.short}_", ""]
+        return "\n".join(lines)

@@ -1,64 +1,35 @@
-"""Renderers of model analyses: rich tables, JSON, CSV, Markdown."""
+"""Views of model analyses (`analyze`), of the model catalogue (`models`) and of validations (`validate`)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from cnncalc.analysis.checks import Validations
 from cnncalc.analysis.report import LayerRow, ModelReport, field_text
 from cnncalc.conventions import CONVENTION
-from cnncalc.render.fit import Column, FitTable, number
-from cnncalc.render.formats import convention_dict, csv_text, markdown_table
-from cnncalc.render.memory import training_lines, training_pairs
-from cnncalc.render.numbers import integer, nbytes, shape, si
+from cnncalc.models.catalogue import Catalogue
+from cnncalc.numbers import integer, nbytes, shape, si
+from cnncalc.render.registry import RenderContext, Rows, View, views
+from cnncalc.render.terminal import Column, FitTable, number
+from cnncalc.render.text import markdown_table, terminal_view
+from cnncalc.render.views.memory import training_lines, training_pairs
+from cnncalc.serialize import rows, to_data
 
-LAYER_COLUMNS: tuple[tuple[str, Any], ...] = (
-    ("name", lambda r: r.name),
-    ("type", lambda r: r.type),
-    ("depth", lambda r: r.depth),
-    ("calls", lambda r: r.calls),
-    ("output_shape", lambda r: "x".join(map(str, r.output_shape)) if r.output_shape else ""),
-    ("params", lambda r: r.params),
-    ("macs (multiply-accumulates)", lambda r: r.macs),
-    ("flops (2*macs + other)", lambda r: r.flops),
-    ("activation_bytes", lambda r: r.costs.activation_bytes),
-    ("traffic_bytes", lambda r: r.costs.traffic_bytes),
-    ("intensity (flop/byte)", lambda r: round(r.costs.intensity, 3)),
-    ("receptive_field", lambda r: field_text(r.receptive_field).replace("×", "x")),
-    ("jump", lambda r: field_text(r.jump).replace("×", "x")),
-)
-
+#: module rows down to this depth, unless the reader asks for another (--depth)
+DEPTH = 2
 
 def visible(report: ModelReport, depth: int) -> list[LayerRow]:
     return [r for r in report.layers if 0 < r.depth <= depth]
 
 
-def report_json(report: ModelReport) -> str:
-    return json.dumps({**report.to_dict(), "convention": convention_dict()}, indent=2)
-
-
-#: the CSV's columns with a training step
-TRAINING_CSV: tuple[tuple[str, Any], ...] = (
-    ("backward_macs", lambda r: r.backward.macs if r.backward else ""),
-    ("backward_flops", lambda r: r.backward.flops if r.backward else ""),
-    ("saved_bytes", lambda r: r.saved_bytes if r.saved_bytes is not None else ""),
-)
-
-
-def report_rows(report: ModelReport, depth: int | None = None) -> tuple[list[str], list[list[Any]]]:
+def report_rows(report: ModelReport, depth: int | None = None) -> Rows:
     """Header and rows (exact values) of the module table: down to `depth` then the whole model (depth 0) last,
     as the CSV has it; or, with no depth, every module in execution order after the whole model."""
-    rows = list(report.layers) if depth is None else [*visible(report, depth), report.layers[0]]
-    columns = LAYER_COLUMNS + (TRAINING_CSV if report.training is not None else ())
-    return [h for h, _ in columns], [[get(row) for _, get in columns] for row in rows]
-
-
-def report_csv(report: ModelReport, depth: int) -> str:
-    return csv_text(*report_rows(report, depth))
+    selected = list(report.layers) if depth is None else [*visible(report, depth), report.layers[0]]
+    return rows(LayerRow, selected)
 
 
 def _totals_pairs(report: ModelReport) -> list[tuple[str, str]]:
@@ -162,11 +133,8 @@ def notes(report: ModelReport, more: str = ELLIPSIS) -> list[str]:
 def report_markdown(report: ModelReport, depth: int) -> str:
     lines = [f"**{title(report)}**", ""]
     lines += ["| total | |", "|---|---|"] + [f"| {k.strip()} | {v} |" for k, v in _totals_pairs(report)] + [""]
-    headers = [h for h, _ in LAYER_COLUMNS]
-    lines += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    for row in visible(report, depth):
-        cells = [get(row) for _, get in LAYER_COLUMNS]
-        lines.append("| " + " | ".join(integer(c) if isinstance(c, int) else str(c) for c in cells) + " |")
+    header, body = rows(LayerRow, visible(report, depth))
+    lines += [*markdown_table(header, body)]
     lines += [""] + [f"- {line}" for line in notes(report)] + [""]
     lines += [f"_{line}_  " for line in CONVENTION.lines()]
     return "\n".join(lines) + "\n"
@@ -194,28 +162,41 @@ TRAINING_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def report_table(report: ModelReport, depth: int) -> RenderableType:
+def report_table(report: ModelReport, depth: int, ctx: RenderContext) -> RenderableType:
     training = report.training is not None
-    rows = [["  " * (row.depth - 1) + row.name.rsplit(".", 1)[-1] + (f" ×{row.calls}" if row.calls > 1 else ""),
+    cells = [["  " * (row.depth - 1) + row.name.rsplit(".", 1)[-1] + (f" ×{row.calls}" if row.calls > 1 else ""),
              row.type, row.output_shape, row.params, row.macs, row.flops, row.output_bytes, row.costs.traffic_bytes,
              row.costs.intensity, row.receptive_field,
              *([row.backward.macs if row.backward else 0, row.saved_bytes or 0] if training else [])]
             for row in visible(report, depth)]
-    table = FitTable(REPORT_COLUMNS + (TRAINING_COLUMNS if training else ()), rows, title=title(report))
+    table = FitTable(REPORT_COLUMNS + (TRAINING_COLUMNS if training else ()), cells, title=title(report),
+                     view=terminal_view(ctx))
     totals = FitTable((Column("total", style="bold"), Column("value", justify="right")), _totals_pairs(report),
-                      boxed=False, show_header=False, indent=2, selectable=False)
+                      boxed=False, show_header=False, indent=2, selectable=False, view=terminal_view(ctx))
     lines: list[RenderableType] = [
         Text(line, style="red" if line.startswith("UNCOUNTED") else "dim") for line in notes(report, MORE)]
     lines.append(Text(CONVENTION.short, style="dim"))
     return Group(table, Text(""), totals, Text(""), *lines)
 
 
-def _entry_inputs(e: dict[str, Any]) -> str:
-    return ", ".join(e["inputs"])
+@views(ModelReport)
+class ModelReportView(View):
+    page = "analyze.html"
+    column_names = tuple(c.name for c in REPORT_COLUMNS + TRAINING_COLUMNS)
+
+    def table(self, report: ModelReport, ctx: RenderContext) -> RenderableType:
+        return report_table(report, DEPTH if ctx.depth is None else ctx.depth, ctx)
+
+    def rows(self, report: ModelReport, ctx: RenderContext) -> Rows:
+        return report_rows(report, ctx.depth)
+
+    def markdown(self, report: ModelReport, ctx: RenderContext) -> str:
+        return report_markdown(report, DEPTH if ctx.depth is None else ctx.depth)
 
 
-def _entry_macs(e: dict[str, Any]) -> str:
-    return integer(e["macs"]) + (" *" if e.get("data_dependent") else "")
+# --- the model catalogue --------------------------------------------------------------------------------------------
+def _entry_macs(e: Any) -> str:
+    return integer(e.macs) + (" *" if e.data_dependent else "")
 
 
 #: `cnncalc models`, by priority: which model and what it costs, then its task and input; the paper wraps.
@@ -224,39 +205,39 @@ MODELS_COLUMNS: tuple[Column, ...] = (
     Column("task", 4),
     Column("input", 5, wrap=True),  # several inputs break between shapes, never inside one
     number("params", 2),
-    Column("MACs", 3, "right", _entry_macs, lambda e: si(e["macs"]) + (" *" if e.get("data_dependent") else "")),
+    Column("MACs", 3, "right", _entry_macs, lambda e: si(e.macs) + (" *" if e.data_dependent else "")),
     Column("paper", 6, wrap=True, fold=True, min_width=30, header="paper / description"),
 )
-
-
-def models_rows(entries: list[dict[str, Any]]) -> RenderableType:
-    rows = [[e["name"], e["task"], _entry_inputs(e), e["params"], e, e["paper"]] for e in entries]
-    table = FitTable(MODELS_COLUMNS, rows, title="models (MACs = multiply-accumulates at the default input)")
-    notes: list[RenderableType] = [table]
-    if any(e.get("data_dependent") for e in entries):
-        notes.append(Text(DATA_DEPENDENT_NOTE, style="dim"))
-    return Group(*notes)
-
-
 DATA_DEPENDENT_NOTE = ("* counted on a real run (seeded random image, random weights): the ops after NMS depend "
                        "on values; cnncalc analyze MODEL also gives the worst case at the model's limits")
-ENTRY_COLUMNS = ("name", "task", "source", "inputs", "params", "macs", "flops", "data_dependent", "worst_case_macs",
-                 "paper")
 
 
-def entries_csv(entries: list[dict[str, Any]]) -> str:
-    rows = [[" ".join(e[c]) if c == "inputs" else e.get(c, "") for c in ENTRY_COLUMNS] for e in entries]
-    return csv_text(ENTRY_COLUMNS, rows)
+@views(Catalogue)
+class CatalogueView(View):
+    def table(self, catalogue: Catalogue, ctx: RenderContext) -> RenderableType:
+        cells = [[e.name, e.task, ", ".join(e.inputs), e.params, e, e.paper] for e in catalogue]
+        table = FitTable(MODELS_COLUMNS, cells, title="models (MACs = multiply-accumulates at the default input)",
+                         view=terminal_view(ctx))
+        parts: list[RenderableType] = [table]
+        if any(e.data_dependent for e in catalogue):
+            parts.append(Text(DATA_DEPENDENT_NOTE, style="dim"))
+        return Group(*parts)
+
+    def rows(self, catalogue: Catalogue, ctx: RenderContext) -> Rows:
+        return rows(type(catalogue.entries[0]), catalogue.entries) if catalogue.entries else ([], [])
+
+    def data(self, catalogue: Catalogue, ctx: RenderContext) -> Any:
+        return [to_data(e) for e in catalogue]
+
+    def markdown(self, catalogue: Catalogue, ctx: RenderContext) -> str:
+        lines = ["| model | task | input | params | MACs | paper |", "|---|---|---|---:|---:|---|"]
+        lines += [f"| `{e.name}` | {e.task} | {', '.join(e.inputs)} | {integer(e.params)} | {_entry_macs(e)} | "
+                  f"{e.paper} |" for e in catalogue]
+        tail = f"\n{DATA_DEPENDENT_NOTE}\n" if any(e.data_dependent for e in catalogue) else ""
+        return "\n".join(lines) + "\n\nMACs = multiply-accumulates, at the default input.\n" + tail
 
 
-def entries_markdown(entries: list[dict[str, Any]]) -> str:
-    lines = ["| model | task | input | params | MACs | paper |", "|---|---|---|---:|---:|---|"]
-    lines += [f"| `{e['name']}` | {e['task']} | {_entry_inputs(e)} | {integer(e['params'])} | {_entry_macs(e)} | "
-              f"{e['paper']} |" for e in entries]
-    tail = f"\n{DATA_DEPENDENT_NOTE}\n" if any(e.get("data_dependent") for e in entries) else ""
-    return "\n".join(lines) + "\n\nMACs = multiply-accumulates, at the default input.\n" + tail
-
-
+# --- validations ----------------------------------------------------------------------------------------------------
 #: `cnncalc validate`, by priority: which check, its verdict and both numbers (never shortened: the digits that
 #: differ are the point); the reconciliation wraps.
 VALIDATE_COLUMNS: tuple[Column, ...] = (
@@ -270,22 +251,25 @@ VALIDATE_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def validations_table(results: list[Any]) -> RenderableType:
-    rows = [[r.model if i == 0 else "", c.tool, c.quantity, c.value, c.expected, c.status.mark, c.note]
-            for r in results for i, c in enumerate(r.checks)]
-    table = FitTable(VALIDATE_COLUMNS, rows, title="cnncalc validate", lines=True)
-    return Group(table, Text(CONVENTION.short, style="dim"))
+@views(Validations)
+class ValidationsView(View):
+    page = "validate.html"
+    column_names = tuple(c.name for c in VALIDATE_COLUMNS)
 
+    def table(self, results: Validations, ctx: RenderContext) -> RenderableType:
+        cells = [[r.model if i == 0 else "", c.tool, c.quantity, c.value, c.expected, c.status.mark, c.note]
+                 for r in results for i, c in enumerate(r.checks)]
+        table = FitTable(VALIDATE_COLUMNS, cells, title="cnncalc validate", lines=True, view=terminal_view(ctx))
+        return Group(table, Text(CONVENTION.short, style="dim"))
 
-def validation_rows(results: Sequence[Any]) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of validation checks, one row per (model, tool, quantity)."""
-    rows = [[r.model, c.tool, c.quantity, c.value, c.expected, c.status.value, c.note] for r in results
-            for c in r.checks]
-    return ["model", "tool", "quantity", "value", "cnncalc_equivalent", "status", "note"], rows
+    def rows(self, results: Validations, ctx: RenderContext) -> Rows:
+        """One row per (model, tool, quantity)."""
+        body = [[r.model, c.tool, c.quantity, c.value, c.expected, c.status.value, c.note] for r in results
+                for c in r.checks]
+        return ["model", "tool", "quantity", "value", "cnncalc_equivalent", "status", "note"], body
 
+    def data(self, results: Validations, ctx: RenderContext) -> Any:
+        return [to_data(r) for r in results]
 
-def validations_text(results: list[Any], fmt: str) -> str:
-    header, rows = validation_rows(results)
-    if fmt == "csv":
-        return csv_text(header, rows)
-    return "\n".join(markdown_table(header, rows)) + "\n"
+    def markdown(self, results: Validations, ctx: RenderContext) -> str:
+        return "\n".join(markdown_table(*self.rows(results, ctx))) + "\n"

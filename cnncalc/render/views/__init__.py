@@ -1,0 +1,5 @@
+"""The views of every record type, registered with `cnncalc.render.registry.views` on import."""
+
+from cnncalc.render.views import layers, memory, model, profile
+
+__all__ = ["layers", "memory", "model", "profile"]
