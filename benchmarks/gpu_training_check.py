@@ -13,7 +13,7 @@
    median.
 
 With `--device cpu` (for checking the script without a GPU) the measured peak comes from torch's MemTracker on
-real CPU steps (tests/memtrack.py) and the loop times with perf_counter.
+real CPU steps (tests/helpers/memtrack.py) and the loop times with perf_counter.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def measured_peak(batch: int, amp: str | None, device: torch.device) -> int:
     model = torchvision.models.resnet50().to(device).train()
     x = torch.rand(batch, 3, 224, 224, device=device)
     if device.type != "cuda":
-        sys.path.insert(0, str(ROOT / "tests"))
+        sys.path.insert(0, str(ROOT / "tests" / "helpers"))
         from memtrack import measure_training_step
 
         return measure_training_step(model, [x], optimizer="adamw", amp=amp,

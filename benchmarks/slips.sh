@@ -26,25 +26,25 @@ PYEOF
 }
 plant "pooling FLOPs = input elements" cnncalc/formulas/pool.py \
   "other_flops=n * c * numel(tuple(taps))," "other_flops=numel(x)," \
-  tests/test_oracles.py tests/test_golden.py tests/test_layers_arithmetic.py
+  tests/analysis/ops/test_oracles.py tests/test_golden.py tests/layers/test_layers_arithmetic.py
 plant "batch norm at 2 FLOPs per element" cnncalc/formulas/norm.py \
   "        kind=OpKind.batch_norm,
         output_shape=x,
         other_flops=numel(x)," "        kind=OpKind.batch_norm,
         output_shape=x,
         other_flops=2 * numel(x)," \
-  tests/test_oracles.py tests/test_golden.py tests/test_layers_arithmetic.py
+  tests/analysis/ops/test_oracles.py tests/test_golden.py tests/layers/test_layers_arithmetic.py
 plant "SE squeeze width rounded up" cnncalc/layers/presets/attention.py \
   "    return cin // r" "    return -(-cin // r)" \
-  tests/test_design_rules.py tests/test_layers_against_torchvision_blocks.py
+  tests/layers/test_design_rules.py tests/layers/test_layers_against_torchvision_blocks.py
 plant "validate: the params row compares numel with numel" cnncalc/analysis/validate.py \
   'read, unread = report.total.params_read, report.unread_params' 'read, unread = numel, ()' \
-  tests/test_models.py -k validate
+  tests/analysis/test_validate.py
 plant "validate: a peer that fails recorded as agreement" cnncalc/analysis/validate.py \
   'Status.not_run, f"not run: {why}")' 'Status.agrees, f"not run: {why}")' \
-  tests/test_models.py -k validate
+  tests/analysis/test_validate.py
 plant "hypothesis: cnncalc refuses a dilation PyTorch accepts" cnncalc/formulas/conv.py \
   '    if cin % groups or cout % groups:' '    if any(d > 2 for d in dilation):
         raise CnncalcError("dilation > 2 refused")
     if cin % groups or cout % groups:' \
-  tests/test_nd.py -k designs_against_pytorch
+  tests/layers/test_nd.py -k designs_against_pytorch

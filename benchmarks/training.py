@@ -4,7 +4,7 @@
                                   [--optimizer adamw] [--amp bf16] [--bf16-row resnet18] [--quick]
 
 The yardstick is PyTorch's own MemTracker (torch.distributed._tools.mem_tracker) run around real CPU training
-steps by the independent harness tests/memtrack.py (it never imports cnncalc): train-mode forward, a scalar loss
+steps by the independent harness tests/helpers/memtrack.py (it never imports cnncalc): train-mode forward, a scalar loss
 (the sum of the outputs in float32), backward, optimizer.step(), zero_grad(set_to_none=True), twice; the peak of
 the second step is the steady state, with the optimizer's state (AdamW: two moments and a step count per
 parameter) resident. MemTracker counts every op output's storage as it is made and freed, so its peak is the
@@ -301,7 +301,7 @@ def main() -> None:
     args = parser.parse_args()
 
     warnings.simplefilter("ignore")
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT / "tests" / "helpers"))
     sys.path.insert(0, str(ROOT))
     if args.quick:
         args.repeat, args.process_runs, args.bf16_row = 1, 1, "none"

@@ -32,9 +32,9 @@ from cnncalc.layers.registry import all_extra_keys
 
 __version__ = "0.1.0"
 __all__ = ["CONVENTION", "PRESETS", "CnncalcError", "Comparison", "CountingConvention", "Designs", "LayerOptions",
-           "LayerRecord", "LayerReport", "RenderContext", "UnknownNameError", "analyze", "compare", "designs",
-           "explain", "fit", "layer", "layer_options", "load_ops", "models", "profile", "register_op", "render",
-           "sweep", "validate"]
+           "LayerRecord", "LayerReport", "RenderContext", "UnknownNameError", "analyze", "calibrate", "compare",
+           "designs", "explain", "fit", "layer", "layer_options", "load_ops", "models", "predict", "profile",
+           "register_op", "render", "sweep", "validate"]
 
 
 def __getattr__(name: str) -> Any:
@@ -56,6 +56,14 @@ def __getattr__(name: str) -> Any:
         from cnncalc.analysis.validate import validate
 
         return validate
+    if name == "calibrate":
+        from cnncalc.latency.calibrate import calibrate
+
+        return calibrate
+    if name == "predict":
+        from cnncalc.latency.api import predict
+
+        return predict
     if name in ("render", "RenderContext"):
         import cnncalc.render
 

@@ -35,15 +35,15 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
-    """The output formats (`cnncalc.render.formats()`): a table for people, JSON/CSV/Markdown for tools and
-    documents, one HTML page."""
+def _formats() -> Any:
+    """The output formats, as registered with `cnncalc.render` (table, json, csv, markdown, html, and any added):
+    a table for people, JSON/CSV/Markdown for tools and documents, one HTML page."""
+    from cnncalc.render import formats
 
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-    html = "html"
+    return Enum("Format", {name: name for name in formats()}, type=str)
+
+
+Format = _formats()
 
 
 PAIR = "N or per axis"
@@ -68,7 +68,7 @@ Dims = Annotated[str | None, typer.Option("--dims", metavar="1|2|3",
 Batch = Annotated[str, typer.Option("--batch", metavar="N", help="Batch size.")]
 Bias = Annotated[bool, typer.Option("--bias/--no-bias", help="Bias on the convolutions.")]
 DTypeOpt = Annotated[str, typer.Option("--dtype", metavar="DTYPE", help="float32, float16, bfloat16 or float64.")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]  # type: ignore[valid-type]
 WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, whole, at its natural width (as when piped).")]
 ColumnsOpt = Annotated[str | None, typer.Option("--columns", metavar="A,B,…", show_default=False,
                                                 help="Only these table columns, in this order (names as in the "
@@ -95,6 +95,9 @@ ForeachOpt = Annotated[bool | None, typer.Option(
          "here) or for-loop (one parameter at a time; its default on the CPU).")]
 AmpOpt = Annotated[str | None, typer.Option("--amp", metavar="bf16|fp16", show_default=False,
                                             help="Train under autocast to this dtype (CPU autocast's casts).")]
+PredictOpt = Annotated[str | None, typer.Option("--predict", metavar="PROFILE", show_default=False,
+                                               help="Add the predicted latency on a latency profile's device (a "
+                                                    "file cnncalc calibrate wrote, or a shipped profile's name).")]
 OpsOpt = Annotated[list[str] | None, typer.Option(
     "--ops", metavar="FILE.py", show_default=False,
     help="A Python file that registers formulas for ops cnncalc does not know (cnncalc.register_op); "
@@ -165,7 +168,7 @@ def _session(ctx: typer.Context) -> Session:
     return session
 
 
-def _start(ctx: typer.Context, fmt: Format, out: str | None, record: type | None = None,
+def _start(ctx: typer.Context, fmt: Any, out: str | None, record: type | None = None,
            columns: str | None = None) -> Session:
     """Before the work: check the output file's folder, that the record has a page when HTML is asked for and
     the --columns names where the record's tables are known; then send user code's stdout to stderr."""
@@ -198,7 +201,7 @@ def _check_output(path: str) -> str:
     return target
 
 
-def _show(session: Session, record: Any, fmt: Format, wide: bool, columns: str | None,
+def _show(session: Session, record: Any, fmt: Any, wide: bool, columns: str | None,
           depth: int | None = None) -> None:
     """Render the record: a table fitted to the terminal, or whole at its natural width when piped, --wide or
     --output; any other format as text."""
@@ -279,6 +282,7 @@ def compare(
     device: Annotated[str, typer.Option("--device", help="With --time: cpu, cuda, cuda:N or mps.")] = "cpu",
     warmup: Annotated[int, typer.Option("--warmup", help="With --time: warm-up calls.")] = 10,
     min_time: Annotated[float, typer.Option("--min-time", help="With --time: seconds of samples.")] = 0.5,
+    predict: PredictOpt = None,
 ) -> None:
     """Layer designs (or models) side by side, each with its ratio to the first."""
     import cnncalc
@@ -287,7 +291,7 @@ def compare(
     session = _start(ctx, fmt, out, Comparison, columns)
     with _progress() as report:
         record = cnncalc.compare(*designs, batch=batch, dtype=dtype, time=time_it, device=device, warmup=warmup,
-                                 min_time=min_time, progress=report,
+                                 min_time=min_time, progress=report, predict=predict,
                                  **_layer_options(cin=cin, cout=cout, kernel=kernel, stride=stride, padding=padding,
                                                   dilation=dilation, groups=groups, reduction=reduction, mid=mid,
                                                   size=size, dims=dims, bias=bias))
@@ -448,6 +452,9 @@ def profile(
     train: Annotated[bool, typer.Option("--train", help="Time whole training steps (forward, backward, optimizer "
                                                         "step), beside the predicted peak memory.")] = False,
     optimizer: OptimizerOpt = None, amp: AmpOpt = None,
+    threads: Annotated[int | None, typer.Option("--threads", metavar="N", show_default=False,
+                                                help="CPU threads (default: torch's).")] = None,
+    predict: PredictOpt = None,
     wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None,
 ) -> None:
     """Timed forward passes (or training steps) on CPU or GPU, beside the cost and the device's roofline."""
@@ -460,7 +467,7 @@ def profile(
                                  channels_last=channels_last, compile=compile_it, warmup=warmup, min_time=min_time,
                                  per_layer=per_layer or plot is not None, peak_tflops=peak_tflops,
                                  peak_bandwidth=peak_bandwidth, progress=report_progress, train=train,
-                                 optimizer=optimizer, amp=amp)
+                                 optimizer=optimizer, amp=amp, threads=threads, predict=predict)
     if plot:
         from cnncalc.render.plots import plot_roofline
 
@@ -487,13 +494,14 @@ def sweep(
     dtype: DTypeOpt = "float32",
     wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None,
     plot: Annotated[str | None, typer.Option("--plot", metavar="FILE.png", help="Line plot of the sweep.")] = None,
+    predict: PredictOpt = None,
 ) -> None:
     """One design (or model) across the values of one option: same records and views as compare."""
     import cnncalc
     from cnncalc.sweeps import Sweep
 
     session = _start(ctx, fmt, out, Sweep, columns)
-    points = cnncalc.sweep(target, vary, dtype=dtype, **_layer_options(
+    points = cnncalc.sweep(target, vary, dtype=dtype, predict=predict, **_layer_options(
         cin=cin, cout=cout, kernel=kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
         reduction=reduction, mid=mid, size=size, dims=dims, batch=batch, bias=bias))
     if plot:
@@ -501,6 +509,87 @@ def sweep(
 
         plot_sweep(list(points), target, points.vary, plot)
     _show(session, points, fmt, wide, columns)
+
+
+ProfileOpt = Annotated[str, typer.Option("--profile", metavar="FILE|NAME", show_default=False,
+                                         help="A latency profile: a file cnncalc calibrate wrote, or the name of a "
+                                              "shipped one.")]
+
+
+@app.command()
+def calibrate(
+    ctx: typer.Context,
+    output: Annotated[str, typer.Option("--output", "-o", metavar="PROFILE.json", help="Where the profile goes.")],
+    device: Annotated[str, typer.Option("--device", help="cpu, cuda or cuda:N.")] = "cpu",
+    threads: Annotated[int | None, typer.Option("--threads", metavar="N", show_default=False,
+                                                help="CPU threads (default: torch's).")] = None,
+    dtype: DTypeOpt = "float32",
+    channels_last: Annotated[bool, typer.Option("--channels-last", help="NHWC memory format.")] = False,
+    budget: Annotated[float, typer.Option("--budget", metavar="SECONDS", help="About how long to measure.")] = 480,
+    seed: Annotated[int, typer.Option("--seed", help="The seed the calls are drawn from.")] = 0,
+) -> None:
+    """Time single ops on a device and fit one latency model per op kind: a profile for predict.
+
+    Interrupted, it keeps what it measured (PROFILE.calls.jsonl beside the profile); the same command goes on.
+    """
+    import cnncalc
+    from cnncalc.latency.calibrate import measured_so_far, measurements_file
+
+    session = _session(ctx)
+    session.isolate()
+    try:
+        with _progress() as report:
+            profile = cnncalc.calibrate(device=device, output=output, threads=threads, dtype=dtype,
+                                        channels_last=channels_last, budget=budget, seed=seed, progress=report)
+    except KeyboardInterrupt:
+        print(f"cnncalc: interrupted: the {measured_so_far(output)} calls measured so far are kept in "
+              f"{measurements_file(output)}; the same command goes on from there", file=sys.stderr)
+        raise typer.Exit(130) from None
+    worst = sorted(profile.kinds.items(), key=lambda item: -(item[1].held_out.median or 0))
+    print(f"cnncalc: wrote {output}: {len(profile.kinds)} op kinds from {profile.calibration.get('calls')} calls in "
+          f"{profile.calibration.get('seconds')} s on {profile.device.name}"
+          + (f" ({profile.device.threads} threads)" if profile.device.threads else ""), file=sys.stderr)
+    for name, kind in worst[:3]:
+        print(f"cnncalc: {name}: held-out error median {100 * kind.held_out.median:.1f}%, p90 "
+              f"{100 * kind.held_out.p90:.1f}% ({kind.held_out.samples} calls)", file=sys.stderr)
+
+
+@app.command()
+def predict(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(metavar="MODEL|DESIGN", show_default=False,
+                                         help="A model (as analyze takes it) or a layer design (with its options).")],
+    profile: ProfileOpt,
+    input_shape: InputOpt = None,
+    batch: Annotated[str | None, typer.Option("--batch", metavar="N", show_default=False,
+                                              help="The batch: the first dimension of every input.")] = None,
+    dtype: Annotated[str | None, typer.Option("--dtype", metavar="DTYPE", show_default=False,
+                                              help="The profile's (predicting another needs its own profile).")]
+    = None,
+    channels_last: Annotated[bool | None, typer.Option("--channels-last/--contiguous", show_default=False,
+                                                       help="The profile's memory format unless told.")] = None,
+    as_device: Annotated[str | None, typer.Option("--as", metavar="GPU", show_default=False,
+                                                  help="Another GPU, on paper: scale each op from the profile's GPU "
+                                                       "by both datasheets.")] = None,
+    depth: DepthOpt = 2, ops: OpsOpt = None,
+    cin: Cin = None, cout: Cout = None, kernel: Kernel = None, stride: Stride = None, padding: Padding = None,
+    dilation: Dilation = None, groups: Groups = None, reduction: Reduction = None, mid: Mid = None,
+    size: Annotated[str | None, typer.Option("--size", metavar="N|HxW|DxHxW", show_default=False,
+                                             help="Input size of a design (default 224).")] = None,
+    wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None,
+) -> None:
+    """A model's (or a design's) latency on a profile's device, predicted from its trace: no device needed."""
+    import cnncalc
+    from cnncalc.latency.report import LatencyReport
+
+    session = _start(ctx, fmt, out, LatencyReport, columns)
+    _load_ops(ops)
+    report = cnncalc.predict(model, profile, inputs=input_shape, batch=batch, dtype=dtype,
+                             channels_last=channels_last, device=as_device,
+                             **_layer_options(cin=cin, cout=cout, kernel=kernel, stride=stride, padding=padding,
+                                              dilation=dilation, groups=groups, reduction=reduction, mid=mid,
+                                              size=size))
+    _show(session, report, fmt, wide, columns, depth)
 
 
 @app.command()
@@ -518,13 +607,15 @@ def designs(ctx: typer.Context, wide: WideOpt = False, columns: ColumnsOpt = Non
 #: the library's parameters under another flag name (the rest: --name-with-dashes)
 FLAGS = {"inputs": "--input", "input_shape": "--input", "input": "--input", "all_models": "--all",
          "compile": "--compile", "time": "--time", "vary": "--vary", "plot": "--plot",
-         "foreach": "--foreach/--for-loop"}
+         "foreach": "--foreach/--for-loop", "profile": "--profile"}
+#: parameters a command offers under another flag than the others do
+COMMAND_FLAGS = {"predict": {"device": "--as"}, "calibrate": {"output": "--output"}}
 #: boolean parameters as the flag that sets them
 SWITCHES = {"train=True": "--train", "train=False": "--inference", "per_layer=True": "--per-layer",
             "compile=True": "--compile", "all_models=True": "--all", "time=True": "--time"}
 
 
-def in_flags(message: str) -> str:
+def in_flags(message: str, command: str = "") -> str:
     """A library error with its parameters (`memory='x'`, `give cin=N`, `add train=True`) named as this command's
     flags (`--memory 'x'`, `give --cin N`, `add --train`)."""
     for text, flag in SWITCHES.items():
@@ -533,8 +624,10 @@ def in_flags(message: str) -> str:
                                         "depth", "warmup", "min_time", "peak_tflops", "peak_bandwidth", "size",
                                         "dims", "kernel", "stride", "padding", "dilation", "groups", "reduction",
                                         "mid", "cin", "cout", "bias"}
+    own = COMMAND_FLAGS.get(command, {})
+    params |= set(own)
     for param in sorted(params, key=len, reverse=True):
-        flag = FLAGS.get(param, "--" + param.replace("_", "-"))
+        flag = own.get(param) or FLAGS.get(param, "--" + param.replace("_", "-"))
         message = re.sub(rf"(?<![\w:.'\"-]){re.escape(param)}=(?=[\s'\"\w(.,;-]|$)", f"{flag} ", message)
     message = re.sub(r"(--[\w/-]+) (?=[ ,:;)]|$)", r"\1", message)
     return message
@@ -550,7 +643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = command.main(args=args, prog_name="cnncalc", standalone_mode=False, obj=session)
     except CnncalcError as err:
-        print(f"cnncalc: error: {in_flags(str(err))}", file=sys.stderr)
+        print(f"cnncalc: error: {in_flags(str(err), session.command)}", file=sys.stderr)
         return 2
     except ClickException as err:
         print(f"cnncalc: error: {err.format_message()}", file=sys.stderr)

@@ -18,10 +18,27 @@ from cnncalc.layers.registry import ALIASES, PRESETS, all_extra_keys, evaluate, 
 
 def compare(*names: str, batch: int | str = 1, dtype: str = "float32", time: bool = False, device: str = "cpu",
             warmup: int = 10, min_time: float = 0.5, progress: Callable[[str, float], None] | None = None,
-            **options: Any) -> Comparison:
+            predict: Any = None, **options: Any) -> Comparison:
     """Layer designs (with `options` as `layer` takes them: cin, cout, kernel, …) or models (by name, at their
     default inputs with `batch`), in the order given; the first is the base of every ratio. `time` also times
-    each design's real module on `device` (designs only), reporting to `progress(label, fraction)`."""
+    each design's real module on `device` (designs only), reporting to `progress(label, fraction)`. `predict` (a
+    latency profile, a file or a shipped name) adds each one's predicted latency on the profile's device."""
+    comparison = _compare(names, batch, dtype, time, device, warmup, min_time, progress, options)
+    if predict is None:
+        return comparison
+    from dataclasses import replace
+
+    from cnncalc.latency.api import predict as predicted
+    from cnncalc.latency.profile import Profile, load_profile
+
+    profile = predict if isinstance(predict, Profile) else load_profile(predict)
+    given = {k: v for k, v in options.items() if v is not None}
+    reports = tuple(predicted(name, profile, batch=batch, **given) for name in names)
+    return replace(comparison, predictions=reports)
+
+
+def _compare(names: tuple[str, ...], batch: int | str, dtype: str, time: bool, device: str, warmup: int,
+             min_time: float, progress: Callable[[str, float], None] | None, options: dict[str, Any]) -> Comparison:
     if not names:
         raise CnncalcError("compare needs at least one design or model name")
     if all(is_design(n) for n in names):

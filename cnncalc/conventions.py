@@ -26,6 +26,7 @@ class CountingConvention:
         return "MACs = multiply-accumulates; FLOPs = 2 × MACs + other arithmetic (bias, norm, activation, pool, add)"
 
     def lines(self) -> tuple[str, ...]:
+        """The convention in full, one line per quantity (as docs/conventions.md and Markdown show it)."""
         return (self.macs, self.flops, self.params, self.memory, self.constants)
 
 

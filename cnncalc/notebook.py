@@ -8,7 +8,7 @@ imports it when called and says how to install it when it is missing. Nothing he
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from cnncalc.errors import CnncalcError
@@ -42,6 +42,25 @@ class Notebook:
         from cnncalc.render import table_rows
 
         return data_frame(*table_rows(self))
+
+
+class Listing:
+    """Mixin for a record that holds a list of records (a comparison, a sweep, …): it behaves as that list.
+    `ITEMS` names the field that holds them."""
+
+    ITEMS: ClassVar[str]
+
+    def _items(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, self.ITEMS))
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __getitem__(self, index: int) -> Any:
+        return self._items()[index]
 
 
 class _Attributes(dict):  # type: ignore[type-arg]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -11,7 +10,7 @@ from cnncalc.inputs import InputSpec
 from cnncalc.layers.options import LayerOptions, make_options
 from cnncalc.layers.record import LayerRecord
 from cnncalc.layers.registry import all_extra_keys, configure, evaluate, is_design
-from cnncalc.notebook import Notebook
+from cnncalc.notebook import Listing, Notebook
 from cnncalc.serialize import serialized, spec
 
 MODEL_AXES = ("input", "batch")
@@ -31,6 +30,8 @@ class SweepPoint:
     counterpart: LayerRecord | None = field(default=None, metadata=spec(omit_none=True, convert=_counterpart_name,
                                                                           row=False))
     peak_activation_bytes: int | None = field(default=None, metadata=spec(omit_none=True))
+    #: with a latency profile: the predicted median of one forward pass on its device
+    predicted_ms: float | None = field(default=None, metadata=spec(omit_none=True, key="predicted_latency_ms"))
 
     @property
     @serialized(omit_none=True, key="params_vs_counterpart", row=False)
@@ -55,24 +56,18 @@ class SweepPoint:
 
 
 @dataclass(frozen=True)
-class Sweep(Notebook):
+class Sweep(Listing, Notebook):
     """The points of a sweep, in the order of the values. It behaves as the list of its points."""
 
+    ITEMS: ClassVar[str] = "points"
     PYTHON: ClassVar[str] = "cnncalc.sweep({target!r}, '{vary}=…', …)"
 
     points: tuple[SweepPoint, ...]
     target: str
     #: the swept option's name
     vary: str
-
-    def __iter__(self) -> Iterator[SweepPoint]:
-        return iter(self.points)
-
-    def __len__(self) -> int:
-        return len(self.points)
-
-    def __getitem__(self, index: int) -> SweepPoint:
-        return self.points[index]
+    #: the latency profile's device and file, when the points carry predictions
+    predicted_on: str = field(default="", metadata=spec(skip=True))
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -88,21 +83,28 @@ def parse_vary(text: str) -> tuple[str, list[str]]:
     return name.strip().lower(), items
 
 
-def sweep(target: str, vary: str, dtype: str = "float32", **options: Any) -> Sweep:
+def sweep(target: str, vary: str, dtype: str = "float32", predict: Any = None, **options: Any) -> Sweep:
     """A layer design over the values of one of its options (`vary="groups=1,2,3,4"`, with the other options as
-    `layer` takes them), or a model over its input size or batch (`vary="input=224,320"`, `"batch=1,8"`)."""
+    `layer` takes them), or a model over its input size or batch (`vary="input=224,320"`, `"batch=1,8"`).
+    `predict` (a latency profile, a file or a shipped name) adds each point's predicted latency on its device."""
     name, values = parse_vary(vary)
+    profile = None
+    if predict is not None:
+        from cnncalc.latency.profile import Profile, load_profile
+
+        profile = predict if isinstance(predict, Profile) else load_profile(predict)
+    where = f"{profile.device.name} ({profile.source})" if profile else ""
     if is_design(target):
         base = make_options(all_extra_keys(), dtype=dtype, **options)
-        return Sweep(tuple(_sweep_design(target, name, values, base)), target, name)
+        return Sweep(tuple(_sweep_design(target, name, values, base, profile)), target, name, where)
     given = sorted(k for k, v in options.items() if v is not None)
     if given:
         raise CnncalcError(f"{target} is a model: {', '.join(f'{k}=' for k in given)} are layer options; a model "
                            f"sweeps over vary='input=…' or vary='batch=…'")
-    return Sweep(tuple(_sweep_model(target, name, values, dtype)), target, name)
+    return Sweep(tuple(_sweep_model(target, name, values, dtype, profile)), target, name, where)
 
 
-def _sweep_design(spec: str, name: str, values: list[str], base: LayerOptions) -> list[SweepPoint]:
+def _sweep_design(spec: str, name: str, values: list[str], base: LayerOptions, profile: Any) -> list[SweepPoint]:
     points = []
     for value in values:
         try:
@@ -112,11 +114,16 @@ def _sweep_design(spec: str, name: str, values: list[str], base: LayerOptions) -
         record = evaluate(spec, opts)
         preset, config = configure(spec, opts)
         counterpart = evaluate(preset.counterpart, config.opts) if preset.counterpart else None
-        points.append(SweepPoint(value, record, counterpart))
+        predicted = None
+        if profile is not None:
+            from cnncalc.latency.api import predict_design
+
+            predicted = predict_design(spec, opts, profile).latency_ms
+        points.append(SweepPoint(value, record, counterpart, predicted_ms=predicted))
     return points
 
 
-def _sweep_model(model: str, name: str, values: list[str], dtype: str) -> list[SweepPoint]:
+def _sweep_model(model: str, name: str, values: list[str], dtype: str, profile: Any) -> list[SweepPoint]:
     from cnncalc.analysis.analyze import analyze
     from cnncalc.layers.options import parse_dims, parse_int
     from cnncalc.models.sources import load_model
@@ -126,11 +133,16 @@ def _sweep_model(model: str, name: str, values: list[str], dtype: str) -> list[S
     loaded = load_model(model)
     points = []
     for value in values:
-        if name == "input":
-            report = analyze(model, inputs=resized(loaded.inputs, parse_dims("input", value)), dtype=dtype)
-        else:
-            report = analyze(model, dtype=dtype, batch=parse_int("batch", value))
-        points.append(SweepPoint(value, report.summary(), peak_activation_bytes=report.total.peak_activation_bytes))
+        given: dict[str, Any] = ({"inputs": resized(loaded.inputs, parse_dims("input", value))} if name == "input"
+                                 else {"batch": parse_int("batch", value)})
+        report = analyze(model, dtype=dtype, **given)
+        predicted = None
+        if profile is not None:
+            from cnncalc.latency.predict import predict
+
+            predicted = predict(model, profile, dtype=dtype, **given).latency_ms
+        points.append(SweepPoint(value, report.summary(), peak_activation_bytes=report.total.peak_activation_bytes,
+                                 predicted_ms=predicted))
     return points
 
 

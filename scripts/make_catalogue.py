@@ -3,7 +3,8 @@
     python scripts/make_catalogue.py            # every model (a few minutes: detectors run on real tensors)
     python scripts/make_catalogue.py --check    # exit 1 when the shipped table differs from a live analysis
 
-tests/test_catalogue.py holds the shipped table against live analyses too.
+tests/models/test_zoo.py, test_torchvision_models.py and test_models_tasks.py hold the shipped table against
+live analyses too.
 """
 
 from __future__ import annotations

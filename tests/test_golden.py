@@ -166,11 +166,10 @@ def test_headline_summary_by_hand() -> None:
     assert "input 1×3×224×224, float32." in summary
 
 
-# --- the zoo: README's table, docs/zoo.md and the zoo section of docs/models.md ----------------------------------
+# --- the zoo: docs/zoo.md and the zoo section of docs/models.md --------------------------------------------------
 def zoo_tables() -> dict[str, list[dict[str, str]]]:
     models = (DOCS / "models.md").read_text(encoding="utf-8").split("## The zoo")[1]
-    return {"README.md": markdown_rows(readme_block("zoo")),
-            "docs/zoo.md": markdown_rows((DOCS / "zoo.md").read_text(encoding="utf-8")),
+    return {"docs/zoo.md": markdown_rows((DOCS / "zoo.md").read_text(encoding="utf-8")),
             "docs/models.md": markdown_rows(models)}
 
 
@@ -212,7 +211,7 @@ def zoo_oracle(name: str) -> tuple[tuple[int, ...], int, int]:
     return loaded.input_shape, params, flop_counter_macs(meta, x) + deform_conv_macs(meta, x)
 
 
-@pytest.mark.parametrize("name", [row["model"] for row in ZOO_ROWS["README.md"]])
+@pytest.mark.parametrize("name", [row["model"] for row in ZOO_ROWS["docs/zoo.md"]])
 def test_zoo_tables_against_numel_and_flop_counter(name: str) -> None:
     shape, params, macs = zoo_oracle(name)
     for page, rows in ZOO_ROWS.items():
@@ -223,8 +222,8 @@ def test_zoo_tables_against_numel_and_flop_counter(name: str) -> None:
 
 def test_zoo_tables_list_the_same_models() -> None:
     names = {page: [r["model"] for r in rows] for page, rows in ZOO_ROWS.items()}
-    assert names["README.md"] == names["docs/zoo.md"] == names["docs/models.md"]
-    assert len(names["README.md"]) == 20
+    assert names["docs/zoo.md"] == names["docs/models.md"]
+    assert len(names["docs/zoo.md"]) == 20
 
 
 def test_deform_resnet50_deformable_macs_by_hand() -> None:
@@ -316,9 +315,10 @@ def test_benchmark_counts(name: str, shape: tuple[int, ...], macs: int) -> None:
     assert macs == flop_counter_macs(model, torch.empty(shape, device="meta"))
 
 
-def test_readme_peers_table_count() -> None:
-    # README's tracer_vs_peers table: cnncalc's count for ResNet-50 at 8×3×1024², as docs/benchmarks.md
-    row = next(r for r in markdown_rows(README) if r.get("tool") == "cnncalc")
+def test_performance_peers_table_count() -> None:
+    # docs/performance.md's tracer_vs_peers table: cnncalc's count for ResNet-50 at 8×3×1024², as docs/benchmarks.md
+    row = next(r for r in markdown_rows((DOCS / "performance.md").read_text(encoding="utf-8"))
+               if r.get("tool") == "cnncalc")
     assert integer(row["count"]) == next(m for n, s, m in BENCHMARK_ROWS if (n, s) == ("resnet50", (8, 3, 1024, 1024)))
 
 
@@ -331,8 +331,10 @@ def test_models_page_exact_macs_of_the_benchmarked_models() -> None:
     assert all(listed[n] == m for n, m in exact.items()), (listed, exact)
 
 
-# --- figures in the prose of README.md and docs/zoo.md -----------------------------------------------------------
-PROSE = " ".join((README + (DOCS / "zoo.md").read_text(encoding="utf-8")).split())
+# --- figures in the prose of README.md and the pages of docs/ written by hand (and zoo.md) ------------------------
+PROSE_PAGES = ["zoo.md", "designs.md", "analysis.md", "training-guide.md", "profiling.md", "reports.md", "proof.md",
+               "performance.md", "architecture.md"]
+PROSE = " ".join((README + "".join((DOCS / p).read_text(encoding="utf-8") for p in PROSE_PAGES)).split())
 
 
 def test_prose_figures_by_hand_and_numel() -> None:

@@ -98,27 +98,27 @@ def _ranks(inputs: Inputs) -> list[int | None] | None:
     return ranks
 
 
-def _run(model: nn.Module, inputs: Inputs, dtype: DType, device: str, seed: int = 0) -> Run:
+def _run(model: nn.Module, inputs: Inputs, dtype: DType, device: str, seed: int = 0, keep_calls: bool = False) -> Run:
     args, kwargs = materialize(inputs, device, TORCH_DTYPES[dtype], seed)
-    return trace(model, args, kwargs, meta=device == "meta", input_ranks=_ranks(inputs))
+    return trace(model, args, kwargs, meta=device == "meta", input_ranks=_ranks(inputs), keep_calls=keep_calls)
 
 
-def _budgeted_run(model: nn.Module, subject: Subject, dtype: DType, seed: int) -> Run:
+def _budgeted_run(model: nn.Module, subject: Subject, dtype: DType, seed: int, keep_calls: bool = False) -> Run:
     """A real CPU run inside the memory budget (`cnncalc.resources`): one line, not an exhausted machine, when it
     needs more memory than is here."""
     resident = sum(int(t.numel()) * t.element_size() for t in (*model.parameters(), *model.buffers()))
     what = f"the real run of {subject.name} (needed as its ops depend on values)"
-    return within_budget(lambda: _run(model, subject.inputs, dtype, "cpu", seed), what, resident)
+    return within_budget(lambda: _run(model, subject.inputs, dtype, "cpu", seed, keep_calls), what, resident)
 
 
 def _real_run(subject: Subject, dtype: DType, stuck: StuckOp, worst_case: bool,
-              seed: int) -> tuple[nn.Module, Run, RealRun]:
+              seed: int, keep_calls: bool = False) -> tuple[nn.Module, Run, RealRun]:
     """Count the same ops on real CPU tensors: seeded random inputs (or the user's tensors or photo)."""
     reason = f"{stuck.op} in {stuck.module or 'the model'}"
     model = subject.real(seed).to(TORCH_DTYPES[dtype])
     probe = detection.Probe(model) if is_detector(model) else None
     try:
-        run = _budgeted_run(model, subject, dtype, seed)
+        run = _budgeted_run(model, subject, dtype, seed, keep_calls)
     except ForwardError as err:
         raise CnncalcError(f"{subject.name}: the real run (needed for {reason}, which cannot run on the meta "
                            f"device) failed: {err}") from None
@@ -146,15 +146,15 @@ def op_costs(op: Any) -> Costs:
     return Costs(c.macs, c.other_flops, c.outputs * op.itemsize, op.traffic_bytes)
 
 
-def trace_subject(subject: Subject, dt: DType, worst_case: bool = True,
-                  seed: int = 0) -> tuple[nn.Module, Run, RealRun | None]:
+def trace_subject(subject: Subject, dt: DType, worst_case: bool = True, seed: int = 0,
+                  keep_calls: bool = False) -> tuple[nn.Module, Run, RealRun | None]:
     """The model traced on meta, or, when an op depends on values, on real CPU tensors (then with the
     record of why and of what flowed)."""
     meta = subject.module.to(TORCH_DTYPES[dt])
     try:
-        return meta, _run(meta, subject.inputs, dt, "meta"), None
+        return meta, _run(meta, subject.inputs, dt, "meta", keep_calls=keep_calls), None
     except DataDependent as dd:
-        return _real_run(subject, dt, dd.stuck, worst_case, seed)
+        return _real_run(subject, dt, dd.stuck, worst_case, seed, keep_calls)
     except ForwardError as err:
         raise CnncalcError(f"{_where(subject)}: {err}") from None
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import ClassVar
 
-from cnncalc.notebook import Notebook
+from cnncalc.notebook import Listing, Notebook
 from cnncalc.serialize import serialized
 
 
@@ -70,9 +69,10 @@ class Validation:
 
 
 @dataclass(frozen=True)
-class Validations(Notebook):
+class Validations(Listing, Notebook):
     """`validate` of one model or several: a Validation each. It behaves as the list of them."""
 
+    ITEMS: ClassVar[str] = "results"
     PYTHON: ClassVar[str] = "cnncalc.validate({models}, …)"
 
     results: tuple[Validation, ...]
@@ -84,12 +84,3 @@ class Validations(Notebook):
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.results)
-
-    def __iter__(self) -> Iterator[Validation]:
-        return iter(self.results)
-
-    def __len__(self) -> int:
-        return len(self.results)
-
-    def __getitem__(self, index: int) -> Validation:
-        return self.results[index]

@@ -142,6 +142,7 @@ class TensorInfo:
     dtype: str
 
     def text(self) -> str:
+        """'x 1×3×224×224 float32': name, shape and dtype on one line."""
         return f"{self.name} {'×'.join(map(str, self.shape)) or 'scalar'} {self.dtype}"
 
 
@@ -165,6 +166,7 @@ class DetectorCounts:
     detections: tuple[int, ...] = field(metadata=spec(key="detections_per_image"))
 
     def text(self) -> str:
+        """'proposals 1,000; detections 100 per image': the counts on one line."""
         parts = [] if self.proposals is None else [f"proposals {', '.join(f'{p:,}' for p in self.proposals)}"]
         return "; ".join([*parts, f"detections {', '.join(f'{d:,}' for d in self.detections)}"]) + " per image"
 
@@ -261,6 +263,8 @@ class TrainingReport(CostsView):
         return self.costs.flops
 
     def bytes_of(self, category: str) -> int:
+        """The bytes of one memory category at the peak ('params', 'grads', 'optimizer_state', 'activations',
+        …; 0 when absent)."""
         return dict(self.memory).get(category, 0)
 
 
@@ -303,9 +307,11 @@ class ModelReport(Notebook):
     constant_ops: tuple[ConstantOp, ...] = ()
 
     def kind(self, name: str) -> Costs:
+        """The costs of one op kind ('conv', 'matmul', 'batch_norm', …; zero when the model has none)."""
         return dict(self.by_kind).get(name, Costs())
 
     def summary(self) -> ModelSummary:
+        """The totals with the same fields as a layer record, as `compare` shows a model."""
         t = self.total
         return ModelSummary(
             name=self.model, title=self.model, input_shape=self.input_shape, output_shape=t.output_shape or (),
@@ -315,6 +321,7 @@ class ModelReport(Notebook):
             jump=t.jump or (), dtype=self.dtype)
 
     def layer(self, name: str) -> LayerRow:
+        """The module of this name ('layer4', 'layer4.0.conv1'; '(model)' is the whole model); KeyError if none."""
         for row in self.layers:
             if row.name == name:
                 return row

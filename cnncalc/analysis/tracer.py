@@ -30,6 +30,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 from torch.utils.weak import WeakTensorKeyDictionary
 
+from cnncalc.analysis.calls import Call, make_call
 from cnncalc.analysis.memory import Ledger
 from cnncalc.analysis.ops import Traced, bind, lookup, register_extensions
 from cnncalc.errors import CnncalcError
@@ -220,6 +221,8 @@ class Tracer(TorchDispatchMode):
         self.autocast: torch.dtype | None = None
         #: the tensors are on the meta device (not fake CPU tensors): factories called without a device go there
         self.on_meta_device = False
+        #: every op call with its arguments as data, in order (kept when asked: the latency predictor reads them)
+        self.calls: list[Call] | None = None
 
     # module attribution ------------------------------------------------------------------------------------
     def enter(self, module: nn.Module, _inputs: Any) -> None:
@@ -358,6 +361,8 @@ class Tracer(TorchDispatchMode):
         if not inputs and outputs:
             self.free_ops[name] += 1
             self._account(func, name, inputs, outputs, self._module())
+            if self.calls is not None:
+                self.calls.append(make_call(func, args, kwargs, out, self._module(), True))
             return out
         module = self._module()
         traced: Traced | None = None
@@ -379,6 +384,8 @@ class Tracer(TorchDispatchMode):
                 self.ops.append(OpRecord(module, str(func), traced.cost, itemsize, self.phase, read, constant))
         self._propagate(inputs, outputs, traced)
         self._account(func, name, inputs, outputs, module, args)
+        if self.calls is not None:
+            self.calls.append(make_call(func, args, kwargs, out, module, formula is not None and formula.free))
         return out
 
     def _memory_only(self, func: Any, name: str, inputs: list[torch.Tensor], outputs: list[torch.Tensor],
@@ -453,7 +460,7 @@ class Run:
 def trace(model: nn.Module, args: list[Any], kwargs: dict[str, Any] | None = None, *, meta: bool = True,
           input_ranks: list[int | None] | None = None, grad: bool = False, autocast: torch.dtype | None = None,
           before: Callable[[Tracer], None] | None = None, after: Callable[[Tracer, Any], None] | None = None,
-          counting: bool = True) -> Run:
+          counting: bool = True, keep_calls: bool = False) -> Run:
     """Run `model(*args, **kwargs)` under the tracer; hooks are global and removed in all cases.
 
     `before(tracer)` runs first inside the mode (to register what is resident before a training step);
@@ -466,6 +473,7 @@ def trace(model: nn.Module, args: list[Any], kwargs: dict[str, Any] | None = Non
     owners = {id(p): n for n, m in model.named_modules() for p in m.parameters(recurse=False)}
     tracer = Tracer(names, meta=meta, owners=owners, counting=counting)
     tracer.autocast = autocast
+    tracer.calls = [] if keep_calls else None
     tensors = _tensors((args, kwargs)) or list(model.parameters())
     tracer.on_meta_device = bool(tensors) and all(t.device.type == "meta" for t in tensors)
     if "torchvision" in sys.modules:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from cnncalc.layers import PRESETS
 from cnncalc.layers.registry import Preset
-from cnncalc.notebook import Notebook
+from cnncalc.notebook import Listing, Notebook
 from cnncalc.serialize import spec
 
 
@@ -23,7 +22,7 @@ class DesignInfo:
     #: the formulas in symbols, by quantity (params, MACs)
     formulas: tuple[tuple[str, str], ...] = field(metadata=spec(as_dict=True))
     #: the design's own options: key → (default, meaning)
-    options: tuple[tuple[str, tuple[int, str]], ...] = field(metadata=spec(convert=lambda options: {
+    options: tuple[tuple[str, tuple[int | str, str]], ...] = field(metadata=spec(convert=lambda options: {
         k: {"default": d, "meaning": m} for k, (d, m) in options}))
     counterpart: str | None
     paper: str
@@ -48,21 +47,13 @@ class DesignInfo:
 
 
 @dataclass(frozen=True)
-class Designs(Notebook):
+class Designs(Listing, Notebook):
     """Every registered layer design, in registration order. It behaves as the list of them."""
 
+    ITEMS: ClassVar[str] = "designs"
     PYTHON: ClassVar[str] = "cnncalc.designs()"
 
     designs: tuple[DesignInfo, ...]
-
-    def __iter__(self) -> Iterator[DesignInfo]:
-        return iter(self.designs)
-
-    def __len__(self) -> int:
-        return len(self.designs)
-
-    def __getitem__(self, index: int) -> Any:
-        return self.designs[index]
 
 
 def designs() -> Designs:

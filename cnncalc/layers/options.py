@@ -74,6 +74,7 @@ class LayerOptions:
         return self.size * rank if len(self.size) == 1 else self.size
 
     def input_shape(self, cin: int) -> Shape:
+        """The input's shape with `cin` channels: (batch, cin, *spatial)."""
         return (self.batch, cin, *self.spatial)
 
     def merged(self, overrides: LayerOptions) -> LayerOptions:

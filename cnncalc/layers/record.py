@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from cnncalc.formulas.cost import OpKind, Shape, fmt, numel
 from cnncalc.formulas.receptive import Axes, dims_text
 from cnncalc.layers.graph import Step, Tensor
-from cnncalc.notebook import Notebook
+from cnncalc.notebook import Listing, Notebook
 from cnncalc.serialize import serialized, spec
 
 
@@ -139,28 +138,22 @@ class LayerReport(Notebook):
 
 
 @dataclass(frozen=True)
-class Comparison(Notebook):
+class Comparison(Listing, Notebook):
     """Layer designs (or models) side by side, in the order given: the first is the base of every ratio. It
     behaves as the list of its records (`[r.params for r in cnncalc.compare(…)]`)."""
 
+    ITEMS: ClassVar[str] = "records"
     PYTHON: ClassVar[str] = "cnncalc.compare({names}, …)"
 
     records: tuple[Derived, ...]
     #: each design's real module timed (`compare(…, time=True)`): profiling's DesignTiming, one per record
     timings: tuple[Any, ...] = ()
+    #: each one's predicted latency on a profile's device (`compare(…, predict=PROFILE)`): LatencyReports
+    predictions: tuple[Any, ...] = ()
 
     @property
     def names(self) -> str:
         return ", ".join(repr(getattr(r, "name", "")) for r in self.records)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.records)
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def __getitem__(self, index: int) -> Any:
-        return self.records[index]
 
 
 def _sum_line(terms: list[tuple[str, int]]) -> str:

@@ -117,7 +117,8 @@ class Preset:
     #: The design this one is best compared with (a spec string), shown by `cnncalc layer`.
     counterpart: ClassVar[str | None] = None
     #: Preset-specific integer options: key → (default, meaning).
-    extras: ClassVar[Mapping[str, tuple[int, str]]] = {}
+    #: the design's own spec keys: (default, what it is); a text default is worked out from the other options
+    extras: ClassVar[Mapping[str, tuple[int | str, str]]] = {}
     #: Defaults for common options that this design does not require (inception's cin=192).
     defaults: ClassVar[Mapping[str, int]] = {}
     #: The spatial ranks the design has a real form in, and why not in the others.

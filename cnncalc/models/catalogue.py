@@ -9,14 +9,13 @@ metadata against the built models.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
 from cnncalc.errors import CnncalcError
-from cnncalc.notebook import Notebook
+from cnncalc.notebook import Listing, Notebook
 from cnncalc.serialize import spec
 
 TABLE = Path(__file__).with_name("catalogue.json")
@@ -63,22 +62,14 @@ class CatalogueEntry:
 
 
 @dataclass(frozen=True)
-class Catalogue(Notebook):
+class Catalogue(Listing, Notebook):
     """Every zoo and torchvision model of the tasks asked for, from the table that ships with cnncalc. It
     behaves as the list of its entries."""
 
+    ITEMS: ClassVar[str] = "entries"
     PYTHON: ClassVar[str] = "cnncalc.models()"
 
     entries: tuple[CatalogueEntry, ...]
-
-    def __iter__(self) -> Iterator[CatalogueEntry]:
-        return iter(self.entries)
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def __getitem__(self, index: int) -> CatalogueEntry:
-        return self.entries[index]
 
 
 def catalogue(tasks: list[str] | None = None) -> Catalogue:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from cnncalc.datasheets import DevicePeaks
+from cnncalc.latency.report import ProfileInfo
 from cnncalc.notebook import Notebook
 from cnncalc.profiling.stats import Stats
 from cnncalc.serialize import serialized, spec, to_data
@@ -42,6 +43,16 @@ class Run:
     #: training steps: the traced step's predicted peak, and how the measured peak was taken
     predicted_peak_bytes: int | None = None
     peak_source: str = ""
+    #: with a latency profile: the forward's predicted median (`cnncalc.predict`) beside the measured one
+    predicted_ms: float | None = field(default=None, metadata=spec(omit_none=True))
+
+    @property
+    @serialized(after="predicted_ms", omit_none=True)
+    def prediction_error(self) -> float | None:
+        """predicted ÷ measured median − 1 (+0.05: predicted 5% slower than measured)."""
+        if self.predicted_ms is None or self.latency is None or not self.latency.median:
+            return None
+        return self.predicted_ms / self.latency.median - 1
 
     @property
     @serialized(after="latency")
@@ -88,6 +99,8 @@ class LayerTime:
     flops: int
     traffic_bytes: int
     roofline_ms: float | None
+    #: with a latency profile: the module's predicted time (without hooks)
+    predicted_ms: float | None = field(default=None, metadata=spec(omit_none=True))
 
     @property
     @serialized(after="traffic_bytes", key="arithmetic_intensity")
@@ -117,6 +130,10 @@ class ProfileReport(Notebook):
     mode: str = "inference"
     optimizer: str | None = None
     amp: str | None = None
+    #: the latency profile the predictions came from, and what it says about them (another thread count, ops it
+    #: has no model for)
+    predicted_with: ProfileInfo | None = field(default=None, metadata=spec(omit_none=True))
+    prediction_notes: tuple[str, ...] | None = field(default=None, metadata=spec(omit_none=True))
 
     @property
     @serialized(after="amp")

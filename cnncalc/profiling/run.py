@@ -82,10 +82,12 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
             channels_last: bool = False, compile: bool = False, warmup: int = 10, min_time: float = 1.0,
             per_layer: bool = False, peak_tflops: float | None = None, peak_bandwidth: float | None = None,
             progress: Progress | None = None, train: bool = False, optimizer: str | None = None,
-            amp: str | None = None) -> ProfileReport:
+            amp: str | None = None, threads: int | None = None, predict: Any = None) -> ProfileReport:
     """Time the model's forward pass at each batch size and set it beside its cost and roofline bound; with
     `train`, whole training steps (forward, backward, the `optimizer`'s step under `amp`) beside the traced
-    step's cost, roofline and predicted peak memory."""
+    step's cost, roofline and predicted peak memory. `threads`: CPU threads (torch.set_num_threads; default:
+    torch's). `predict` (a latency profile of this kind of device, a file
+    or a shipped name) sets each forward's predicted latency beside the measured one, per layer too."""
     from cnncalc.analysis.analyze import StepSpec, trace_training
     from cnncalc.analysis.training import DEFAULT_OPTIMIZER, parse_amp, parse_optimizer
     from cnncalc.profiling.training import make_step, measured_peak
@@ -93,6 +95,10 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     dev = resolve_device(device)
     dt = parse_dtype(dtype)
     batches = parse_batches(batch)
+    if threads is not None:
+        if threads < 1:
+            raise CnncalcError(f"threads={threads} must be ≥ 1")
+        torch.set_num_threads(threads)
     if warmup < 0 or min_time <= 0:
         raise CnncalcError(f"warmup={warmup}, min_time={min_time}: warmup must be ≥ 0 and min_time > 0")
     check_dtype(dev, dt)
@@ -110,6 +116,7 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
         check_amp(dev, spec.amp)
     if spec is not None and (compile or per_layer):
         raise CnncalcError("train=True times whole training steps: compile=True and per_layer=True time inference only")
+    prof, notes = _prediction(predict, dev, dt, channels_last, spec is not None)
     real = subject.real(0).eval().to(device=dev, dtype=torch_dtype)
     if spec is not None:
         real.train()
@@ -131,11 +138,20 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
         for b in batches:
             batch_subject = subject_for(model, input_shape, inputs, batch=b)
             with torch.inference_mode(False):
-                traced, run, _ = trace_subject(batch_subject, dt)
+                traced, run, _ = trace_subject(batch_subject, dt, keep_calls=prof is not None)
                 step_run = trace_training(batch_subject, traced, dt, spec) if spec is not None else None
             tracer = step_run.run.tracer if step_run is not None else run.tracer
-            costs = sum((op_costs(op) for op in tracer.ops), Costs()) if step_run is not None else \
-                make_report(traced, run, batch_subject, dt).total.costs
+            prediction = None
+            if step_run is not None:
+                costs = sum((op_costs(op) for op in tracer.ops), Costs())
+            else:
+                model_report = make_report(traced, run, batch_subject, dt)
+                costs = model_report.total.costs
+                if prof is not None:
+                    from cnncalc.latency.predict import from_trace
+
+                    prediction = from_trace(traced, run, model_report, prof, dt.value)
+                    notes += _not_predicted(prediction, b, notes)
             predicted = step_run.run.tracer.memory.peak if step_run is not None else None
             roofline = bound_ms(tracer.ops, dt, peaks, on_cuda)
             label = f"{name} batch {b}"
@@ -159,14 +175,15 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
                     base = _rss_reset()
                 stats = time_calls(partial(runner, *args, **kwargs), dev, warmup, min_time, progress=report_progress)
                 peak = (torch.cuda.max_memory_allocated(dev) - base) if on_cuda else max(0, _rss_peak() - base)
-                runs.append(Run(b, dt.value, stats, costs.macs, costs.flops, costs.traffic_bytes, peak, roofline))
+                runs.append(Run(b, dt.value, stats, costs.macs, costs.flops, costs.traffic_bytes, peak, roofline,
+                                predicted_ms=prediction.latency_ms if prediction else None))
                 if per_layer and not layers:
-                    layers = time_layers(real, args, kwargs, dev, tracer, dt, peaks)
+                    layers = time_layers(real, args, kwargs, dev, tracer, dt, peaks, prediction)
             except Exception as err:  # an out-of-memory batch is reported and the others go on
                 if not _is_oom(err):
                     raise CnncalcError(f"{name} batch {b} on {dev} failed: {str(err).splitlines()[0]}") from err
                 runs.append(Run(b, dt.value, None, costs.macs, costs.flops, costs.traffic_bytes, None, roofline,
-                                error="out of memory"))
+                                error="out of memory", predicted_ms=prediction.latency_ms if prediction else None))
                 if on_cuda:
                     torch.cuda.empty_cache()
             finally:
@@ -174,14 +191,39 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
                     progress(label, 1.0)
     if all(r.error for r in runs):
         raise CnncalcError(f"{name} on {dev}: no batch size fitted in memory ({', '.join(map(str, batches))})")
+    from cnncalc.latency.predict import profile_info
+
     return ProfileReport(name, shape, peaks, settings, tuple(runs), layers, "training" if spec else "inference",
-                         spec.optimizer.value if spec else None, spec.amp if spec else None)
+                         spec.optimizer.value if spec else None, spec.amp if spec else None,
+                         profile_info(prof) if prof else None, notes if prof else None)
+
+
+def _prediction(predict: Any, device: torch.device, dtype: DType, channels_last: bool,
+                train: bool) -> tuple[Any, tuple[str, ...]]:
+    """The latency profile to predict the runs with (None without one) and its warnings."""
+    if predict is None:
+        return None, ()
+    if train:
+        raise CnncalcError("predict= predicts forward passes in eval: it does not go with train=True")
+    from cnncalc.latency.predict import beside_measurement
+
+    threads = torch.get_num_threads() if device.type == "cpu" else None
+    return beside_measurement(predict, device.type, threads, dtype.value, channels_last)
+
+
+def _not_predicted(prediction: Any, batch: int, notes: tuple[str, ...]) -> tuple[str, ...]:
+    """A note for ops the profile has no model for (once: every batch has the same ops)."""
+    if not prediction.not_predicted or any(n.startswith("not predicted") for n in notes):
+        return ()
+    listed = ", ".join(f"{n.op} ×{n.calls}" for n in prediction.not_predicted)
+    return (f"not predicted (no model in the profile; the predictions leave them out): {listed}",)
 
 
 def time_layers(model: nn.Module, args: list[Any], kwargs: dict[str, Any], device: torch.device, tracer: Any,
-                dtype: DType, peaks: Any, iterations: int = 20) -> tuple[LayerTime, ...]:
+                dtype: DType, peaks: Any, prediction: Any = None, iterations: int = 20) -> tuple[LayerTime, ...]:
     """Each leaf module's time from hooks (CUDA events, no synchronize in the hooks; perf_counter on the
-    CPU), median over iterations; beside its FLOPs, bytes and roofline bound from the trace."""
+    CPU), median over iterations; beside its FLOPs, bytes and roofline bound from the trace, and its predicted
+    time from `prediction` (a LatencyReport) when given."""
     import time
 
     on_cuda = device.type == "cuda"
@@ -214,6 +256,7 @@ def time_layers(model: nn.Module, args: list[Any], kwargs: dict[str, Any], devic
     finally:
         for h in handles:
             h.remove()
+    predicted = {m.name: m.latency_ms for m in prediction.modules} if prediction is not None else {}
     per_module: dict[str, list[Any]] = {}
     for op in tracer.ops:
         per_module.setdefault(op.module, []).append(op)
@@ -228,5 +271,6 @@ def time_layers(model: nn.Module, args: list[Any], kwargs: dict[str, Any], devic
         bounds = [op_bound(op, dtype, peaks, on_cuda) for op in ops]
         roofline = sum(b for b in bounds if b is not None) * 1e3 if bounds and None not in bounds else None
         rows.append(LayerTime(n, types[n], ms, sum(op.cost.flops for op in ops),
-                              sum(op.traffic_bytes for op in ops), roofline))
+                              sum(op.traffic_bytes for op in ops), roofline,
+                              predicted.get(n) if prediction is not None else None))
     return tuple(rows)

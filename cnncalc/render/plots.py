@@ -8,7 +8,8 @@ from cnncalc.errors import CnncalcError
 
 
 def plot_sweep(points: list[Any], target: str, vary: str, path: str) -> None:
-    """Params, MACs and bytes moved against the swept value, each relative to the first point."""
+    """Params, MACs and bytes moved (and the predicted latency, when the sweep has it) against the swept value,
+    each relative to the first point."""
     try:
         import matplotlib
 
@@ -23,6 +24,9 @@ def plot_sweep(points: list[Any], target: str, vary: str, path: str) -> None:
                       ("memory traffic", lambda r: r.traffic_bytes)):
         first = get(points[0].record) or 1
         ax.plot(xs, [get(p.record) / first for p in points], marker="o", label=f"{name} (÷ first)")
+    if all(p.predicted_ms for p in points):
+        ax.plot(xs, [p.predicted_ms / points[0].predicted_ms for p in points], marker="D", linewidth=2,
+                label="predicted latency (÷ first)")
     if points[0].counterpart is not None:
         ax.plot(xs, [p.record.params / p.counterpart.params for p in points], marker="s", linestyle="--",
                 label=f"params ÷ {points[0].counterpart.name}")

@@ -191,7 +191,7 @@ class Transposed(Preset):
             "MACs run over the input positions: k²·cin·cout·H·W, not over the stride²-larger output.")
     symbolic = {"params": "k²·cin·cout", "MACs": "k²·cin·cout·H·W·N (input positions)"}
     paper = "Zeiler et al., 'Deconvolutional networks', CVPR 2010; Long et al., FCN, CVPR 2015"
-    extras = {"op": (0, "output padding (default stride−1, so that the output is stride × the input)")}
+    extras = {"op": ("stride−1", "output padding (by default stride − 1, so that the output is stride × the input)")}
 
     def describe(self, g: LayerGraph, c: Config) -> Tensor:
         k, s, p, op, d = transposed_args(c)

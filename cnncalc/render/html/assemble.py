@@ -31,7 +31,7 @@ from cnncalc.serialize import to_data
 
 #: each page's template and the module of helpers that computes its display values
 HELPERS = {"analyze.html": "analyze", "designs.html": "designs", "profile.html": "profile", "sweep.html": "sweep",
-           "fit.html": "fit", "validate.html": "validate"}
+           "fit.html": "fit", "validate.html": "validate", "predict.html": "predict"}
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,14 @@ from cnncalc.render.html.memory import bytes_tick
 from cnncalc.render.html.svg import LegendItem, legend
 from cnncalc.render.html.tables import Column, Figure, Row, Table, bytes_col, col, table, text_col
 from cnncalc.render.views.profile import PER_LAYER_NOTE as PER_LAYER_NOTE
-from cnncalc.render.views.profile import device_lines as device_lines
+from cnncalc.render.views.profile import device_lines as _device_lines
 from cnncalc.render.views.profile import memory_lines as memory_lines
+from cnncalc.render.views.profile import prediction_lines
+
+
+def device_lines(report: ProfileReport) -> list[str]:
+    """The device, how the runs were made, and the latency profile that predicted them."""
+    return _device_lines(report) + prediction_lines(report)
 
 
 def training(report: ProfileReport) -> bool:
@@ -92,6 +98,13 @@ PREDICTED_COLUMNS = (
 )
 
 
+#: with a latency profile: the predicted forward beside the measured median
+LATENCY_COLUMNS = (
+    col("predicted_ms", "predicted ms", fmt=fmt.ms, help="cnncalc predict with the profile below"),
+    col("prediction_error", "error", fmt=fmt.signed_percent, help="predicted ÷ measured median − 1"),
+)
+
+
 def predicted(report: ProfileReport) -> list[Run]:
     """The runs with a predicted peak (training steps)."""
     return [r for r in report.runs if r.predicted_peak_bytes is not None]
@@ -102,6 +115,8 @@ def runs(report: ProfileReport) -> Table:
     if predicted(report):
         at = next(i for i, c in enumerate(RUN_COLUMNS) if c.key == "peak") + 1
         columns = RUN_COLUMNS[:at] + PREDICTED_COLUMNS + RUN_COLUMNS[at:]
+    if report.predicted_with is not None:
+        columns = columns[:2] + LATENCY_COLUMNS + columns[2:]
     rows = []
     for i, r in enumerate(report.runs):
         lat = r.latency
@@ -113,6 +128,7 @@ def runs(report: ProfileReport) -> Table:
             "min": lat.min if lat else None, "cold": lat.cold if lat else None, "samples": r.samples,
             "throughput": r.throughput, "macs_per_s": r.macs_per_s, "flops_per_s": r.flops_per_s,
             "peak": measured, "roofline": r.roofline_ms, "over": r.over_roofline, "error": r.error,
+            "predicted_ms": r.predicted_ms, "prediction_error": r.prediction_error,
         }, cls="bad" if r.error else ""))
     return table("runs", "run", columns, rows)
 
@@ -183,6 +199,9 @@ LAYER_TIME_COLUMNS = (
     col("roofline_ms", "roofline ms", fmt=fmt.ms),
     text_col("bound", "bound by"),
 )
+LAYER_PREDICTED_COLUMNS = (
+    col("predicted_ms", "predicted ms", fmt=fmt.ms, help="the module's ops and calls, predicted (no hooks)"),
+)
 
 
 def _chain(gid: str, groups: dict[str, dict[str, Any]]) -> list[str]:
@@ -214,8 +233,8 @@ def modules(report: ProfileReport) -> Table:
         leaf = Row(f"t{i}", parts[-1], {"type": layer.type, "ms": layer.ms, "flops": layer.flops,
                                         "traffic_bytes": layer.traffic_bytes, "intensity": layer.intensity,
                                         "flops_per_s": layer.flops_per_s, "roofline_ms": layer.roofline_ms,
-                                        "bound": bound}, parent=parent, depth=len(parts),
-                   sub=layer.name if len(parts) > 1 else "")
+                                        "bound": bound, "predicted_ms": layer.predicted_ms},
+                   parent=parent, depth=len(parts), sub=layer.name if len(parts) > 1 else "")
         order.append((leaf.id, leaf))
         for gid in _chain(parent, groups):
             g = groups[gid]
@@ -236,4 +255,6 @@ def modules(report: ProfileReport) -> Table:
                                              "traffic_bytes": g["traffic_bytes"], "roofline_ms": g["roofline_ms"]},
                         parent=g["parent"], depth=g["depth"], sub=g["name"] if g["depth"] > 1 else ""))
     bar_max = {k: float(v) for k, v in total.items() if v}
-    return table("layers", "module", LAYER_TIME_COLUMNS, rows, tree=True, bar_max=bar_max)
+    columns = LAYER_TIME_COLUMNS[:2] + LAYER_PREDICTED_COLUMNS + LAYER_TIME_COLUMNS[2:] if report.predicted_with \
+        else LAYER_TIME_COLUMNS
+    return table("layers", "module", columns, rows, tree=True, bar_max=bar_max)

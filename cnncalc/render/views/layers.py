@@ -121,32 +121,45 @@ def compare_columns(names: Sequence[str]) -> tuple[Column, ...]:
     return tuple(columns)
 
 
-def side_by_side(records: Sequence[Any], ctx: RenderContext) -> FitTable:
+def side_by_side(records: Sequence[Any], ctx: RenderContext, extra: Sequence[tuple[str, list[Cell]]] = ()
+                 ) -> FitTable:
     """Designs as columns, quantities as rows; where a terminal is too narrow for every design, designs go as
     rows and quantities as columns (quantities can be left out to fit, with a note; a design never is)."""
     names = [r.name for r in records]
+    quantities = [*quantity_rows(records), *extra]
     cells: list[list[Any]] = [["design", *[Cell(r.title, wrap=True) for r in records]]]
-    cells += [[label, *values] for label, values in quantity_rows(records)]
+    cells += [[label, *values] for label, values in quantities]
     table = FitTable(compare_columns(names), cells, title="cnncalc compare", row_styles=["dim"],
                      view=terminal_view(ctx))
     if ctx.width is None or ctx.wide or not table.layout(ctx.width).dropped:
         return table
-    labels = [label.strip() for label, _ in quantity_rows(records)]
+    labels = [label.strip() for label, _ in quantities]
     columns = (Column("design", 1), *(Column(label, ROW_PRIORITY.get(label, 20), "right", header=label)
                                       for label in labels))
-    transposed = [[r.name, *[values[j] for _, values in quantity_rows(records)]] for j, r in enumerate(records)]
+    transposed = [[r.name, *[values[j] for _, values in quantities]] for j, r in enumerate(records)]
     return FitTable(columns, transposed, title="cnncalc compare (one row per design, to fit)",
                     view=terminal_view(ctx))
 
 
 #: with designs as rows, which quantities stay longest on a narrow terminal
-ROW_PRIORITY = {"params": 2, "MACs": 3, "FLOPs": 4, "memory traffic": 5, "intensity (FLOP/B)": 6,
-                "receptive field": 7, "activations written": 8, "output shape": 9, "weights/biases": 10,
-                "buffers (BN stats)": 11}
+ROW_PRIORITY = {"predicted latency": 2, "predicted speed-up": 3, "params": 4, "MACs": 5, "FLOPs": 6,
+                "memory traffic": 7, "intensity (FLOP/B)": 8, "receptive field": 9, "activations written": 10,
+                "output shape": 11, "weights/biases": 12, "buffers (BN stats)": 13}
 
 
-def compare_table(records: Sequence[Any], ctx: RenderContext) -> RenderableType:
-    parts: list[RenderableType] = [side_by_side(records, ctx)]
+def predicted_rows(comparison: Comparison) -> list[tuple[str, list[Cell]]]:
+    """The predicted latency of each, with its ratio to the first, and the speed-up that means."""
+    if not comparison.predictions:
+        return []
+    ms = [p.latency_ms for p in comparison.predictions]
+    latency = [Cell(f"{v:.3f} ms" + (f"  {ratio(v, ms[0])}" if i else "")) for i, v in enumerate(ms)]
+    speedup = [Cell(f"×{ms[0] / v:.3g}" if v else "–") for v in ms]
+    return [("predicted latency", latency), ("predicted speed-up", speedup)]
+
+
+def compare_table(records: Sequence[Any], ctx: RenderContext, extra: Sequence[tuple[str, list[Cell]]] = ()
+                  ) -> RenderableType:
+    parts: list[RenderableType] = [side_by_side(records, ctx, extra)]
     if any(r.formulas for r in records):
         parts.append(_formulas(records, ctx))
     parts.append(Text(""))
@@ -214,7 +227,11 @@ class ComparisonView(View):
     page = "designs.html"
 
     def table(self, comparison: Comparison, ctx: RenderContext) -> RenderableType:
-        table = compare_table(comparison.records, ctx)
+        table = compare_table(comparison.records, ctx, predicted_rows(comparison))
+        if comparison.predictions:
+            p = comparison.predictions[0].profile
+            table = Group(table, Text(f"predicted on {p.device} ({p.source}): the median of one forward pass, eval, "
+                                      f"inference_mode", style="dim"))
         if not comparison.timings:
             return table
         return Group(table, timing_table(comparison.records, comparison.timings, ctx))
@@ -225,13 +242,19 @@ class ComparisonView(View):
             header += ["device", "threads", "median_ms", "p10_ms", "p90_ms"]
             body = [[*row, t.device, t.threads, t.latency.median, t.latency.p10, t.latency.p90]
                     for row, t in zip(body, comparison.timings, strict=True)]
+        if comparison.predictions:
+            header += ["predicted_latency_ms"]
+            body = [[*row, p.latency_ms] for row, p in zip(body, comparison.predictions, strict=True)]
         return header, body
 
     def data(self, comparison: Comparison, ctx: RenderContext) -> Any:
         convention = convention_data()
         timings = comparison.timings or (None,) * len(comparison.records)
+        predictions = comparison.predictions or (None,) * len(comparison.records)
         return [{**to_data(r), "convention": convention} | ({"timing": to_data(t)} if t is not None else {})
-                for r, t in zip(comparison.records, timings, strict=True)]
+                | ({"predicted_latency_ms": p.latency_ms, "prediction_profile": p.profile.source}
+                   if p is not None else {})
+                for r, t, p in zip(comparison.records, timings, predictions, strict=True)]
 
     def markdown(self, comparison: Comparison, ctx: RenderContext) -> str:
         return records_markdown(comparison.records)
@@ -320,6 +343,9 @@ def sweep_rows(sweep: Sweep) -> Rows:
         header += [f"params vs {counterpart.name}", f"macs vs {counterpart.name}"]
     if is_model:
         header += ["peak_activation_bytes", "rf / input"]
+    predicted = any(p.predicted_ms is not None for p in points)
+    if predicted:
+        header += ["predicted_latency_ms"]
     body = []
     for p in points:
         r = p.record
@@ -330,6 +356,8 @@ def sweep_rows(sweep: Sweep) -> Rows:
                     round(p.macs_ratio, 6) if p.macs_ratio is not None else None]
         if is_model:
             row += [p.peak_activation_bytes, round(p.coverage, 3) if p.coverage else None]
+        if predicted:
+            row += [p.predicted_ms]
         body.append(row)
     return header, body
 
@@ -343,6 +371,7 @@ SWEEP_COLUMNS: dict[str, tuple[str, int]] = {
     "intensity (flop/byte)": ("FLOP/B", 11), "receptive_field": ("RF", 12),
     "params vs": ("params ratio", 6), "macs vs": ("MACs ratio", 7),
     "peak_activation_bytes": ("peak live", 8), "rf / input": ("rf / input", 13),
+    "predicted_latency_ms": ("predicted ms", 2),
 }
 SWEEP_COLUMN_NAMES = tuple(name for name, _ in SWEEP_COLUMNS.values())
 
@@ -369,7 +398,9 @@ class SweepView(View):
         header, body = sweep_rows(sweep)
         table = FitTable([_sweep_column(h) for h in header], body, title=f"cnncalc sweep {sweep.target} over "
                          f"{sweep.vary}", view=terminal_view(ctx))
-        return Group(table, Text(CONVENTION.short, style="dim"))
+        notes = [Text(f"predicted on {sweep.predicted_on}: the median of one forward pass, eval, inference_mode",
+                      style="dim")] if sweep.predicted_on else []
+        return Group(table, *notes, Text(CONVENTION.short, style="dim"))
 
     def rows(self, sweep: Sweep, ctx: RenderContext) -> Rows:
         return sweep_rows(sweep)

@@ -87,16 +87,41 @@ RUN_COLUMNS: tuple[tuple[str, Any], ...] = (
 )
 
 
+#: with a latency profile: the prediction beside the measured median
+PREDICTED_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("predicted_ms", lambda r: r.predicted_ms),
+    ("prediction_error (predicted/measured - 1)", lambda r: r.prediction_error),
+)
+
+
+def run_columns(report: ProfileReport) -> tuple[tuple[str, Any], ...]:
+    if report.predicted_with is None:
+        return RUN_COLUMNS
+    return RUN_COLUMNS[:3] + PREDICTED_COLUMNS + RUN_COLUMNS[3:]
+
+
 def run_rows(report: ProfileReport) -> tuple[list[str], list[list[Any]]]:
     """Header and rows (exact values) of the runs, one per batch size."""
-    return [h for h, _ in RUN_COLUMNS], [[get(run) for _, get in RUN_COLUMNS] for run in report.runs]
+    columns = run_columns(report)
+    return [h for h, _ in columns], [[get(run) for _, get in columns] for run in report.runs]
+
+
+def prediction_lines(report: ProfileReport) -> list[str]:
+    """Which profile predicted the runs, and what it says about them."""
+    p = report.predicted_with
+    if p is None:
+        return []
+    threads = f", {p.threads} thread{'s' if p.threads != 1 else ''}" if p.threads else ""
+    return [f"predicted with {p.source} ({p.device}{threads}, torch {p.torch}, {p.dtype}); error = predicted ÷ "
+            f"measured median − 1", *(report.prediction_notes or ())]
 
 
 def report_markdown(report: ProfileReport) -> str:
-    lines = [f"**{report.model}**", ""] + [f"- {line}" for line in device_lines(report)] + [""]
-    lines += ["| " + " | ".join(h for h, _ in RUN_COLUMNS) + " |", "|" + "---|" * len(RUN_COLUMNS)]
+    columns = run_columns(report)
+    lines = [f"**{report.model}**", ""] + [f"- {line}" for line in device_lines(report) + prediction_lines(report)]
+    lines += ["", "| " + " | ".join(h for h, _ in columns) + " |", "|" + "---|" * len(columns)]
     for run in report.runs:
-        cells = [get(run) for _, get in RUN_COLUMNS]
+        cells = [get(run) for _, get in columns]
         lines.append("| " + " | ".join(f"{c:.4g}" if isinstance(c, float) else str(c) for c in cells) + " |")
     lines += ["", f"_{CONVENTION.short}_", ""]
     return "\n".join(lines)
@@ -131,24 +156,39 @@ RUN_TABLE_COLUMNS: tuple[Column, ...] = (
     Column("roofline ms", 7, "right", _ms),
     Column("÷ bound", 6, "right", lambda v: f"{v:.2f}×" if v else "?"),
 )
+def _signed(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.1%}"
 
 
-def _run_row(r: Run) -> list[Any]:
+#: with a latency profile, after the median
+PREDICTED_TABLE_COLUMNS: tuple[Column, ...] = (
+    Column("predicted ms", 3, "right", _ms),
+    Column("error", 3, "right", _signed),
+)
+
+
+def _run_row(r: Run, predicted: bool) -> list[Any]:
     if r.latency is None:
         blank = Cell("")
-        return [r.batch, r.dtype, Cell("failed", style="red"), *[blank] * 8, r.roofline_ms, blank]
-    lat = r.latency
-    median = Text(_ms(lat.median)) + (Text(" (noisy)", style="yellow") if lat.noisy else Text(""))
-    return [r.batch, r.dtype, median, f"{_ms(lat.p10)}–{_ms(lat.p90)}", _ms(lat.min), _ms(lat.cold), lat.samples,
-            r.throughput, r.macs_per_s, r.flops_per_s, r.peak_memory_bytes, r.roofline_ms, r.over_roofline]
+        cells: list[Any] = [r.batch, r.dtype, Cell("failed", style="red"), *[blank] * 8, r.roofline_ms, blank]
+    else:
+        lat = r.latency
+        median = Text(_ms(lat.median)) + (Text(" (noisy)", style="yellow") if lat.noisy else Text(""))
+        cells = [r.batch, r.dtype, median, f"{_ms(lat.p10)}–{_ms(lat.p90)}", _ms(lat.min), _ms(lat.cold),
+                 lat.samples, r.throughput, r.macs_per_s, r.flops_per_s, r.peak_memory_bytes, r.roofline_ms,
+                 r.over_roofline]
+    return [*cells[:3], r.predicted_ms, r.prediction_error, *cells[3:]] if predicted else cells
 
 
 def report_table(report: ProfileReport, ctx: RenderContext) -> RenderableType:
-    table = FitTable(RUN_TABLE_COLUMNS, [_run_row(r) for r in report.runs], title=f"cnncalc profile {report.model}",
+    predicted = report.predicted_with is not None
+    columns = RUN_TABLE_COLUMNS[:3] + PREDICTED_TABLE_COLUMNS + RUN_TABLE_COLUMNS[3:] if predicted \
+        else RUN_TABLE_COLUMNS
+    table = FitTable(columns, [_run_row(r, predicted) for r in report.runs], title=f"cnncalc profile {report.model}",
                      view=terminal_view(ctx))
     parts: list[RenderableType] = [table]
     parts += [Text(f"batch {r.batch} failed: {r.error}", style="red") for r in report.runs if r.latency is None]
-    parts += [Text(line, style="dim") for line in device_lines(report)]
+    parts += [Text(line, style="dim") for line in device_lines(report) + prediction_lines(report)]
     if any(r.error for r in report.runs):
         parts.append(Text(f"largest batch that fitted: {report.largest_batch}", style="yellow"))
     if any(r.latency and r.latency.noisy for r in report.runs):
@@ -174,22 +214,35 @@ LAYER_TABLE_COLUMNS: tuple[Column, ...] = (
     Column("roofline ms", 8, "right", _ms),
     Column("bound by", 5),
 )
+LAYER_PREDICTED_COLUMNS: tuple[Column, ...] = (
+    Column("predicted ms", 2, "right", lambda v: "–" if v is None else f"{v:.3f}"),
+    Column("error", 2, "right", _signed),
+)
 
 
 def layers_table(report: ProfileReport, ctx: RenderContext, top: int = 25) -> FitTable:
     rows = sorted(report.layers, key=lambda layer: layer.ms, reverse=True)
     balance = (report.peaks.fp32 / report.peaks.bandwidth) if report.peaks.fp32 and report.peaks.bandwidth else None
-    cells = [[layer.name, layer.type, layer.ms, layer.flops, layer.traffic_bytes, layer.intensity, layer.flops_per_s,
-              layer.roofline_ms, "" if balance is None else ("memory" if layer.intensity < balance else "compute")]
-             for layer in rows[:top]]
-    return FitTable(LAYER_TABLE_COLUMNS, cells, title=f"per layer (the {min(top, len(rows))} slowest of {len(rows)})",
+    predicted = report.predicted_with is not None
+    cells = []
+    for layer in rows[:top]:
+        row = [layer.name, layer.type, layer.ms, layer.flops, layer.traffic_bytes, layer.intensity, layer.flops_per_s,
+               layer.roofline_ms, "" if balance is None else ("memory" if layer.intensity < balance else "compute")]
+        if predicted:
+            error = layer.predicted_ms / layer.ms - 1 if layer.predicted_ms is not None and layer.ms else None
+            row[3:3] = [layer.predicted_ms, error]
+        cells.append(row)
+    columns = LAYER_TABLE_COLUMNS[:3] + LAYER_PREDICTED_COLUMNS + LAYER_TABLE_COLUMNS[3:] if predicted \
+        else LAYER_TABLE_COLUMNS
+    return FitTable(columns, cells, title=f"per layer (the {min(top, len(rows))} slowest of {len(rows)})",
                     view=terminal_view(ctx))
 
 
 @views(ProfileReport)
 class ProfileView(View):
     page = "profile.html"
-    column_names = tuple(dict.fromkeys(c.name for c in RUN_TABLE_COLUMNS + LAYER_TABLE_COLUMNS))
+    column_names = tuple(dict.fromkeys(c.name for c in RUN_TABLE_COLUMNS + PREDICTED_TABLE_COLUMNS +
+                                       LAYER_TABLE_COLUMNS + LAYER_PREDICTED_COLUMNS))
 
     def table(self, report: ProfileReport, ctx: RenderContext) -> RenderableType:
         return report_table(report, ctx)

@@ -1,0 +1,272 @@
+"""How well `cnncalc predict` knows a model's latency before it runs: predicted against measured, on models the
+calibration never ran as a whole.
+
+    python benchmarks/predict.py --profile PROFILE.json [--min-time 1] [--write-docs]
+    python benchmarks/predict.py --calibrate --threads 2 --budget 540      # calibrate first (≤ 10 minutes)
+    python benchmarks/predict.py --profile P.json --set dev                 # the timm models tuning looked at
+
+The reported set (`--set report`, the default): every torchvision classification model at batch 1, every third
+of them (by name) at batch 8, cnncalc's zoo, and the backbones of torchvision's detection and segmentation
+models. The dev set (`--set dev`) is timm models, none of them in the reported set: the only models anything
+was tuned on. Each model is measured with torch.utils.benchmark's Timer.blocked_autorange at the profile's
+thread count, eval, under inference_mode, random weights, and predicted from its meta trace. Beside cnncalc's
+prediction, two baselines: the roofline bound with the peaks the calibration measured (Σ over ops of
+max(FLOPs ÷ peak, bytes ÷ bandwidth)), and a MACs-proportional rule, time = a · MACs, with `a` fitted to these
+very measurements (the median of measured ÷ MACs: its best case). For each: the share of models within ±10% and
+±5%, the median and 90th-percentile |error|, Spearman's rank correlation; and each measurement's own spread
+(interquartile range ÷ median) beside them. Then the seed's design pairs: predicted speed-up against measured.
+Run it with nothing else on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.utils.benchmark as tb
+
+OUT = Path(__file__).with_name("out")
+DOC = Path(__file__).resolve().parent.parent / "docs" / "prediction.md"
+BEGIN, END = "<!-- predict-benchmark:begin -->", "<!-- predict-benchmark:end -->"
+
+#: timm models for the dev set: architectures torchvision does not have (none is in the reported set)
+DEV = ("resnet26d", "mixnet_s", "ghostnet_100", "rexnet_100", "dla34", "cspresnet50", "hrnet_w18_small",
+       "tinynet_a", "lcnet_050", "semnasnet_075", "fbnetc_100", "repvgg_a0", "res2net50_14w_8s", "selecsls42b",
+       "dpn68", "convnext_atto", "efficientvit_b0", "mobileone_s0", "tf_mixnet_s", "hardcorenas_a")
+#: (design, baseline, options): the seed's comparisons, at the headline's size and deeper in a network
+PAIRS = tuple((design, "standard", opts) for opts in ({"cin": 3, "cout": 256, "size": 224},
+                                                      {"cin": 64, "cout": 256, "size": 56})
+              for design in ("xception-dw", "bottleneck", "group", "dilated"))
+
+
+@dataclass
+class Row:
+    model: str
+    batch: int
+    measured_ms: float
+    spread: float  # (p75 − p25) ÷ median of the blocked measurements
+    predicted_ms: float
+    roofline_ms: float
+    macs: int
+    partial: bool
+
+    @property
+    def error(self) -> float:
+        return self.predicted_ms / self.measured_ms - 1
+
+
+def targets(which: str) -> list[tuple[str, Any, tuple[int, ...] | None, int]]:
+    """(label, model name or module, input shape or None for its default, batch)."""
+    from cnncalc.models.registry import ZOO
+    from cnncalc.models.sources import torchvision_names
+
+    if which == "dev":
+        return [(f"timm/{n}", f"timm/{n}", None, 1) for n in DEV]
+    names = torchvision_names("classification")
+    out: list[tuple[str, Any, tuple[int, ...] | None, int]] = [(n, n, None, 1) for n in names]
+    out += [(n, n, None, 8) for n in names[::3]]
+    out += [(n, n, None, 1) for n in ZOO]
+    out += backbones()
+    return out
+
+
+def backbones() -> list[tuple[str, Any, tuple[int, ...] | None, int]]:
+    """The backbones of torchvision's detection and segmentation models (random weights), at 1×3×320×320."""
+    import torchvision.models.detection as det
+    import torchvision.models.segmentation as seg
+
+    shape = (1, 3, 320, 320)
+    out: list[tuple[str, Any, tuple[int, ...] | None, int]] = []
+    for name in ("fasterrcnn_resnet50_fpn", "fasterrcnn_mobilenet_v3_large_fpn", "retinanet_resnet50_fpn_v2",
+                 "fcos_resnet50_fpn", "ssdlite320_mobilenet_v3_large", "maskrcnn_resnet50_fpn_v2"):
+        out.append((f"{name}.backbone", lambda n=name: getattr(det, n)(weights=None, weights_backbone=None).backbone,
+                    shape, 1))
+    for name in ("fcn_resnet50", "deeplabv3_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"):
+        out.append((f"{name}.backbone", lambda n=name: getattr(seg, n)(weights=None, weights_backbone=None,
+                                                                      aux_loss=False).backbone, shape, 1))
+    return out
+
+
+def measure(module: torch.nn.Module, args: list[Any], kwargs: dict[str, Any], threads: int,
+            min_time: float) -> tuple[float, float]:
+    with torch.inference_mode():
+        module(*args, **kwargs)
+        m = tb.Timer("m(*a, **k)", globals={"m": module, "a": args, "k": kwargs},
+                     num_threads=threads).blocked_autorange(min_run_time=min_time)
+    return m.median * 1e3, (m._p75 - m._p25) / m.median if m.median else 0.0
+
+
+def one(label: str, target: Any, shape: tuple[int, ...] | None, batch: int, prof: Any, threads: int,
+        min_time: float) -> Row:
+    from cnncalc.analysis.analyze import make_report, subject_for, trace_subject
+    from cnncalc.analysis.inputs import materialize
+    from cnncalc.dtypes import DType
+    from cnncalc.latency.kinds import kind_of
+    from cnncalc.latency.predict import from_trace
+
+    model = target() if callable(target) and not isinstance(target, torch.nn.Module) else target
+    subject = subject_for(model, shape, None, None, None, batch if batch != 1 else None)
+    meta, run, _ = trace_subject(subject, DType.float32, worst_case=False, keep_calls=True)
+    report = make_report(meta, run, subject, DType.float32)
+    prediction = from_trace(meta, run, report, prof, "float32")
+    roofline = 0.0
+    for call in run.tracer.calls or []:
+        kind = kind_of(call)
+        if kind is not None:
+            roofline += max(kind.flops / prof.device.peak_flops, kind.bytes / prof.device.bandwidth)
+    real = subject.real(0).eval()
+    args, kwargs = materialize(subject.inputs, "cpu", torch.float32)
+    measured, spread = measure(real, args, kwargs, threads, min_time)
+    return Row(label, batch, measured, spread, prediction.latency_ms, roofline * 1e3, report.total.macs,
+               prediction.partial)
+
+
+def spearman(a: list[float], b: list[float]) -> float:
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(a, b).statistic)
+
+
+def summary(rows: list[Row]) -> dict[str, dict[str, float]]:
+    measured = [r.measured_ms for r in rows]
+    scale = statistics.median(r.measured_ms / r.macs for r in rows if r.macs)
+    methods = {"cnncalc predict": [r.predicted_ms for r in rows], "roofline bound": [r.roofline_ms for r in rows],
+               "MACs-proportional (fitted here)": [r.macs * scale for r in rows]}
+    out = {}
+    for name, guess in methods.items():
+        errors = sorted(abs(g / m - 1) for g, m in zip(guess, measured, strict=True))
+        n = len(errors)
+        out[name] = {"within_10": sum(e <= 0.10 for e in errors) / n, "within_5": sum(e <= 0.05 for e in errors) / n,
+                     "median": errors[n // 2], "p90": errors[min(n - 1, int(0.9 * n))],
+                     "spearman": spearman(guess, measured)}
+    spreads = sorted(r.spread for r in rows)
+    out["measurement spread"] = {"median": spreads[len(spreads) // 2],
+                                 "p90": spreads[min(len(spreads) - 1, int(0.9 * len(spreads)))]}
+    return out
+
+
+def pairs(prof: Any, threads: int, min_time: float) -> list[dict[str, Any]]:
+    from cnncalc.latency.api import predict
+    from cnncalc.layers.options import make_options
+    from cnncalc.layers.registry import all_extra_keys, build_module
+
+    out = []
+    for design, base, opts in PAIRS:
+        times = {}
+        for name in (design, base):
+            module, shape = build_module(name, make_options(all_extra_keys(), **opts))
+            x = torch.randn(shape)
+            times[name] = (measure(module.eval(), [x], {}, threads, min_time)[0],
+                           predict(name, prof, **opts).latency_ms)
+        measured, predicted = times[base][0] / times[design][0], times[base][1] / times[design][1]
+        out.append({"design": design, "vs": base, **opts, "measured_speedup": measured,
+                    "predicted_speedup": predicted, "error": predicted / measured - 1})
+    return out
+
+
+def markdown(meta: dict[str, Any], rows: list[Row], stats: dict[str, Any], pair_rows: list[dict[str, Any]]) -> str:
+    lines = [f"Measured on {meta['device']} at {meta['threads']} thread{'s' if meta['threads'] != 1 else ''}, torch "
+             f"{meta['torch']}, with the profile `{meta['profile']}` (calibrated in {meta['calibration_s']:.0f} s); "
+             f"{len(rows)} models ({meta['set']} set), {meta['seconds']:.0f} s. Reproduce: `{meta['command']}`.", "",
+             "| method | within ±10% | within ±5% | median abs. error | p90 abs. error | Spearman |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, s in stats.items():
+        if name == "measurement spread":
+            continue
+        lines.append(f"| {name} | {s['within_10']:.0%} | {s['within_5']:.0%} | {s['median']:.1%} | {s['p90']:.1%} "
+                     f"| {s['spearman']:.3f} |")
+    spread = stats["measurement spread"]
+    lines += ["", f"Each measurement's own spread (interquartile range ÷ median): median {spread['median']:.1%}, "
+              f"p90 {spread['p90']:.1%}.", ""]
+    if pair_rows:
+        lines += ["| design vs standard | cin→cout, size | measured speed-up | predicted | error |",
+                  "|---|---|---:|---:|---:|"]
+        lines += [f"| {p['design']} | {p['cin']}→{p['cout']}, {p['size']}² | {p['measured_speedup']:.2f}× | "
+                  f"{p['predicted_speedup']:.2f}× | {p['error']:+.1%} |" for p in pair_rows]
+        lines.append("")
+    worst = sorted(rows, key=lambda r: -abs(r.error))[:10]
+    lines += ["The ten largest errors:", "", "| model | batch | measured ms | predicted ms | error |",
+              "|---|---:|---:|---:|---:|"]
+    lines += [f"| {r.model} | {r.batch} | {r.measured_ms:.2f} | {r.predicted_ms:.2f} | {r.error:+.1%} |"
+              for r in worst]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", help="a profile to use (default: calibrate one with --calibrate)")
+    parser.add_argument("--calibrate", action="store_true", help="calibrate first, into benchmarks/out/")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: the profile's)")
+    parser.add_argument("--budget", type=float, default=540.0, help="calibration seconds")
+    parser.add_argument("--min-time", type=float, default=1.0, help="seconds of blocked_autorange per model")
+    parser.add_argument("--set", choices=("report", "dev"), default="report")
+    parser.add_argument("--only", help="comma-separated labels to run (a quick look)")
+    parser.add_argument("--write-docs", action="store_true", help="put the tables in docs/prediction.md")
+    args = parser.parse_args()
+
+    import cnncalc
+    from cnncalc.latency.measure import steady_allocator
+    from cnncalc.latency.profile import load_profile
+
+    steady_allocator()  # as calibrate measures its networks: freed memory kept for reuse (see docs/prediction.md)
+    OUT.mkdir(exist_ok=True)
+    if args.calibrate:
+        threads = args.threads or torch.get_num_threads()
+        path = OUT / f"cpu-{threads}t.json"
+        cnncalc.calibrate(output=path, threads=threads, budget=args.budget,
+                          progress=lambda label, f: print(f"\rcalibrating {label:24s} {f:4.0%}", end="",
+                                                          file=sys.stderr))
+        print(file=sys.stderr)
+        args.profile = str(path)
+    if not args.profile:
+        parser.error("give --profile PROFILE.json or --calibrate")
+    prof = load_profile(args.profile)
+    threads = args.threads or prof.device.threads or torch.get_num_threads()
+    torch.set_num_threads(threads)
+    started = time.perf_counter()
+    rows = []
+    wanted = set(args.only.split(",")) if args.only else None
+    for label, target, shape, batch in targets(args.set):
+        if wanted and label not in wanted:
+            continue
+        try:
+            row = one(label, target, shape, batch, prof, threads, args.min_time)
+        except Exception as err:  # a model that cannot be built or run here is said, not hidden
+            print(f"{label} batch {batch}: skipped ({type(err).__name__}: {str(err).splitlines()[0][:100]})",
+                  file=sys.stderr)
+            continue
+        rows.append(row)
+        print(f"{label:40s} b{batch:<2d} measured {row.measured_ms:9.2f} ms (±{row.spread:5.1%})  predicted "
+              f"{row.predicted_ms:9.2f} ({row.error:+6.1%})  roofline {row.roofline_ms:8.2f}", file=sys.stderr,
+              flush=True)
+    stats = summary(rows)
+    pair_rows = pairs(prof, threads, args.min_time) if args.set == "report" and not wanted else []
+    meta = {"device": prof.device.name, "threads": threads, "torch": torch.__version__, "profile": args.profile,
+            "calibration_s": prof.calibration.get("seconds", 0.0), "set": args.set, "python": platform.python_version(),
+            "seconds": time.perf_counter() - started,
+            "command": "python benchmarks/predict.py " + " ".join(sys.argv[1:])}
+    result = {"meta": meta, "summary": stats, "pairs": pair_rows,
+              "rows": [{**asdict(r), "error": r.error} for r in rows]}
+    (OUT / f"predict-{args.set}-{Path(args.profile).stem}.json").write_text(json.dumps(result, indent=1) + "\n")
+    text = markdown(meta, rows, stats, pair_rows)
+    print(text)
+    if args.write_docs and args.set == "report" and not wanted:
+        doc = DOC.read_text(encoding="utf-8")
+        head, _, rest = doc.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        DOC.write_text(f"{head}{BEGIN}\n{text}{END}{tail}", encoding="utf-8")
+    if any(math.isnan(s.get("spearman", 0.0)) for s in stats.values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

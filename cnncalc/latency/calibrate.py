@@ -1,0 +1,352 @@
+"""`calibrate(device, …)`: time single ops on a device, fit one latency model per op kind, write a profile.
+
+The plan gives every op kind CNNs run a share of the time budget (convolutions the largest). Each kind's calls are
+drawn (`cnncalc.latency.sampling`), timed one by one (`cnncalc.latency.measure`) and appended to a measurements
+file beside the profile (`PROFILE.calls.jsonl`) as they are taken, so an interrupted calibration keeps what it
+measured and the same command goes on from there. Multi-feature kinds (convolutions, matrix products, pooling)
+spend the second half of their share where the model fitted on the first half misses most (the calls whose
+held-out error is highest get neighbours), as nn-Meter does. Then every kind's model is fitted on all its calls,
+and its k-fold error recorded with it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import platform
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from cnncalc.analysis.calls import Call
+from cnncalc.errors import CnncalcError
+from cnncalc.latency import sampling as S
+from cnncalc.latency.context import Context, fit_context
+from cnncalc.latency.context import features as context_features
+from cnncalc.latency.fitting import fit_model, held_out
+from cnncalc.latency.kinds import kind_of
+from cnncalc.latency.profile import DeviceInfo, KindModel, Profile
+
+Drawer = Callable[[random.Random, str, bool], Call]
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One op kind's calibration: how its calls are drawn, its share of the budget, the most calls it takes,
+    and whether the second half samples near the worst-predicted calls."""
+
+    kind: str
+    draw: Drawer
+    share: float
+    most: int
+    adaptive: bool = False
+
+
+def _conv(rank: int, transposed: bool = False) -> Drawer:
+    return lambda rng, dtype, cl: S.draw_conv(rng, rank, dtype, cl, transposed)
+
+
+def _matmul(op: str) -> Drawer:
+    return lambda rng, dtype, cl: S.draw_matmul(rng, op, dtype)
+
+
+def _pool(op: str) -> Drawer:
+    return lambda rng, dtype, cl: S.draw_pool(rng, op, dtype, cl)
+
+
+UNARY = ("relu", "relu_", "hardtanh", "hardtanh_", "gelu", "silu", "silu_", "sigmoid", "sigmoid_", "hardswish",
+         "hardswish_", "hardsigmoid", "hardsigmoid_", "tanh", "clamp", "clamp_min", "exp", "clone", "zero_",
+         "_softmax", "neg", "pow", "sqrt", "rsqrt", "abs", "leaky_relu", "leaky_relu_", "elu", "mish")
+BINARY = ("add", "add_", "mul", "mul_", "sub", "div")
+BROADCAST = ("add", "mul", "sub", "div")
+
+
+def _sized(draw: Drawer, share: float, most: int) -> Plan:
+    """A plan for a one-feature kind, named by the kind its calls have."""
+    sample = kind_of(draw(random.Random(0), "float32", False))
+    assert sample is not None
+    return Plan(sample.name, draw, share, most)
+
+
+PLANS: tuple[Plan, ...] = (
+    Plan("conv2d", _conv(2), 0.40, 4000, adaptive=True),
+    Plan("conv1d", _conv(1), 0.03, 300, adaptive=True),
+    Plan("conv3d", _conv(3), 0.05, 400, adaptive=True),
+    Plan("conv_transpose2d", _conv(2, transposed=True), 0.03, 300, adaptive=True),
+    Plan("addmm", _matmul("addmm"), 0.06, 800, adaptive=True),
+    Plan("mm", _matmul("mm"), 0.02, 300),
+    Plan("bmm", _matmul("bmm"), 0.04, 500, adaptive=True),
+    Plan("max_pool2d", _pool("max_pool2d"), 0.03, 300),
+    Plan("avg_pool2d", _pool("avg_pool2d"), 0.02, 200),
+    Plan("avg_pool3d", _pool("avg_pool3d"), 0.01, 100),
+    *(_sized(S.unary(op), 0.005, 40) for op in UNARY),
+    *(_sized(S.binary(op, False), 0.005, 40) for op in BINARY),
+    *(_sized(S.binary(op, True), 0.005, 40) for op in BROADCAST),
+    *(_sized(draw, 0.005, 40) for draw in (S.batch_norm, S.layer_norm, S.cat, S.mean, S.adaptive_pool,
+                                           S.interpolate("bilinear"), S.interpolate("nearest"), S.pad, S.shuffle)),
+    *(_sized(draw, 0.003, 30) for draw in (S.compare("eq"), S.compare("ne"), S.masked_fill, S.roll,
+                                           S.vector_norm, S.index)),
+    Plan("deform_conv2d", S.deform_conv, 0.01, 60),
+    _sized(S.factory, 0.002, 32),
+    _sized(S.view, 0.001, 16),
+)
+
+
+#: the share of the budget spent timing whole random networks (`cnncalc.latency.networks`), and the most of them
+NETWORK_SHARE, MOST_NETWORKS = 0.22, 120
+#: a network whose one forward takes longer than this is left out (it would spend the budget on one point)
+LONGEST_NETWORK = 0.25
+
+
+def _header(device: str, threads: int | None, dtype: str, channels_last: bool, seed: int) -> dict[str, Any]:
+    import torch
+
+    return {"device": device, "threads": threads, "dtype": dtype, "channels_last": channels_last, "seed": seed,
+            "torch": torch.__version__}
+
+
+class Measurements:
+    """The calls measured so far, by kind, kept in a JSON-lines file as they are taken."""
+
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self.path = path
+        self.by_kind: dict[str, list[tuple[tuple[float, ...], float, str]]] = {}
+        if path.is_file():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            try:
+                old = json.loads(lines[0]) if lines else None
+            except json.JSONDecodeError:
+                old = None
+            if old != header:  # measured elsewhere or otherwise: start again
+                path.unlink()
+            else:
+                for line in lines[1:]:
+                    try:
+                        item = json.loads(line)
+                    except json.JSONDecodeError:  # the line an interruption cut short
+                        continue
+                    self.by_kind.setdefault(item["kind"], []).append((tuple(item["features"]), item["seconds"],
+                                                                      item["stage"]))
+        if not path.is_file():
+            path.write_text(json.dumps(header) + "\n", encoding="utf-8")
+        self._file = path.open("a", encoding="utf-8")
+
+    def count(self, kind: str, stage: str) -> int:
+        return sum(1 for *_, s in self.by_kind.get(kind, ()) if s == stage)
+
+    def add(self, kind: str, features: tuple[float, ...], seconds: float, stage: str) -> None:
+        self.by_kind.setdefault(kind, []).append((features, seconds, stage))
+        self._file.write(json.dumps({"kind": kind, "features": list(features), "seconds": seconds,
+                                     "stage": stage}) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def measurements_file(output: str | Path) -> Path:
+    """Where calibrate keeps the calls it measured for the profile `output`."""
+    return Path(output).expanduser().with_suffix(".calls.jsonl")
+
+
+def measured_so_far(output: str | Path) -> int:
+    """How many calls the measurements file of `output` holds (after an interruption: what the next run keeps)."""
+    path = measurements_file(output)
+    if not path.is_file():
+        return 0
+    return max(0, sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()) - 1)
+
+
+def _device_name(device: str) -> str:
+    import torch
+
+    if device.startswith("cuda"):
+        return str(torch.cuda.get_device_name(torch.device(device)))
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "CPU"
+
+
+def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads: int | None = None,
+              dtype: str = "float32", channels_last: bool = False, budget: float = 480.0, seed: int = 0,
+              progress: Progress | None = None) -> Profile:
+    """Time single ops on `device` (at `threads` CPU threads; default: torch's) for about `budget` seconds, fit one
+    latency model per op kind, and write the profile to `output` (see the module's docstring). Resumes from the
+    measurements file beside `output`; an interruption keeps what was measured."""
+    import torch
+
+    from cnncalc.devices import resolve_device
+    from cnncalc.dtypes import parse_dtype
+    from cnncalc.latency import measure
+
+    dev = resolve_device(device)
+    name = str(dev)
+    dt = parse_dtype(dtype).value
+    if budget <= 0:
+        raise CnncalcError(f"budget={budget}: the time to calibrate must be > 0 seconds")
+    if threads is not None and threads < 1:
+        raise CnncalcError(f"threads={threads} must be ≥ 1")
+    out = Path(output).expanduser()
+    if not out.parent.is_dir():
+        raise CnncalcError(f"output={str(output)!r}: the folder {str(out.parent)!r} does not exist")
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    if dev.type == "cpu":
+        measure.steady_allocator()
+    used_threads = torch.get_num_threads() if dev.type == "cpu" else None
+    started = time.perf_counter()
+    store = Measurements(measurements_file(out), _header(name, used_threads, dt, channels_last, seed))
+    try:
+        _report(progress, "peaks and overheads", 0.0)
+        peak = measure.peak_flops(name, getattr(torch, dt))
+        bw = measure.bandwidth(name)
+        module_call = measure.time_module_call(name)
+        _report(progress, "peaks and overheads", 1.0)
+        ops = budget * (1 - NETWORK_SHARE) / sum(plan.share for plan in PLANS)
+        for plan in PLANS:
+            _run_plan(plan, store, name, dt, channels_last, ops * plan.share, seed, progress)
+        _run_networks(store, name, dt, channels_last, budget * NETWORK_SHARE, seed, progress)
+        kinds: dict[str, KindModel] = {}
+        for plan in PLANS:
+            measured = store.by_kind.get(plan.kind, [])
+            if not measured:
+                continue
+            rows = [f for f, _, _ in measured]
+            times = [t for _, t, _ in measured]
+            error, _ = held_out(plan.kind, rows, times, seed=seed)
+            kinds[plan.kind] = KindModel(fit_model(plan.kind, rows, times), error, min(times))
+        profile = Profile(
+            DeviceInfo(dev.type, _device_name(name), used_threads, peak, bw), torch.__version__, dt, channels_last,
+            kinds, {"module_call": module_call},
+            datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            {"seconds": round(time.perf_counter() - started, 1), "budget": budget, "seed": seed,
+             "calls": sum(len(v) for k, v in store.by_kind.items() if k != "network"),
+             "networks": len(store.by_kind.get("network", [])), "measurements": store.path.name},
+            str(out))
+        _report(progress, "networks: fitting", 0.0)
+        profile = replace(profile, context=_fit_networks(profile, store, seed))
+    finally:
+        store.close()
+        torch.set_num_threads(before)
+    profile.save(out)
+    return profile
+
+
+def _run_networks(store: Measurements, device: str, dtype: str, channels_last: bool, seconds: float, seed: int,
+                  progress: Progress | None) -> None:
+    """Time random networks whole (`cnncalc.latency.networks`) within `seconds`, skipping those measured already
+    and those too long for the budget."""
+    import torch
+
+    from cnncalc.latency import networks
+    from cnncalc.latency.measure import time_network
+
+    done = {int(f[0]) for f, _, _ in store.by_kind.get("network", [])}
+    began = time.perf_counter()
+    for index in range(MOST_NETWORKS):
+        elapsed = time.perf_counter() - began
+        if elapsed >= seconds:
+            break
+        _report(progress, "networks", min(1.0, elapsed / seconds))
+        if index in done:
+            continue
+        spec = networks.draw(seed, index)
+        module = networks.build(spec).to(device=device, dtype=getattr(torch, dtype))
+        x = torch.rand(spec.input_shape, device=device, dtype=getattr(torch, dtype))
+        if channels_last:
+            module, x = module.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
+        once = time.perf_counter()
+        with torch.inference_mode():
+            module(x)
+        if time.perf_counter() - once > LONGEST_NETWORK:
+            continue
+        store.add("network", (float(index),), time_network(module, x, seconds=0.4), "network")
+    _report(progress, "networks", 1.0)
+
+
+def _fit_networks(profile: Profile, store: Measurements, seed: int) -> Context | None:
+    """The context correction from the networks measured (None with fewer than ten)."""
+    from cnncalc.latency import networks
+    from cnncalc.latency.predict import op_times
+
+    measured = store.by_kind.get("network", [])
+    if len(measured) < 10:
+        return None
+    rows, times = [], []
+    for features, seconds, _ in measured:
+        spec = networks.draw(seed, int(features[0]))
+        module = networks.build(spec)
+        alone, module_calls = op_times(module, spec.input_shape, profile)
+        rows.append(context_features(alone, module_calls))
+        times.append(seconds)
+    return fit_context(rows, times)
+
+
+def _report(progress: Progress | None, label: str, fraction: float) -> None:
+    if progress is not None:
+        progress(label, fraction)
+
+
+def _run_plan(plan: Plan, store: Measurements, device: str, dtype: str, channels_last: bool, seconds: float,
+              seed: int, progress: Progress | None) -> None:
+    """Draw and time the plan's calls until its share of the budget or its most calls are spent; an adaptive
+    plan spends its second half near the calls the first half's model predicted worst."""
+    rng = random.Random(f"{seed}:{plan.kind}")
+    first = plan.most // 2 if plan.adaptive else plan.most
+    spent = _stage(plan, store, "draw", lambda: plan.draw(rng, dtype, channels_last), first,
+                   seconds / 2 if plan.adaptive else seconds, device, progress, 0.0)
+    if not plan.adaptive:
+        return
+    measured = [m for m in store.by_kind.get(plan.kind, []) if m[2] == "draw"]
+    if len(measured) < 10:
+        return
+    replay = random.Random(f"{seed}:{plan.kind}")  # the draw stage's calls again, to find the worst ones' configs
+    calls = [plan.draw(replay, dtype, channels_last) for _ in measured]
+    _, errors = held_out(plan.kind, [f for f, _, _ in measured], [t for _, t, _ in measured], seed=seed)
+    ranked = [c for _, c in sorted(zip(errors, calls, strict=True), key=lambda pair: -pair[0])]
+    worst = ranked[: max(1, len(ranked) // 5)]
+    near = random.Random(f"{seed}:{plan.kind}:near")
+    _stage(plan, store, "near", lambda: S.near(near.choice(worst), near), plan.most - first, seconds - spent, device,
+           progress, 0.5)
+
+
+def _stage(plan: Plan, store: Measurements, stage: str, draw: Callable[[], Call], count: int, seconds: float,
+           device: str, progress: Progress | None, start: float) -> float:
+    """Time `count` drawn calls (skipping those the measurements file has already), within `seconds`."""
+    from cnncalc.latency.measure import time_call
+
+    done = store.count(plan.kind, stage)
+    began = time.perf_counter()
+    for i in range(count):
+        call = draw()
+        if i < done:
+            continue  # measured by an earlier run: the same draw, already in the file
+        kind = kind_of(call)
+        if kind is None:
+            continue
+        try:
+            seconds_taken = time_call(call, device, seed=i)
+        except (RuntimeError, ValueError, NotImplementedError):  # a call the kernel refuses (a window too large…)
+            continue
+        except (AttributeError, ImportError):  # an op this install lacks (torchvision's): the kind is left out
+            break
+        store.add(plan.kind, kind.features, seconds_taken, stage)
+        elapsed = time.perf_counter() - began
+        _report(progress, plan.kind, start + (0.5 if plan.adaptive else 1.0) * min(1.0, (i + 1) / count))
+        if elapsed >= seconds:
+            break
+    _report(progress, plan.kind, 1.0 if stage == "near" or not plan.adaptive else 0.5)
+    return time.perf_counter() - began
+
+
+__all__ = ["PLANS", "Plan", "calibrate", "measured_so_far", "measurements_file"]

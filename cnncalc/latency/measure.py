@@ -1,0 +1,155 @@
+"""Timing one op call on a device, as a model runs it: eager, under inference_mode, the inputs already made.
+
+Each call is timed alone (`perf_counter_ns` around it on the CPU; CUDA events on a GPU) after warm-up calls, for
+at least `seconds` or `most` calls, and the median kept. An op that writes its input (relu_, add_) gets its input
+back before every call, outside the timed region, so that repeated calls neither drift nor run into denormals.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+import torch
+
+from cnncalc.analysis.calls import Call, materialize
+
+
+def resolve(op: str) -> Any:
+    """'aten.convolution.default' → torch.ops.aten.convolution.default."""
+    namespace, name, overload = op.split(".")
+    if namespace == "torchvision":
+        import torchvision  # noqa: F401  (registers torch.ops.torchvision)
+    return getattr(getattr(getattr(torch.ops, namespace), name), overload)
+
+
+def writes_input(func: Any) -> bool:
+    return any(a.alias_info is not None and a.alias_info.is_write for a in func._schema.arguments)
+
+
+def _tensors(value: Any) -> list[torch.Tensor]:
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in _tensors(v)]
+    return []
+
+
+def time_call(call: Call, device: str = "cpu", seconds: float = 0.02, least: int = 5, most: int = 200,
+              warmup: int = 2, seed: int = 0) -> float:
+    """The median seconds of one call of `call` on `device` (see the module's docstring)."""
+    func = resolve(call.op)
+    generator = torch.Generator().manual_seed(seed)
+    args = materialize(call.args, generator, device)
+    kwargs = {k: materialize(v, generator, device) for k, v in call.kwargs}
+    if "device" in {a.name for a in func._schema.arguments} and "device" not in kwargs:
+        kwargs["device"] = torch.device(device)
+    refresh = writes_input(func)
+    originals = [t.clone() for t in _tensors(args)] if refresh else []
+    cuda = device.startswith("cuda")
+    samples: list[float] = []
+    begin = time.perf_counter()
+    with torch.inference_mode():
+        for i in range(warmup + most):
+            if refresh:
+                for t, source in zip(_tensors(args), originals, strict=True):
+                    t.copy_(source)
+            if cuda:
+                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                torch.cuda.synchronize()
+                start.record()
+                func(*args, **kwargs)
+                end.record()
+                end.synchronize()
+                elapsed = start.elapsed_time(end) / 1e3
+            else:
+                t0 = time.perf_counter_ns()
+                func(*args, **kwargs)
+                elapsed = (time.perf_counter_ns() - t0) / 1e9
+            if i >= warmup:
+                samples.append(elapsed)
+                if len(samples) >= least and time.perf_counter() - begin >= seconds:
+                    break
+    return statistics.median(samples)
+
+
+#: glibc's mallopt parameters
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+
+
+def steady_allocator() -> bool:
+    """Keep the process's freed memory for reuse (glibc: the mmap and trim thresholds at 1 GiB), as a long-running
+    server's allocator settles: otherwise a fresh process maps and unmaps its larger activations on every forward
+    and pays page faults that make small models up to a third slower, varying with what ran before. True when
+    set (Linux with glibc); the setting lasts for the process."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, 1 << 30)) and bool(mallopt(M_TRIM_THRESHOLD, 1 << 30))
+
+
+def time_network(module: torch.nn.Module, x: torch.Tensor, seconds: float = 1.0) -> float:
+    """The median seconds of one forward of a whole network, as benchmarks measure one: torch.utils.benchmark's
+    blocked_autorange under inference_mode, at torch's thread count."""
+    from torch.utils.benchmark import Timer
+
+    with torch.inference_mode():
+        module(x)
+        timer = Timer("m(x)", globals={"m": module, "x": x}, num_threads=torch.get_num_threads())
+        return float(timer.blocked_autorange(min_run_time=seconds).median)
+
+
+def time_module_call(device: str = "cpu", calls: int = 2000) -> float:
+    """Seconds one nn.Module call costs beyond its forward's ops: nn.Identity's __call__ (it runs no op)."""
+    module = torch.nn.Identity()
+    x = torch.zeros(1, device=device)
+    samples = []
+    with torch.inference_mode():
+        for _ in range(5):
+            t0 = time.perf_counter_ns()
+            for _ in range(calls):
+                module(x)
+            samples.append((time.perf_counter_ns() - t0) / 1e9 / calls)
+    return statistics.median(samples)
+
+
+def peak_flops(device: str = "cpu", dtype: torch.dtype = torch.float32, size: int = 2048) -> float:
+    """FLOP/s of a large matrix product (2·n³ FLOPs), the best of five."""
+    a = torch.randn(size, size, dtype=dtype, device=device)
+    b = torch.randn(size, size, dtype=dtype, device=device)
+    best = float("inf")
+    with torch.inference_mode():
+        torch.mm(a, b)
+        for _ in range(5):
+            _sync(device)
+            t0 = time.perf_counter()
+            torch.mm(a, b)
+            _sync(device)
+            best = min(best, time.perf_counter() - t0)
+    return 2 * size**3 / best
+
+
+def bandwidth(device: str = "cpu", megabytes: int = 256) -> float:
+    """Bytes per second of a large copy (read + written), the best of five."""
+    n = megabytes * 2**20 // 4
+    a, b = torch.ones(n, device=device), torch.empty(n, device=device)
+    best = float("inf")
+    b.copy_(a)
+    for _ in range(5):
+        _sync(device)
+        t0 = time.perf_counter()
+        b.copy_(a)
+        _sync(device)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n * 4 / best
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()

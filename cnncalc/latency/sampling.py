@@ -1,0 +1,379 @@
+"""The op calls calibration times: for every op kind CNNs run, calls drawn over the range real networks use.
+
+Convolutions are drawn as CNN layers are built (nn-Meter's lesson: sample where real layers are): standard,
+depthwise, grouped and pointwise, kernels 1 to 7, strides 1 and 2, dilations; three in four widths and map sizes
+from the values networks use (multiples of 8; 224, 256, 288 and 320 halved), the rest anywhere from 3 to 2,048
+channels and 3 to 224 pixels; batches 1 to 32;
+matrix products as linear layers and attention's products; element-wise ops, norms, pooling, copies and
+interpolation over sizes from a few dozen elements to tens of millions. `near(call)` draws calls close to one
+whose time the fitted model missed, to sample more densely where the held-out error is high (as nn-Meter does).
+Every call is a `cnncalc.analysis.calls.Call`: the same description a traced model's ops have.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import replace
+
+from cnncalc.analysis.calls import Call, TensorArg
+
+
+def tensor(shape: tuple[int, ...], dtype: str = "float32", channels_last: bool = False) -> TensorArg:
+    """A contiguous (or channels-last) tensor argument."""
+    if channels_last and len(shape) in (4, 5):
+        _, c, *spatial = shape
+        return TensorArg(shape, dtype, (c * math.prod(spatial), 1, *_nhwc(spatial, c)))
+    stride: list[int] = []
+    acc = 1
+    for size in reversed(shape):
+        stride.insert(0, acc)
+        acc *= size
+    return TensorArg(shape, dtype, tuple(stride))
+
+
+def _nhwc(spatial: list[int], c: int) -> list[int]:
+    """The strides of the spatial axes when channels are innermost."""
+    out: list[int] = []
+    acc = c
+    for size in reversed(spatial):
+        out.insert(0, acc)
+        acc *= size
+    return out
+
+
+def _channels(rng: random.Random, lo: int = 3, hi: int = 2048) -> int:
+    value = int(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+    if rng.random() < 0.8 and value >= 16:
+        value = max(8, value // 8 * 8)  # mostly multiples of 8, as networks are built
+    return max(1, value)
+
+
+#: the widths networks are built with: multiples of 8 (16 and 32 above 128), as designers and NAS pick them
+WIDTHS = (8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 96, 112, 120, 128, 144, 160, 192, 208, 224, 240, 256, 288, 320,
+          352, 384, 416, 448, 480, 512, 576, 640, 672, 704, 768, 896, 960, 1024, 1152, 1280, 1536, 2048)
+#: the map sizes inputs of 224, 256, 288 and 320 pixels are halved to, and some in between
+SIZES = (224, 112, 56, 28, 14, 7, 256, 128, 64, 32, 16, 8, 4, 288, 144, 72, 36, 18, 9, 320, 160, 80, 40, 20, 10, 5,
+         192, 96, 48, 24, 12, 6, 3)
+
+
+def _width(rng: random.Random, lo: int = 3, hi: int = 2048) -> int:
+    """Mostly a width networks use; now and then any (coverage between them)."""
+    widths = [w for w in WIDTHS if lo <= w <= hi]
+    return rng.choice(widths) if widths and rng.random() < 0.75 else _channels(rng, lo, hi)
+
+
+def _map(rng: random.Random, lo: int = 3, hi: int = 224) -> int:
+    sizes = [v for v in SIZES if lo <= v <= hi]
+    return rng.choice(sizes) if sizes and rng.random() < 0.75 else _size(rng, lo, hi)
+
+
+def _size(rng: random.Random, lo: int = 3, hi: int = 224) -> int:
+    return round(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+
+
+def conv_call(batch: int, cin: int, cout: int, spatial: tuple[int, ...], kernel: tuple[int, ...],
+              stride: int, dilation: int, groups: int, bias: bool, dtype: str = "float32",
+              channels_last: bool = False, transposed: bool = False) -> Call | None:
+    """aten.convolution with 'same' padding (dilation·(k−1)/2); None when the map is too small for the kernel."""
+    rank = len(spatial)
+    padding = tuple(dilation * (k - 1) // 2 for k in kernel)
+    if transposed:
+        out = tuple((s - 1) * stride - 2 * p + dilation * (k - 1) + 1 for s, k, p in zip(spatial, kernel, padding,
+                                                                                        strict=True))
+        weight = (cin, cout // groups, *kernel)
+    else:
+        out = tuple((s + 2 * p - dilation * (k - 1) - 1) // stride + 1 for s, k, p in zip(spatial, kernel, padding,
+                                                                                          strict=True))
+        weight = (cout, cin // groups, *kernel)
+    if min(out) < 1 or cin % groups or cout % groups:
+        return None
+    x = tensor((batch, cin, *spatial), dtype, channels_last)
+    y = tensor((batch, cout, *out), dtype, channels_last)
+    args = (x, tensor(weight, dtype), tensor((cout,), dtype) if bias else None, (stride,) * rank, padding,
+            (dilation,) * rank, transposed, (0,) * rank, groups)
+    return Call("aten.convolution.default", args, (), (y,), "")
+
+
+def draw_conv(rng: random.Random, rank: int = 2, dtype: str = "float32", channels_last: bool = False,
+              transposed: bool = False) -> Call:
+    """A convolution as CNNs have them (see the module's docstring)."""
+    while True:
+        batch = rng.choice((1, 1, 1, 1, 1, 1, 2, 4, 8, 8, 16, 32))
+        style = rng.random()
+        cin = 3 if style < 0.05 else _width(rng)
+        if style < 0.6:  # standard (the first layer's 3 channels now and then)
+            groups, cout = 1, _width(rng) if rng.random() < 0.5 else max(8, int(cin * rng.choice((0.25, 0.5, 1,
+                                                                                                    1, 2, 4, 6))))
+        elif style < 0.85:  # depthwise (channel multiplier 1, now and then more)
+            groups = cin
+            cout = cin * rng.choice((1, 1, 1, 1, 2))
+        else:  # grouped (ResNeXt, ShuffleNet, RegNet)
+            groups = rng.choice((2, 3, 4, 8, 16, 32, 64))
+            cin = max(groups, cin // groups * groups)
+            cout = max(groups, _width(rng) // groups * groups)
+        if rank == 2:
+            size = _map(rng, 3, 224 if cin <= 256 else 64)
+            spatial: tuple[int, ...] = (size, size) if rng.random() < 0.9 else (size, _size(rng, 3, 224))
+        elif rank == 1:
+            spatial = (_size(rng, 8, 16000),)
+        else:
+            spatial = (rng.choice((1, 2, 4, 8, 16)), *(2 * (_size(rng, 4, 112),)))
+        k = rng.choice((1, 1, 1, 3, 3, 3, 5, 7)) if groups == 1 else rng.choice((3, 3, 3, 5, 7))
+        kernel = (k,) * rank
+        if rank == 2 and rng.random() < 0.05:
+            kernel = rng.choice(((1, 7), (7, 1), (1, 3), (3, 1)))
+        if rank == 3 and rng.random() < 0.3:
+            kernel = rng.choice(((1, k, k), (k, 1, 1)))
+        stride = rng.choice((1, 1, 1, 2)) if not transposed else rng.choice((1, 2, 2))
+        dilation = rng.choice((1,) * 9 + (2,)) if not transposed else 1
+        call = conv_call(batch, cin, cout, spatial, kernel, stride, dilation, groups, rng.random() < 0.5, dtype,
+                         channels_last, transposed)
+        if call is not None and _macs(call) <= 8e9 and _bytes(call) <= 4e8:
+            return call
+
+
+def _macs(call: Call) -> float:
+    from cnncalc.latency.kinds import kind_of
+
+    kind = kind_of(call)
+    return kind.flops / 2 if kind else 0.0
+
+
+def _bytes(call: Call) -> float:
+    return float(sum(t.nbytes for t in call.tensors()) + sum(t.nbytes for t in call.outputs))
+
+
+def draw_matmul(rng: random.Random, op: str, dtype: str = "float32") -> Call:
+    """A linear layer (addmm: tokens × features), its bias-free form (mm), or attention's batched products."""
+    while True:
+        k, n = _channels(rng, 4, 8192), _channels(rng, 2, 8192)
+        m = rng.choice((1, 1, 2, 4, 8, 16)) if rng.random() < 0.5 else _size(rng, 1, 4096)
+        if op == "bmm":
+            batch, m, k, n = _size(rng, 1, 384), _size(rng, 1, 1024), _channels(rng, 4, 1024), _size(rng, 1, 1024)
+            a, b, out = tensor((batch, m, k), dtype), tensor((batch, k, n), dtype), tensor((batch, m, n), dtype)
+            call = Call("aten.bmm.default", (a, b), (), (out,), "")
+        elif op == "addmm":
+            a, b, out = tensor((m, k), dtype), tensor((k, n), dtype), tensor((m, n), dtype)
+            call = Call("aten.addmm.default", (tensor((n,), dtype), a, b), (), (out,), "")
+        else:
+            a, b, out = tensor((m, k), dtype), tensor((k, n), dtype), tensor((m, n), dtype)
+            call = Call("aten.mm.default", (a, b), (), (out,), "")
+        if _macs(call) <= 8e9 and _bytes(call) <= 4e8:
+            return call
+
+
+def draw_pool(rng: random.Random, op: str, dtype: str = "float32", channels_last: bool = False) -> Call:
+    """max_pool2d / avg_pool2d (and 3-D) windows as CNNs use them: 2, 3 (stride 2), 5 and 7."""
+    rank = 3 if op.endswith("3d") else 2
+    while True:
+        batch, c = rng.choice((1, 1, 2, 8)), _channels(rng, 3, 1024)
+        size = _size(rng, 4, 112)
+        spatial = (rng.choice((2, 4, 8, 16)), size, size) if rank == 3 else (size, size)
+        k = rng.choice((2, 3, 3, 5, 7))
+        kernel = tuple(min(k, s) for s in spatial)
+        stride = rng.choice((1, 2, 2, k))
+        padding = tuple(kk // 2 if rng.random() < 0.5 else 0 for kk in kernel)
+        out = tuple((s + 2 * p - kk) // stride + 1 for s, kk, p in zip(spatial, kernel, padding, strict=True))
+        if min(out) < 1 or c * math.prod(spatial) * batch > 5e7:
+            continue
+        x = tensor((batch, c, *spatial), dtype, channels_last)
+        y = tensor((batch, c, *out), dtype, channels_last)
+        if op.startswith("max") and rank == 2:
+            args: tuple[object, ...] = (x, kernel, (stride, stride), padding, (1, 1), False)
+            return Call("aten.max_pool2d_with_indices.default", args, (), (y, tensor(y.shape, "int64")), "")
+        args = (x, kernel, (stride,) * rank, padding, False, True, None)
+        return Call(f"aten.avg_pool{rank}d.default", args, (), (y,), "")
+
+
+def _shape(rng: random.Random, numel: int) -> tuple[int, int, int, int]:
+    """An N×C×H×W shape of about `numel` elements."""
+    batch = rng.choice((1, 1, 1, 2, 8))
+    c = _channels(rng, 3, 1024)
+    hw = max(1, numel // (batch * c))
+    h = max(1, int(math.sqrt(hw)))
+    return batch, c, h, max(1, hw // h)
+
+
+def _numel(rng: random.Random, lo: float = 64, hi: float = 3e7) -> int:
+    return int(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+
+
+def unary(op: str) -> Callable[[random.Random, str, bool], Call]:
+    """An element-wise op of one tensor (relu, gelu, copy, …), in or out of place."""
+
+    def draw(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+        x = tensor(_shape(rng, _numel(rng)), dtype, channels_last)
+        extra: tuple[object, ...] = {"hardtanh": (0.0, 6.0), "hardtanh_": (0.0, 6.0), "clamp": (0.0, 6.0),
+                                     "clamp_min": (0.0,), "leaky_relu": (0.01,), "pow": (2.0,),
+                                     "gelu": (), "_softmax": (1, False), "_log_softmax": (1, False)}.get(op, ())
+        overload = {"pow": "Tensor_Scalar", "clamp": "default"}.get(op, "default")
+        return Call(f"aten.{op}.{overload}", (x, *extra), (), (x,), "")
+
+    return draw
+
+
+def binary(op: str, broadcast: bool) -> Callable[[random.Random, str, bool], Call]:
+    """add/mul/sub/div of two tensors: the same shape (a residual add), or an N×C×1×1 scale (SE's gate)."""
+
+    def draw(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+        shape = _shape(rng, _numel(rng))
+        if broadcast and shape[2] * shape[3] == 1:
+            shape = (shape[0], shape[1], 2, 2)  # a map to broadcast over
+        x = tensor(shape, dtype, channels_last)
+        y = tensor((shape[0], shape[1], 1, 1), dtype) if broadcast else tensor(shape, dtype, channels_last)
+        return Call(f"aten.{op}.Tensor", (x, y), (), (x,), "")
+
+    return draw
+
+
+def batch_norm(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    shape = _shape(rng, _numel(rng))
+    x, c = tensor(shape, dtype, channels_last), tensor((shape[1],), dtype)
+    empty = tensor((0,), dtype)
+    return Call("aten._native_batch_norm_legit_no_training.default", (x, c, c, c, c, 0.1, 1e-5), (),
+                (x, empty, empty), "")
+
+
+def layer_norm(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    tokens, dim = _size(rng, 1, 4096), _channels(rng, 16, 2048)
+    x, w = tensor((1, tokens, dim), dtype), tensor((dim,), dtype)
+    return Call("aten.native_layer_norm.default", (x, (dim,), w, w, 1e-5), (), (x,), "")
+
+
+def cat(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    shape = _shape(rng, _numel(rng))
+    parts = rng.choice((2, 2, 3, 4))
+    pieces = tuple(tensor((shape[0], max(1, shape[1] // parts), shape[2], shape[3]), dtype, channels_last)
+                   for _ in range(parts))
+    out = tensor((shape[0], sum(p.shape[1] for p in pieces), shape[2], shape[3]), dtype, channels_last)
+    return Call("aten.cat.default", (pieces, 1), (), (out,), "")
+
+
+def mean(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    shape = _shape(rng, _numel(rng))
+    x = tensor(shape, dtype, channels_last)
+    return Call("aten.mean.dim", (x, (-1, -2), True), (), (tensor((shape[0], shape[1], 1, 1), dtype),), "")
+
+
+def adaptive_pool(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    shape = _shape(rng, _numel(rng))
+    out = rng.choice((1, 1, 1, 7))
+    x = tensor(shape, dtype, channels_last)
+    return Call("aten._adaptive_avg_pool2d.default", (x, (out, out)), (),
+                (tensor((shape[0], shape[1], out, out), dtype),), "")
+
+
+def interpolate(mode: str) -> Callable[[random.Random, str, bool], Call]:
+    def draw(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+        shape = _shape(rng, _numel(rng, 64, 8e6))
+        scale = rng.choice((2, 2, 4, 8))
+        x = tensor(shape, dtype, channels_last)
+        out = tensor((shape[0], shape[1], shape[2] * scale, shape[3] * scale), dtype, channels_last)
+        size = (out.shape[2], out.shape[3])
+        args: tuple[object, ...] = (x, size, False, None, None) if mode == "bilinear" else (x, size, None, None)
+        return Call(f"aten.upsample_{mode}2d.default", args, (), (out,), "")
+
+    return draw
+
+
+def pad(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    shape = _shape(rng, _numel(rng))
+    p = rng.choice((1, 1, 2, 3))
+    x = tensor(shape, dtype)
+    out = tensor((shape[0], shape[1], shape[2] + 2 * p, shape[3] + 2 * p), dtype)
+    return Call("aten.constant_pad_nd.default", (x, (p, p, p, p), 0.0), (), (out,), "")
+
+
+def shuffle(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    shape = _shape(rng, _numel(rng))
+    groups = rng.choice((2, 3, 4, 8))
+    shape = (shape[0], max(groups, shape[1] // groups * groups), shape[2], shape[3])
+    x = tensor(shape, dtype, channels_last)
+    return Call("aten.channel_shuffle.default", (x, groups), (), (x,), "")
+
+
+def compare(op: str) -> Callable[[random.Random, str, bool], Call]:
+    """eq/ne against a scalar (masks: swin's attention mask)."""
+
+    def draw(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+        x = tensor(_shape(rng, _numel(rng, 64, 4e6)), dtype)
+        return Call(f"aten.{op}.Scalar", (x, 0), (), (tensor(x.shape, "bool"),), "")
+
+    return draw
+
+
+def masked_fill(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    x = tensor(_shape(rng, _numel(rng, 64, 4e6)), dtype)
+    return Call("aten.masked_fill.Scalar", (x, tensor(x.shape, "bool"), -100.0), (), (x,), "")
+
+
+def roll(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    """A cyclic shift of the two middle axes (swin's shifted windows: N×H×W×C)."""
+    n, c, h, w = _shape(rng, _numel(rng))
+    x = tensor((n, h, w, c), dtype)
+    shift = rng.choice((1, 2, 3, 4))
+    return Call("aten.roll.default", (x, (-shift, -shift), (1, 2)), (), (x,), "")
+
+
+def vector_norm(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    """The 2-norm over the last axis, kept (swin v2's cosine attention)."""
+    tokens, dim = _size(rng, 1, 4096), _channels(rng, 16, 512)
+    heads = rng.choice((1, 3, 4, 8, 16))
+    x = tensor((heads, tokens, dim), dtype)
+    return Call("aten.linalg_vector_norm.default", (x, 2.0, (-1,), True), (), (tensor((heads, tokens, 1), dtype),),
+                "")
+
+
+def index(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    """A table gathered by an index tensor (swin's relative position bias)."""
+    rows, width = _size(rng, 16, 4096), rng.choice((1, 3, 4, 8, 16, 32))
+    picks = _size(rng, 16, 40000)
+    table, picked = tensor((rows, width), dtype), tensor((picks,), "int64")
+    return Call("aten.index.Tensor", (table, (picked,)), (), (tensor((picks, width), dtype),), "")
+
+
+def deform_conv(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    """torchvision's deformable convolution, 3×3, stride 1, with a mask (v2)."""
+    batch, c, size = rng.choice((1, 1, 2)), _channels(rng, 8, 512), _size(rng, 4, 64)
+    cout = _channels(rng, 8, 512)
+    x, w = tensor((batch, c, size, size), dtype), tensor((cout, c, 3, 3), dtype)
+    offset, mask = tensor((batch, 18, size, size), dtype), tensor((batch, 9, size, size), dtype)
+    args = (x, w, offset, mask, tensor((cout,), dtype), 1, 1, 1, 1, 1, 1, 1, 1, True)
+    return Call("torchvision.deform_conv2d.default", args, (), (tensor((batch, cout, size, size), dtype),), "")
+
+
+def factory(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    shape = _shape(rng, _numel(rng, 1, 1e6))
+    out = tensor(shape, dtype)
+    return Call("aten.empty.memory_format", (shape,), (("dtype", f"torch.{dtype}"),), (out,), "", free=True)
+
+
+def view(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    shape = _shape(rng, _numel(rng))
+    x = tensor(shape, dtype)
+    return Call("aten.view.default", (x, (shape[0], -1)), (), (tensor((shape[0], math.prod(shape[1:])), dtype),),
+                "", free=True)
+
+
+def near(call: Call, rng: random.Random) -> Call:
+    """A call close to `call`: each tensor's sizes scaled by about ×½ to ×2 (convolutions and matrix products
+    are drawn again around the same configuration), for sampling where the model is wrong."""
+    if call.name == "convolution":
+        x, w = call.args[0], call.args[1]
+        groups = int(call.args[8])
+        depthwise = groups == x.shape[1] and groups > 1
+        scale = rng.choice((0.5, 0.75, 1.0, 1.5, 2.0))
+        cin = max(1, int(x.shape[1] * (scale if depthwise or groups == 1 else 1)))
+        cout = cin * (w.shape[0] // max(1, x.shape[1])) if depthwise else max(1, int(w.shape[0] * rng.choice(
+            (0.5, 0.75, 1.0, 1.5, 2.0))))
+        groups = cin if depthwise else groups
+        if groups > 1 and not depthwise:
+            cin, cout = max(groups, cin // groups * groups), max(groups, cout // groups * groups)
+        spatial = tuple(max(1, int(s * rng.choice((0.5, 0.8, 1.0, 1.25, 2.0)))) for s in x.shape[2:])
+        moved = conv_call(x.shape[0], cin, cout, spatial, tuple(w.shape[2:]), int(call.args[3][0]),
+                          int(call.args[5][0]), groups, call.args[2] is not None, x.dtype, x.channels_last,
+                          bool(call.args[6]))
+        return moved if moved is not None and _macs(moved) <= 8e9 else call
+    return replace(call)

@@ -1,0 +1,143 @@
+"""Predictions from hand-made profiles (tests/helpers/synthetic_profiles.py) whose answers are known exactly:
+the totals are sums of the kinds' times and the module calls' overhead, each op's bound is the larger roofline
+term worked out by hand, time grows with the batch as the kinds' curves say, missing kinds are listed."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from synthetic_profiles import constant, per_byte, profile
+from torch import nn
+
+import cnncalc
+from cnncalc.errors import CnncalcError
+
+# conv 64→64, 3×3, padding 1, no bias, on 1×64×16×16 (float32), by hand:
+#   MACs = 64·64·9·16·16 = 9,437,184; FLOPs = 2 × MACs = 18,874,368
+#   bytes = input 64·256·4 = 65,536 + weight 64·64·9·4 = 147,456 + output 65,536 = 278,528
+# relu on the output: 16,384 elements, 65,536 bytes read + 65,536 written = 131,072
+# At 1e10 FLOP/s and 1e10 B/s: the conv's compute term 1.887 ms beats its memory term 0.028 ms (compute-bound);
+# the relu's memory term 0.0131 ms beats its compute term 0.0016 ms (memory-bound).
+SHAPE = (1, 64, 16, 16)
+CONV_MS, RELU_MS, CALL_MS = 2.0, 0.1, 0.01
+
+
+def conv_relu() -> nn.Module:
+    return nn.Sequential(nn.Conv2d(64, 64, 3, padding=1, bias=False), nn.ReLU())
+
+
+def hand_profile(**kwargs: object) -> object:
+    kinds = kwargs.pop("kinds", {"conv2d": constant(CONV_MS / 1e3), "relu": constant(RELU_MS / 1e3)})
+    return profile(kinds, module_call=CALL_MS / 1e3, **kwargs)  # type: ignore[arg-type]
+
+
+def test_total_is_the_ops_plus_each_module_call() -> None:
+    report = cnncalc.predict(conv_relu(), hand_profile(), SHAPE)
+    # 2 ms (conv) + 0.1 ms (relu) + 3 module calls (Sequential, Conv2d, ReLU) × 0.01 ms
+    assert report.latency_ms == pytest.approx(2.13, rel=1e-12)
+    assert report.module("0").latency_ms == pytest.approx(2.01, rel=1e-12)
+    assert report.module("1").latency_ms == pytest.approx(0.11, rel=1e-12)
+    assert report.module_overhead_ms == pytest.approx(0.03, rel=1e-12)
+    assert not report.partial and report.not_predicted == ()
+
+
+def test_each_op_is_labelled_by_its_larger_roofline_term() -> None:
+    report = cnncalc.predict(conv_relu(), hand_profile(), SHAPE)
+    kinds = {k.kind: k for k in report.kinds}
+    assert (kinds["conv2d"].calls, kinds["conv2d"].compute_ms, kinds["conv2d"].memory_ms) == (1, 2.0, 0.0)
+    assert (kinds["relu"].calls, kinds["relu"].memory_ms, kinds["relu"].compute_ms) == (1, pytest.approx(0.1), 0.0)
+    assert report.module("0").bound == "compute" and report.module("1").bound == "memory"
+
+
+def test_bandwidth_and_peak_swap_the_bounds() -> None:
+    """At 1e8 B/s the conv's memory term (2.8 ms) beats its compute term (1.9 ms)."""
+    report = cnncalc.predict(conv_relu(), hand_profile(bandwidth=1e8), SHAPE)
+    assert report.module("0").bound == "memory"
+
+
+def test_an_op_within_twice_its_kinds_fixed_cost_is_overhead_bound() -> None:
+    report = cnncalc.predict(conv_relu(), hand_profile(overhead=RELU_MS / 1e3), SHAPE)
+    # relu takes 0.1 ms, its kind's smallest call 0.1 ms: overhead; the conv's 2 ms is 20× that, still compute
+    assert report.module("1").bound == "overhead"
+    assert report.module("0").bound == "compute"
+
+
+def test_time_scales_with_the_batch_as_the_kinds_curve_says() -> None:
+    # relu at 1e-9 s per byte: 131,072 bytes → 0.131072 ms at batch 1, eight times that at batch 8
+    prof = profile({"relu": per_byte(1e-9)})
+    one = cnncalc.predict(nn.Sequential(nn.ReLU()), prof, SHAPE)
+    eight = cnncalc.predict(nn.Sequential(nn.ReLU()), prof, SHAPE, batch=8)
+    assert one.latency_ms == pytest.approx(0.131072, rel=1e-9)
+    assert eight.latency_ms == pytest.approx(8 * 0.131072, rel=1e-9)
+
+
+def test_a_kind_without_a_model_is_listed_and_the_total_is_partial() -> None:
+    report = cnncalc.predict(conv_relu(), hand_profile(kinds={"conv2d": constant(CONV_MS / 1e3)}), SHAPE)
+    assert report.partial
+    assert [(n.op, n.kind, n.calls) for n in report.not_predicted] == [("aten.relu.default", "relu", 1)]
+    assert report.latency_ms == pytest.approx(2.03, rel=1e-12)  # the conv and three module calls
+
+
+def test_a_design_is_predicted_as_its_real_module() -> None:
+    """With a convolution's time proportional to its MACs (the curve reads a convolution's first feature, log
+    MACs), a design made only of convolutions is predicted in proportion to the layer calculator's MACs."""
+    prof = profile({"conv2d": per_byte(1e-12)})
+    standard = cnncalc.predict("standard", prof, cin=64, cout=128, kernel=3, size=28)
+    separable = cnncalc.predict("xception-dw", prof, cin=64, cout=128, kernel=3, size=28)
+    macs = {name: cnncalc.layer(name, cin=64, cout=128, kernel=3, size=28).macs for name in ("standard", "xception-dw")}
+    # standard: 64·128·9·28·28 MACs; xception-dw: depthwise 64·9·784 + pointwise 64·128·784
+    assert macs == {"standard": 64 * 128 * 9 * 784, "xception-dw": 64 * 9 * 784 + 64 * 128 * 784}
+    assert standard.latency_ms == pytest.approx(macs["standard"] * 1e-9, rel=1e-9)
+    assert separable.latency_ms == pytest.approx(macs["xception-dw"] * 1e-9, rel=1e-9)
+    assert standard.model == "standard"
+
+
+def test_another_gpu_on_paper_scales_each_op_by_its_bound() -> None:
+    """H100 SXM → A100 80GB SXM by the datasheets: FP32 67 → 19.5 TFLOPS, 3,350 → 2,039 GB/s."""
+    prof = hand_profile(device="cuda", name="NVIDIA H100 80GB HBM3", threads=None)
+    report = cnncalc.predict(conv_relu(), prof, SHAPE, device="A100 80GB")
+    kinds = {k.kind: k for k in report.kinds}
+    assert kinds["conv2d"].latency_ms == pytest.approx(CONV_MS * 67 / 19.5, rel=1e-9)
+    assert kinds["relu"].latency_ms == pytest.approx(RELU_MS * 3350 / 2039, rel=1e-9)
+    assert report.module_overhead_ms == pytest.approx(0.03, rel=1e-12)  # overhead is not scaled
+    assert "A100" in report.device and "Habitat" in report.estimate
+
+
+def test_scaling_on_paper_needs_a_gpu_profile_and_a_known_gpu() -> None:
+    with pytest.raises(CnncalcError, match=r"device=.A100.*profile synthetic is of a cpu"):
+        cnncalc.predict(conv_relu(), hand_profile(), SHAPE, device="A100")
+    gpu = hand_profile(device="cuda", name="NVIDIA H100 80GB HBM3", threads=None)
+    with pytest.raises(CnncalcError, match="device='Voodoo 5' has no datasheet here: known are"):
+        cnncalc.predict(conv_relu(), gpu, SHAPE, device="Voodoo 5")
+
+
+def test_a_dtype_or_layout_the_profile_did_not_measure_is_refused() -> None:
+    with pytest.raises(CnncalcError, match="dtype='bfloat16': the profile synthetic was calibrated in float32"):
+        cnncalc.predict(conv_relu(), hand_profile(), SHAPE, dtype="bfloat16")
+    with pytest.raises(CnncalcError, match="channels_last=True"):
+        cnncalc.predict(conv_relu(), hand_profile(), SHAPE, channels_last=True)
+
+
+def test_another_torch_version_is_a_warning_that_names_both() -> None:
+    report = cnncalc.predict(conv_relu(), hand_profile(torch_version="1.0.0"), SHAPE)
+    assert report.warnings == (f"the profile was made with torch 1.0.0, this trace with torch {torch.__version__}: "
+                               "their kernels may differ",)
+
+
+def test_predicting_leaves_the_model_as_it_was() -> None:
+    model = conv_relu().train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    cnncalc.predict(model, hand_profile(), SHAPE)
+    assert model.training and all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert all(p.device.type == "cpu" for p in model.parameters())
+
+
+def test_every_module_has_a_row_and_the_root_sums_its_children() -> None:
+    model = nn.Sequential(conv_relu(), conv_relu())
+    report = cnncalc.predict(model, hand_profile(), SHAPE)
+    assert [m.name for m in report.modules] == ["(model)", "0", "0.0", "0.1", "1", "1.0", "1.1"]
+    children = report.module("0").latency_ms + report.module("1").latency_ms
+    assert report.latency_ms == pytest.approx(children + CALL_MS, rel=1e-12)  # and the root's own call
+    assert math.isclose(report.latency_ms, 2 * (CONV_MS + RELU_MS) + 7 * CALL_MS, rel_tol=1e-12)

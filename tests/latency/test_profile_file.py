@@ -1,0 +1,100 @@
+"""The profile file: it round-trips, its tree models predict as scikit-learn does, and every way a file can be
+wrong gives one clear error."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from pathlib import Path
+
+import pytest
+from synthetic_profiles import per_byte, profile
+
+from cnncalc.errors import CnncalcError
+from cnncalc.latency.fitting import Constant, Trees, held_out
+from cnncalc.latency.profile import FORMAT, load_profile
+
+
+def three_models() -> object:
+    # one tree: feature 0 ≤ 5 → leaf value 0.5, else 1.5; base −7, rate 0.1
+    tree = ((0, -1, -1), (5.0, -2.0, -2.0), (1, -1, -1), (2, -1, -1), (0.0, 0.5, 1.5))
+    prof = profile({"view": Constant(3e-6), "relu": per_byte(1e-9), "conv2d": Trees(-7.0, 0.1, (tree,))})
+    return prof
+
+
+def test_a_profile_round_trips(tmp_path: Path) -> None:
+    prof = three_models()
+    path = tmp_path / "p.json"
+    prof.save(path)  # type: ignore[attr-defined]
+    loaded = load_profile(path)
+    assert loaded.to_data() == prof.to_data()  # type: ignore[attr-defined]
+    assert json.loads(path.read_text())["format"] == FORMAT
+    rows = [[4.0], [6.0]]
+    assert loaded.kinds["conv2d"].model.predict(rows) == [math.exp(-7.0 + 0.1 * 0.5), math.exp(-7.0 + 0.1 * 1.5)]
+    assert loaded.kinds["relu"].model.predict([[math.log(1000)]]) == pytest.approx([1e-6])
+    assert loaded.kinds["view"].model.predict([[], []]) == [3e-6, 3e-6]
+
+
+def test_a_gzipped_profile_round_trips(tmp_path: Path) -> None:
+    prof = three_models()
+    prof.save(tmp_path / "p.json.gz")  # type: ignore[attr-defined]
+    assert load_profile(tmp_path / "p.json.gz").to_data() == prof.to_data()  # type: ignore[attr-defined]
+    (tmp_path / "bad.json.gz").write_bytes(b"not gzip")
+    with pytest.raises(CnncalcError, match="cannot be read"):
+        load_profile(tmp_path / "bad.json.gz")
+
+
+def test_exported_trees_predict_as_scikit_learn_does() -> None:
+    pytest.importorskip("sklearn")
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    rng = random.Random(0)
+    rows = [[rng.uniform(0, 10), rng.uniform(0, 3), float(rng.randint(1, 7))] for _ in range(300)]
+    times = [math.exp(-9 + 0.8 * a + 0.3 * b * c) * rng.uniform(0.95, 1.05) for a, b, c in rows]
+    ours = Trees.fit(rows, times, trees=60, depth=3, seed=1)
+    theirs = GradientBoostingRegressor(n_estimators=60, max_depth=3, learning_rate=0.05, subsample=0.8,
+                                       random_state=1).fit(rows, [math.log(t) for t in times])
+    probe = [[rng.uniform(-1, 11), rng.uniform(0, 3), float(rng.randint(1, 7))] for _ in range(50)]
+    assert ours.predict(probe) == pytest.approx([math.exp(v) for v in theirs.predict(probe)], rel=1e-9)
+
+
+def test_held_out_error_is_measured_on_calls_the_model_did_not_see() -> None:
+    # times exactly proportional to bytes: a curve fitted on four folds predicts the fifth within the bins' width
+    rows = [[math.log(b)] for b in range(1000, 101000, 1000)]
+    times = [math.exp(r[0]) * 1e-9 for r in rows]
+    error, each = held_out("relu", rows, times)
+    assert error.samples == 100 and len(each) == 100
+    assert error.median < 0.02
+    # a kind whose time does not depend on its feature at all is predicted perfectly by its curve's flat line
+    flat, _ = held_out("relu", rows, [1e-5] * 100)
+    assert flat.median == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"format": "cnncalc-latency-profile", "version": 1, "dev', "is not a complete JSON document \\(truncated"),
+    ('{"format": "something else"}', "is not a cnncalc latency profile"),
+    ('{"format": "cnncalc-latency-profile", "version": 99}', "is version 99; this cnncalc reads version 1"),
+    ('{"format": "cnncalc-latency-profile", "version": 1, "device": {}}', "is malformed \\(KeyError"),
+    ("[1, 2]", "is not a cnncalc latency profile"),
+])
+def test_a_bad_file_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(CnncalcError, match=message):
+        load_profile(path)
+
+
+def test_an_unknown_model_type_is_named(tmp_path: Path) -> None:
+    data = three_models().to_data()  # type: ignore[attr-defined]
+    data["kinds"]["relu"]["model"]["type"] = "neural"
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CnncalcError, match="unknown model type 'neural': accepted are constant, curve, trees"):
+        load_profile(path)
+
+
+def test_a_missing_profile_names_the_shipped_ones(tmp_path: Path) -> None:
+    with pytest.raises(CnncalcError, match=r"profile='nowhere\.json' is not a file or a shipped profile \(shipped: "):
+        load_profile("nowhere.json")
+
