@@ -42,6 +42,12 @@ BEGIN, END = "<!-- predict-benchmark:begin -->", "<!-- predict-benchmark:end -->
 DEV = ("resnet26d", "mixnet_s", "ghostnet_100", "rexnet_100", "dla34", "cspresnet50", "hrnet_w18_small",
        "tinynet_a", "lcnet_050", "semnasnet_075", "fbnetc_100", "repvgg_a0", "res2net50_14w_8s", "selecsls42b",
        "dpn68", "convnext_atto", "efficientvit_b0", "mobileone_s0", "tf_mixnet_s", "hardcorenas_a")
+#: the GPU set (benchmarks/gpu_calibrate.py): 30 torchvision classification models across the families
+GPU30 = ("alexnet", "vgg11", "vgg16_bn", "resnet18", "resnet50", "resnet101", "wide_resnet50_2", "resnext50_32x4d",
+         "densenet121", "googlenet", "inception_v3", "squeezenet1_1", "mobilenet_v2", "mobilenet_v3_small",
+         "mobilenet_v3_large", "shufflenet_v2_x1_0", "mnasnet1_0", "efficientnet_b0", "efficientnet_b3",
+         "efficientnet_v2_s", "regnet_x_400mf", "regnet_y_1_6gf", "regnet_y_8gf", "convnext_tiny", "convnext_small",
+         "vit_b_16", "vit_b_32", "swin_t", "maxvit_t", "resnet152")
 #: (design, baseline, options): the seed's comparisons, at the headline's size and deeper in a network
 PAIRS = tuple((design, "standard", opts) for opts in ({"cin": 3, "cout": 256, "size": 224},
                                                       {"cin": 64, "cout": 256, "size": 56})
@@ -71,6 +77,8 @@ def targets(which: str) -> list[tuple[str, Any, tuple[int, ...] | None, int]]:
 
     if which == "dev":
         return [(f"timm/{n}", f"timm/{n}", None, 1) for n in DEV]
+    if which == "gpu":
+        return [(n, n, None, b) for b in (1, 64) for n in GPU30]
     names = torchvision_names("classification")
     out: list[tuple[str, Any, tuple[int, ...] | None, int]] = [(n, n, None, 1) for n in names]
     out += [(n, n, None, 8) for n in names[::3]]
@@ -98,6 +106,7 @@ def backbones() -> list[tuple[str, Any, tuple[int, ...] | None, int]]:
 
 def measure(module: torch.nn.Module, args: list[Any], kwargs: dict[str, Any], threads: int,
             min_time: float) -> tuple[float, float]:
+    """The median ms of one forward and its spread (Timer synchronizes CUDA around its blocks)."""
     with torch.inference_mode():
         module(*args, **kwargs)
         m = tb.Timer("m(*a, **k)", globals={"m": module, "a": args, "k": kwargs},
@@ -106,26 +115,30 @@ def measure(module: torch.nn.Module, args: list[Any], kwargs: dict[str, Any], th
 
 
 def one(label: str, target: Any, shape: tuple[int, ...] | None, batch: int, prof: Any, threads: int,
-        min_time: float) -> Row:
+        min_time: float, device: str = "cpu") -> Row:
     from cnncalc.analysis.analyze import make_report, subject_for, trace_subject
     from cnncalc.analysis.inputs import materialize
-    from cnncalc.dtypes import DType
+    from cnncalc.dtypes import parse_dtype
     from cnncalc.latency.kinds import kind_of
     from cnncalc.latency.predict import from_trace
 
     model = target() if callable(target) and not isinstance(target, torch.nn.Module) else target
     subject = subject_for(model, shape, None, None, None, batch if batch != 1 else None)
-    meta, run, _ = trace_subject(subject, DType.float32, worst_case=False, keep_calls=True)
-    report = make_report(meta, run, subject, DType.float32)
-    prediction = from_trace(meta, run, report, prof, "float32")
+    dt = parse_dtype(prof.dtype)
+    meta, run, _ = trace_subject(subject, dt, worst_case=False, keep_calls=True)
+    report = make_report(meta, run, subject, dt)
+    prediction = from_trace(meta, run, report, prof, prof.dtype)
     roofline = 0.0
     for call in run.tracer.calls or []:
         kind = kind_of(call)
         if kind is not None:
             roofline += max(kind.flops / prof.device.peak_flops, kind.bytes / prof.device.bandwidth)
-    real = subject.real(0).eval()
-    args, kwargs = materialize(subject.inputs, "cpu", torch.float32)
+    real = subject.real(0).eval().to(device=device, dtype=getattr(torch, prof.dtype))
+    args, kwargs = materialize(subject.inputs, device, getattr(torch, prof.dtype))
     measured, spread = measure(real, args, kwargs, threads, min_time)
+    del real, args, kwargs
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()
     return Row(label, batch, measured, spread, prediction.latency_ms, roofline * 1e3, report.total.macs,
                prediction.partial)
 
@@ -154,7 +167,7 @@ def summary(rows: list[Row]) -> dict[str, dict[str, float]]:
     return out
 
 
-def pairs(prof: Any, threads: int, min_time: float) -> list[dict[str, Any]]:
+def pairs(prof: Any, threads: int, min_time: float, device: str = "cpu") -> list[dict[str, Any]]:
     from cnncalc.latency.api import predict
     from cnncalc.layers.options import make_options
     from cnncalc.layers.registry import all_extra_keys, build_module
@@ -164,8 +177,9 @@ def pairs(prof: Any, threads: int, min_time: float) -> list[dict[str, Any]]:
         times = {}
         for name in (design, base):
             module, shape = build_module(name, make_options(all_extra_keys(), **opts))
-            x = torch.randn(shape)
-            times[name] = (measure(module.eval(), [x], {}, threads, min_time)[0],
+            dt = getattr(torch, prof.dtype)
+            x = torch.randn(shape, device=device, dtype=dt)
+            times[name] = (measure(module.eval().to(device=device, dtype=dt), [x], {}, threads, min_time)[0],
                            predict(name, prof, **opts).latency_ms)
         measured, predicted = times[base][0] / times[design][0], times[base][1] / times[design][1]
         out.append({"design": design, "vs": base, **opts, "measured_speedup": measured,
@@ -173,17 +187,26 @@ def pairs(prof: Any, threads: int, min_time: float) -> list[dict[str, Any]]:
     return out
 
 
-def markdown(meta: dict[str, Any], rows: list[Row], stats: dict[str, Any], pair_rows: list[dict[str, Any]]) -> str:
-    lines = [f"Measured on {meta['device']} at {meta['threads']} thread{'s' if meta['threads'] != 1 else ''}, torch "
-             f"{meta['torch']}, with the profile `{meta['profile']}` (calibrated in {meta['calibration_s']:.0f} s); "
-             f"{len(rows)} models ({meta['set']} set), {meta['seconds']:.0f} s. Reproduce: `{meta['command']}`.", "",
-             "| method | within ±10% | within ±5% | median abs. error | p90 abs. error | Spearman |",
+def stats_table(stats: dict[str, Any]) -> list[str]:
+    lines = ["| method | within ±10% | within ±5% | median abs. error | p90 abs. error | Spearman |",
              "|---|---:|---:|---:|---:|---:|"]
     for name, s in stats.items():
-        if name == "measurement spread":
-            continue
-        lines.append(f"| {name} | {s['within_10']:.0%} | {s['within_5']:.0%} | {s['median']:.1%} | {s['p90']:.1%} "
-                     f"| {s['spearman']:.3f} |")
+        if name != "measurement spread":
+            lines.append(f"| {name} | {s['within_10']:.0%} | {s['within_5']:.0%} | {s['median']:.1%} | "
+                         f"{s['p90']:.1%} | {s['spearman']:.3f} |")
+    return lines
+
+
+def markdown(meta: dict[str, Any], rows: list[Row], stats: dict[str, Any], pair_rows: list[dict[str, Any]]) -> str:
+    at = (f" at {meta['threads']} thread{'s' if meta['threads'] != 1 else ''}" if meta["threads"] else "")
+    lines = [f"Measured on {meta['device']}{at}, {meta['dtype']}, torch "
+             f"{meta['torch']}, with the profile `{meta['profile']}` (calibrated in {meta['calibration_s']:.0f} s); "
+             f"{len(rows)} models ({meta['set']} set), {meta['seconds']:.0f} s. Reproduce: `{meta['command']}`.", "",
+             *stats_table(stats)]
+    batches = sorted({r.batch for r in rows})
+    for batch in batches if len(batches) > 1 else ():
+        lines += ["", f"At batch {batch} ({sum(r.batch == batch for r in rows)} models):", "",
+                  *stats_table(summary([r for r in rows if r.batch == batch]))]
     spread = stats["measurement spread"]
     lines += ["", f"Each measurement's own spread (interquartile range ÷ median): median {spread['median']:.1%}, "
               f"p90 {spread['p90']:.1%}.", ""]
@@ -208,7 +231,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: the profile's)")
     parser.add_argument("--budget", type=float, default=540.0, help="calibration seconds")
     parser.add_argument("--min-time", type=float, default=1.0, help="seconds of blocked_autorange per model")
-    parser.add_argument("--set", choices=("report", "dev"), default="report")
+    parser.add_argument("--set", choices=("report", "dev", "gpu"), default="report")
+    parser.add_argument("--device", default=None, help="where to measure (default: the profile's kind: cpu or cuda)")
     parser.add_argument("--only", help="comma-separated labels to run (a quick look)")
     parser.add_argument("--write-docs", action="store_true", help="put the tables in docs/prediction.md")
     args = parser.parse_args()
@@ -232,6 +256,7 @@ def main() -> None:
     prof = load_profile(args.profile)
     threads = args.threads or prof.device.threads or torch.get_num_threads()
     torch.set_num_threads(threads)
+    device = args.device or prof.device.type
     started = time.perf_counter()
     rows = []
     wanted = set(args.only.split(",")) if args.only else None
@@ -239,7 +264,7 @@ def main() -> None:
         if wanted and label not in wanted:
             continue
         try:
-            row = one(label, target, shape, batch, prof, threads, args.min_time)
+            row = one(label, target, shape, batch, prof, threads, args.min_time, device)
         except Exception as err:  # a model that cannot be built or run here is said, not hidden
             print(f"{label} batch {batch}: skipped ({type(err).__name__}: {str(err).splitlines()[0][:100]})",
                   file=sys.stderr)
@@ -249,10 +274,10 @@ def main() -> None:
               f"{row.predicted_ms:9.2f} ({row.error:+6.1%})  roofline {row.roofline_ms:8.2f}", file=sys.stderr,
               flush=True)
     stats = summary(rows)
-    pair_rows = pairs(prof, threads, args.min_time) if args.set == "report" and not wanted else []
-    meta = {"device": prof.device.name, "threads": threads, "torch": torch.__version__, "profile": args.profile,
-            "calibration_s": prof.calibration.get("seconds", 0.0), "set": args.set, "python": platform.python_version(),
-            "seconds": time.perf_counter() - started,
+    pair_rows = pairs(prof, threads, args.min_time, device) if args.set != "dev" and not wanted else []
+    meta = {"device": prof.device.name, "threads": threads if device == "cpu" else None, "dtype": prof.dtype,
+            "torch": torch.__version__, "profile": args.profile, "calibration_s": prof.calibration.get("seconds", 0.0),
+            "set": args.set, "python": platform.python_version(), "seconds": time.perf_counter() - started,
             "command": "python benchmarks/predict.py " + " ".join(sys.argv[1:])}
     result = {"meta": meta, "summary": stats, "pairs": pair_rows,
               "rows": [{**asdict(r), "error": r.error} for r in rows]}

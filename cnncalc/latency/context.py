@@ -5,12 +5,15 @@ layers' Python runs between them. Calibration also times random networks whole (
 fits, by non-negative least squares on relative error (scipy.optimize.nnls),
 
     network time ≈ a_heavy · H + a_light · L + a_view · V + per_op · N + per_module · M
+                   + per_output_byte · O + per_weight_byte · W
 
 where H, L and V are the predicted times of its ops alone (heavy: convolutions and matrix products; light: every
-other op with a kernel; view: views and factories), N its ops with a kernel, M its module calls. The coefficients
-go in the profile with their error on networks left out of the fit (leave-one-out), and `predict` applies them op
-by op, so that every module's time still sums to the total. Without a correction (a profile made without
-networks) the coefficients are 1, 1, 1, 0 and the measured cost of one module call.
+other op with a kernel; view: views and factories), N its ops with a kernel, M its module calls, O the bytes its
+ops write (fresh memory each forward, in cache when an op is timed alone) and W the bytes of its convolutions' and
+linear layers' weights (from memory in a network, from cache alone). The coefficients go in the profile with
+their error on networks left out of the fit (leave-one-out), and `predict` applies them op by op, so that every
+module's time still sums to the total. Without a correction (a profile made without networks) the coefficients
+are 1, 1, 1, 0, the measured cost of one module call, 0 and 0.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ HEAVY = frozenset({"conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_trans
                    "addmm", "mm", "bmm", "attention", "deform_conv2d"})
 #: the kinds that run no kernel worth the name
 VIEWS = frozenset({"view", "factory"})
-FEATURES = ("heavy_s", "light_s", "view_s", "ops", "module_calls")
+FEATURES = ("heavy_s", "light_s", "view_s", "ops", "module_calls", "output_bytes", "weight_bytes")
 
 
 def op_class(kind: str) -> str:
@@ -43,19 +46,28 @@ class Context:
     view: float = 1.0
     per_op: float = 0.0
     per_module: float = 0.0
+    per_output_byte: float = 0.0
+    per_weight_byte: float = 0.0
     networks: int = 0
     held_out: HeldOut | None = None
 
     def scale(self, cls: str) -> float:
         return {"heavy": self.heavy, "light": self.light, "view": self.view}[cls]
 
-    def op_seconds(self, cls: str, alone: float) -> float:
+    def fixed(self, cls: str, out_bytes: float, weight_bytes: float) -> float:
+        """What being in a network adds to one op beyond scaling its time alone."""
+        if cls == "view":
+            return 0.0
+        return self.per_op + self.per_output_byte * out_bytes + self.per_weight_byte * weight_bytes
+
+    def op_seconds(self, cls: str, alone: float, out_bytes: float = 0.0, weight_bytes: float = 0.0) -> float:
         """One op's time in a network, from its time alone."""
-        return self.scale(cls) * alone + (self.per_op if cls != "view" else 0.0)
+        return self.scale(cls) * alone + self.fixed(cls, out_bytes, weight_bytes)
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"heavy": self.heavy, "light": self.light, "view": self.view, "per_op": self.per_op,
-                                "per_module": self.per_module, "networks": self.networks}
+                                "per_module": self.per_module, "per_output_byte": self.per_output_byte,
+                                "per_weight_byte": self.per_weight_byte, "networks": self.networks}
         if self.held_out is not None:
             data["held_out"] = {"median": self.held_out.median, "p90": self.held_out.p90,
                                 "samples": self.held_out.samples}
@@ -65,19 +77,22 @@ class Context:
     def of(cls, data: dict[str, Any]) -> Context:
         h = data.get("held_out")
         return cls(float(data["heavy"]), float(data["light"]), float(data["view"]), float(data["per_op"]),
-                   float(data["per_module"]), int(data.get("networks", 0)),
+                   float(data["per_module"]), float(data.get("per_output_byte", 0.0)),
+                   float(data.get("per_weight_byte", 0.0)), int(data.get("networks", 0)),
                    HeldOut(float(h["median"]), float(h["p90"]), int(h["samples"])) if h else None)
 
 
-def features(kinds: Sequence[tuple[str, float]], module_calls: int) -> list[float]:
-    """A network's features from its ops' (kind, predicted seconds alone) and its module calls."""
+def features(ops: Sequence[tuple[str, float, float, float]], module_calls: int) -> list[float]:
+    """A network's features (FEATURES) from its ops' (kind, predicted seconds alone, bytes written, weight bytes)
+    and its module calls."""
     sums = {"heavy": 0.0, "light": 0.0, "view": 0.0}
-    ops = 0
-    for kind, seconds in kinds:
+    count, written, weights = 0, 0.0, 0.0
+    for kind, seconds, out_bytes, weight_bytes in ops:
         cls = op_class(kind)
         sums[cls] += seconds
-        ops += cls != "view"
-    return [sums["heavy"], sums["light"], sums["view"], float(ops), float(module_calls)]
+        if cls != "view":
+            count, written, weights = count + 1, written + out_bytes, weights + weight_bytes
+    return [sums["heavy"], sums["light"], sums["view"], float(count), float(module_calls), written, weights]
 
 
 def _solve(rows: Sequence[Sequence[float]], times: Sequence[float]) -> list[float]:
@@ -98,5 +113,6 @@ def fit_context(rows: Sequence[Sequence[float]], times: Sequence[float]) -> Cont
         errors.append(abs(sum(c * f for c, f in zip(coef, rows[i], strict=True)) / times[i] - 1))
     errors.sort()
     held = HeldOut(errors[n // 2], errors[min(n - 1, int(0.9 * n))], n) if n else None
-    heavy, light, view, per_op, per_module = _solve(rows, times)
-    return Context(heavy, light, view, per_op, per_module, networks=n, held_out=held)
+    heavy, light, view, per_op, per_module, per_output_byte, per_weight_byte = _solve(rows, times)
+    return Context(heavy, light, view, per_op, per_module, per_output_byte, per_weight_byte, networks=n,
+                   held_out=held)

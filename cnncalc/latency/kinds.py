@@ -39,6 +39,10 @@ class Kind:
     #: the FLOPs (2 × MACs + other) and bytes the call's roofline bound is taken from
     flops: float = 0.0
     bytes: float = 0.0
+    #: what the network correction charges by size (`cnncalc.latency.context`): the bytes the call writes, and
+    #: the bytes of a convolution's or linear layer's weight (read from memory in a network, from cache alone)
+    out_bytes: float = 0.0
+    weight_bytes: float = 0.0
 
 
 def _log(x: float) -> float:
@@ -55,6 +59,10 @@ def _numel(shape: tuple[int, ...]) -> int:
 def _io_bytes(call: Call) -> float:
     """Bytes of every tensor argument and output (each once)."""
     return float(sum(t.nbytes for t in call.tensors()) + sum(t.nbytes for t in call.outputs))
+
+
+def _out_bytes(call: Call) -> float:
+    return float(sum(t.nbytes for t in call.outputs))
 
 
 def _pairs(value: object, rank: int, default: int) -> tuple[int, ...]:
@@ -91,7 +99,7 @@ def _conv(call: Call) -> Kind | None:
                 float(cout % 16 == 0), _log(macs) - _log(x.nbytes), _log(macs) - _log(out.nbytes),
                 _log(macs) - _log(w.nbytes))
     name = ("conv_transpose" if transposed else "conv") + f"{rank}d"
-    return Kind(name, features, 2 * macs, _io_bytes(call))
+    return Kind(name, features, 2 * macs, _io_bytes(call), float(out.nbytes), float(w.nbytes))
 
 
 def _matmul(call: Call) -> Kind | None:
@@ -109,7 +117,7 @@ def _matmul(call: Call) -> Kind | None:
     macs = float(batch * m * k * n)
     features = (_log(macs), _log(m), _log(k), _log(n), _log(batch), _log(_io_bytes(call)), bias)
     return Kind("bmm" if name in ("bmm", "baddbmm") else "addmm" if bias else "mm", features, 2 * macs,
-                _io_bytes(call))
+                _io_bytes(call), _out_bytes(call), float(b.nbytes))
 
 
 def _pool(call: Call) -> Kind | None:
@@ -124,7 +132,7 @@ def _pool(call: Call) -> Kind | None:
     out = call.outputs[0]
     features = (_log(x.nbytes), _log(out.nbytes), _log(window), float(stride_value))
     base = call.name.removesuffix("_with_indices")
-    return Kind(base, features, float(out.numel * window), _io_bytes(call))
+    return Kind(base, features, float(out.numel * window), _io_bytes(call), _out_bytes(call))
 
 
 def _attention(call: Call) -> Kind | None:
@@ -135,7 +143,7 @@ def _attention(call: Call) -> Kind | None:
     s = k.shape[-2]
     macs = float(2 * batch_heads * length * s * e)
     features = (_log(macs), _log(batch_heads), _log(length), _log(s), _log(e), _log(_io_bytes(call)))
-    return Kind("attention", features, 2 * macs, _io_bytes(call))
+    return Kind("attention", features, 2 * macs, _io_bytes(call), _out_bytes(call))
 
 
 def _deform(call: Call) -> Kind | None:
@@ -143,10 +151,9 @@ def _deform(call: Call) -> Kind | None:
     if not isinstance(x, TensorArg) or not isinstance(w, TensorArg) or not call.outputs:
         return None
     out = call.outputs[0]
-    groups = int(call.arg(11, "n_weight_grps", 1) or 1)
-    macs = float(_numel(w.shape[1:]) * out.numel)  # per output element: cin/groups · kh · kw
-    del groups
-    return Kind("deform_conv2d", (_log(macs), _log(_io_bytes(call))), 2 * macs, _io_bytes(call))
+    macs = float(_numel(w.shape[1:]) * out.numel)  # per output element: cin/groups · kh · kw (the weight's row)
+    return Kind("deform_conv2d", (_log(macs), _log(_io_bytes(call))), 2 * macs, _io_bytes(call), _out_bytes(call),
+                float(w.nbytes))
 
 
 #: element-wise ops whose kernel is the same for a broadcast operand: the broadcast form is its own kind
@@ -201,4 +208,4 @@ def kind_of(call: Call) -> Kind | None:
         if len(shapes) > 1:
             base += ":broadcast"
     elements = max((t.numel for t in (*tensors, *call.outputs)), default=0)
-    return Kind(base, (_log(size),), float(elements), size)
+    return Kind(base, (_log(size),), float(elements), size, _out_bytes(call))

@@ -97,6 +97,10 @@ def steady_allocator() -> bool:
 def time_network(module: torch.nn.Module, x: torch.Tensor, seconds: float = 1.0) -> float:
     """The median seconds of one forward of a whole network, as benchmarks measure one: torch.utils.benchmark's
     blocked_autorange under inference_mode, at torch's thread count."""
+    import logging
+
+    # torch.utils.benchmark imports cpp_extension, which logs a warning about CUDA_HOME on machines without CUDA
+    logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
     from torch.utils.benchmark import Timer
 
     with torch.inference_mode():

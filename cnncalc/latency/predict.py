@@ -1,9 +1,10 @@
 """`predict(model, profile)`: a model's latency on the profile's device, without running it there.
 
 The model is traced as `analyze` traces it (on the meta device: no weights, no compute), keeping every op call
-with its arguments. Each call's time comes from the profile's model of its kind (`cnncalc.latency.kinds`); each
-module call adds the profile's per-call overhead (nn.Module.__call__ and the Python around the ops). The sum is
-the predicted median of one forward pass in eval under inference_mode, as `profile` measures it. Every op is
+with its arguments. Each call's time alone comes from the profile's model of its kind (`cnncalc.latency.kinds`),
+and the profile's network correction (`cnncalc.latency.context`) turns it into its time in a network; each module
+call adds the correction's per-call cost. The sum is the predicted median of one forward pass in eval under
+inference_mode, as `profile` measures it (docs/prediction.md). Every op is
 labelled by what bounds it: overhead (its time is within twice the fixed cost of its kind's smallest call),
 else memory or compute, whichever roofline term (bytes ÷ bandwidth, FLOPs ÷ peak, both measured by calibrate)
 is larger. An op kind the profile has no model for is listed as not predicted, with its calls, and the total
@@ -154,7 +155,7 @@ def from_trace(module: Any, run: Any, report: Any, prof: Profile, dt: str, scale
             bound = _bound(kind, alone, entry.overhead, prof)
             if scale is not None:
                 alone *= {"compute": scale.compute, "memory": scale.memory}.get(bound, 1.0)
-            fixed = ctx.op_seconds(cls, 0.0)  # what being in a network adds to every op
+            fixed = ctx.fixed(cls, kind.out_bytes, kind.weight_bytes)  # what being in a network adds to the op
             seconds[i] = [(ctx.scale(cls) * alone, bound), (fixed, "overhead")]
             parts[bound] += ctx.scale(cls) * alone
             parts["overhead"] += fixed
@@ -203,9 +204,10 @@ def _grouped(calls: Sequence[Any], prof: Profile) -> tuple[Grouped, dict[tuple[s
     return by_kind, missing
 
 
-def op_times(module: Any, input_shape: Sequence[int], prof: Profile) -> tuple[list[tuple[str, float]], int]:
-    """Each op's kind and predicted seconds alone (no context correction) in one forward of `module`, and its
-    module calls: what the context correction is fitted on."""
+def op_times(module: Any, input_shape: Sequence[int],
+             prof: Profile) -> tuple[list[tuple[str, float, float, float]], int]:
+    """Each op's kind, predicted seconds alone (no network correction), bytes written and weight bytes in one
+    forward of `module`, and its module calls: what the network correction is fitted on."""
     from cnncalc.analysis.analyze import subject_for, trace_subject
     from cnncalc.dtypes import parse_dtype
 
@@ -214,7 +216,8 @@ def op_times(module: Any, input_shape: Sequence[int], prof: Profile) -> tuple[li
     by_kind, _ = _grouped(run.tracer.calls or [], prof)
     alone = []
     for name, members in by_kind.items():
-        alone += [(name, t) for t in prof.kinds[name].model.predict([k.features for _, k in members])]
+        times = prof.kinds[name].model.predict([k.features for _, k in members])
+        alone += [(name, t, k.out_bytes, k.weight_bytes) for (_, k), t in zip(members, times, strict=True)]
     return alone, sum(m.calls for m in run.tracer.modules.values())
 
 

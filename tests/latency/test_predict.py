@@ -141,3 +141,41 @@ def test_every_module_has_a_row_and_the_root_sums_its_children() -> None:
     children = report.module("0").latency_ms + report.module("1").latency_ms
     assert report.latency_ms == pytest.approx(children + CALL_MS, rel=1e-12)  # and the root's own call
     assert math.isclose(report.latency_ms, 2 * (CONV_MS + RELU_MS) + 7 * CALL_MS, rel_tol=1e-12)
+
+
+def test_the_network_correction_applies_op_by_op() -> None:
+    from dataclasses import replace
+
+    from cnncalc.latency.context import Context
+
+    correction = Context(heavy=2.0, light=1.0, view=1.0, per_op=1e-5, per_module=2e-5, per_output_byte=1e-10,
+                         per_weight_byte=1e-9)
+    report = cnncalc.predict(conv_relu(), replace(hand_profile(), context=correction), SHAPE)
+    # conv: 2 × 2 ms + 0.01 ms + 65,536 bytes written × 1e-10 s (0.0065536 ms) + its 147,456-byte weight × 1e-9 s
+    # (0.147456 ms); relu: 0.1 ms + 0.01 ms + 65,536 × 1e-10 s; three module calls × 0.02 ms
+    conv = 4.0 + 0.01 + 0.0065536 + 0.147456
+    relu = 0.1 + 0.01 + 0.0065536
+    assert report.module("0").latency_ms == pytest.approx(conv + 0.02, rel=1e-12)
+    assert report.module("1").latency_ms == pytest.approx(relu + 0.02, rel=1e-12)
+    assert report.latency_ms == pytest.approx(conv + relu + 0.06, rel=1e-12)
+    kinds = {k.kind: k for k in report.kinds}
+    assert kinds["conv2d"].compute_ms == pytest.approx(4.0)
+    assert kinds["conv2d"].overhead_ms == pytest.approx(conv - 4.0)
+
+
+def test_the_correction_is_recovered_from_networks_that_follow_it() -> None:
+    """Networks whose time is exactly 1.2·H + 0.8·L + 2·V + 3 µs per op + 1 µs per module call + 20 ps per byte
+    written + 10 ps per weight byte give back those coefficients, and no error on networks left out."""
+    import random
+
+    from cnncalc.latency.context import fit_context
+
+    rng = random.Random(0)
+    rows = [[rng.uniform(1e-4, 1e-1), rng.uniform(1e-5, 1e-2), rng.uniform(0, 1e-4), rng.randint(10, 900),
+             rng.randint(10, 900), rng.uniform(1e5, 1e8), rng.uniform(1e4, 1e8)] for _ in range(40)]
+    times = [1.2 * h + 0.8 * light + 2 * v + 3e-6 * n + 1e-6 * m + 2e-11 * o + 1e-11 * w
+             for h, light, v, n, m, o, w in rows]
+    ctx = fit_context(rows, times)
+    got = (ctx.heavy, ctx.light, ctx.view, ctx.per_op, ctx.per_module, ctx.per_output_byte, ctx.per_weight_byte)
+    assert got == pytest.approx((1.2, 0.8, 2.0, 3e-6, 1e-6, 2e-11, 1e-11), rel=1e-6)
+    assert ctx.networks == 40 and ctx.held_out is not None and ctx.held_out.median < 1e-9

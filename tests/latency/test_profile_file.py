@@ -12,15 +12,20 @@ import pytest
 from synthetic_profiles import per_byte, profile
 
 from cnncalc.errors import CnncalcError
-from cnncalc.latency.fitting import Constant, Trees, held_out
+from cnncalc.latency.fitting import Constant, HeldOut, Trees, held_out
 from cnncalc.latency.profile import FORMAT, load_profile
 
 
 def three_models() -> object:
     # one tree: feature 0 ≤ 5 → leaf value 0.5, else 1.5; base −7, rate 0.1
     tree = ((0, -1, -1), (5.0, -2.0, -2.0), (1, -1, -1), (2, -1, -1), (0.0, 0.5, 1.5))
+    from dataclasses import replace
+
+    from cnncalc.latency.context import Context
+
     prof = profile({"view": Constant(3e-6), "relu": per_byte(1e-9), "conv2d": Trees(-7.0, 0.1, (tree,))})
-    return prof
+    return replace(prof, context=Context(1.25, 0.5, 2.0, 1e-6, 3e-6, 2e-11, 1e-11, networks=40,
+                                         held_out=HeldOut(0.04, 0.1, 40)))
 
 
 def test_a_profile_round_trips(tmp_path: Path) -> None:
@@ -29,6 +34,7 @@ def test_a_profile_round_trips(tmp_path: Path) -> None:
     prof.save(path)  # type: ignore[attr-defined]
     loaded = load_profile(path)
     assert loaded.to_data() == prof.to_data()  # type: ignore[attr-defined]
+    assert loaded.context == prof.context  # type: ignore[attr-defined]
     assert json.loads(path.read_text())["format"] == FORMAT
     rows = [[4.0], [6.0]]
     assert loaded.kinds["conv2d"].model.predict(rows) == [math.exp(-7.0 + 0.1 * 0.5), math.exp(-7.0 + 0.1 * 1.5)]
