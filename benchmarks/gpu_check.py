@@ -19,7 +19,7 @@ import torch
 import torchvision
 
 from cnncalc.profiling.run import profile
-from cnncalc.render import render
+from cnncalc.rendering import render
 
 
 def independent_loop(batch: int, dtype: torch.dtype, iterations: int = 100) -> float:

@@ -67,7 +67,7 @@ else:
     import torchvision
     model = torchvision.models.get_model(name, weights=None)
 model = model.eval()
-from cnncalc.models.build import meta_copy
+from cnncalc.modelzoo.build import meta_copy
 meta = meta_copy(model)
 # cnncalc needs only the input's shape: no real input is made for it (the others run real tensors)
 x = torch.empty(shape, device="meta") if sys.argv[4] == "cnncalc" else torch.randn(shape)

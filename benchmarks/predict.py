@@ -72,8 +72,8 @@ class Row:
 
 def targets(which: str) -> list[tuple[str, Any, tuple[int, ...] | None, int]]:
     """(label, model name or module, input shape or None for its default, batch)."""
-    from cnncalc.models.registry import ZOO
-    from cnncalc.models.sources import torchvision_names
+    from cnncalc.modelzoo.registry import ZOO
+    from cnncalc.modelzoo.sources import torchvision_names
 
     if which == "dev":
         return [(f"timm/{n}", f"timm/{n}", None, 1) for n in DEV]

@@ -13,7 +13,7 @@ import argparse
 import torch
 import torch.utils.benchmark as tb
 
-from cnncalc.models.sources import load_model, rebuild_real
+from cnncalc.modelzoo.sources import load_model, rebuild_real
 from cnncalc.profiling.run import profile
 
 

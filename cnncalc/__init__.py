@@ -65,9 +65,9 @@ def __getattr__(name: str) -> Any:
 
         return predict
     if name in ("render", "RenderContext"):
-        import cnncalc.render
+        import cnncalc.rendering
 
-        return getattr(cnncalc.render, name)
+        return getattr(cnncalc.rendering, name)
     if name in ("register_op", "load_ops"):
         import cnncalc.ops
 
@@ -112,7 +112,7 @@ def sweep(target: str, vary: str, **options: Any) -> Any:
 
 def models(tasks: list[str] | None = None) -> Any:
     """Every zoo and torchvision model (or those of `tasks`), with params and MACs from the shipped table."""
-    from cnncalc.models.catalogue import catalogue
+    from cnncalc.modelzoo.catalogue import catalogue
 
     return catalogue(tasks)
 

@@ -38,7 +38,7 @@ app = typer.Typer(
 def _formats() -> Any:
     """The output formats, as registered with `cnncalc.render` (table, json, csv, markdown, html, and any added):
     a table for people, JSON/CSV/Markdown for tools and documents, one HTML page."""
-    from cnncalc.render import formats
+    from cnncalc.rendering import formats
 
     return Enum("Format", {name: name for name in formats()}, type=str)
 
@@ -172,7 +172,7 @@ def _start(ctx: typer.Context, fmt: Any, out: str | None, record: type | None = 
            columns: str | None = None) -> Session:
     """Before the work: check the output file's folder, that the record has a page when HTML is asked for and
     the --columns names where the record's tables are known; then send user code's stdout to stderr."""
-    from cnncalc.render.registry import view_of_type
+    from cnncalc.rendering.registry import view_of_type
 
     session = _session(ctx)
     session.out = _check_output(out) if out and out != "-" else None
@@ -181,7 +181,7 @@ def _start(ctx: typer.Context, fmt: Any, out: str | None, record: type | None = 
         if fmt is Format.html and not view.page:
             raise CnncalcError(f"{session.command} has no HTML view: use --format table, json, csv or markdown")
         if columns and view.column_names:
-            from cnncalc.render.terminal import parse_columns
+            from cnncalc.rendering.terminal import parse_columns
 
             parse_columns(columns, view.column_names)
     session.isolate()
@@ -205,8 +205,8 @@ def _show(session: Session, record: Any, fmt: Any, wide: bool, columns: str | No
           depth: int | None = None) -> None:
     """Render the record: a table fitted to the terminal, or whole at its natural width when piped, --wide or
     --output; any other format as text."""
-    from cnncalc.render import RenderContext, render
-    from cnncalc.render.terminal import is_terminal
+    from cnncalc.rendering import RenderContext, render
+    from cnncalc.rendering.terminal import is_terminal
 
     terminal = fmt is Format.table and not session.out and is_terminal(session.stream)
     picked = tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else None
@@ -402,7 +402,7 @@ def models(
     wide: WideOpt = False, columns: ColumnsOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None,
 ) -> None:
     """The zoo and torchvision's models of every task: params, MACs, default input, paper."""
-    from cnncalc.models.catalogue import Catalogue, catalogue
+    from cnncalc.modelzoo.catalogue import Catalogue, catalogue
 
     session = _start(ctx, fmt, out, Catalogue, columns)
     _show(session, catalogue([t.value for t in task] if task else None), fmt, wide, columns)
@@ -469,7 +469,7 @@ def profile(
                                  peak_bandwidth=peak_bandwidth, progress=report_progress, train=train,
                                  optimizer=optimizer, amp=amp, threads=threads, predict=predict)
     if plot:
-        from cnncalc.render.plots import plot_roofline
+        from cnncalc.rendering.plots import plot_roofline
 
         plot_roofline(report, plot)
     _show(session, report, fmt, wide, columns)
@@ -505,7 +505,7 @@ def sweep(
         cin=cin, cout=cout, kernel=kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
         reduction=reduction, mid=mid, size=size, dims=dims, batch=batch, bias=bias))
     if plot:
-        from cnncalc.render.plots import plot_sweep
+        from cnncalc.rendering.plots import plot_sweep
 
         plot_sweep(list(points), target, points.vary, plot)
     _show(session, points, fmt, wide, columns)

@@ -49,11 +49,11 @@ def _compare(names: tuple[str, ...], batch: int | str, dtype: str, time: bool, d
         from cnncalc.profiling.layers import time_designs
 
         return Comparison(records, tuple(time_designs(records, base, device, warmup, min_time, progress)))
-    from cnncalc.models.sources import is_model
+    from cnncalc.modelzoo.sources import is_model
 
     for n in names:
         if not is_design(n) and not is_model(n):
-            from cnncalc.models.catalogue import every_model
+            from cnncalc.modelzoo.catalogue import every_model
 
             raise UnknownNameError("layer design or model", n, [*PRESETS, *every_model()], ALIASES,
                                    listing="'cnncalc designs' and 'cnncalc models' list them all")

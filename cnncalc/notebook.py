@@ -33,13 +33,13 @@ class Notebook:
         return f"Python: {call}" if call else "Python"
 
     def _repr_html_(self) -> str:
-        from cnncalc.render import RenderContext, render
+        from cnncalc.rendering import RenderContext, render
 
         return inline(render(self, "html", RenderContext(command=self.python_call())), type(self).__name__)
 
     def to_pandas(self) -> Any:
         """The record's table as a pandas DataFrame (needs pandas; cnncalc does not depend on it)."""
-        from cnncalc.render import table_rows
+        from cnncalc.rendering import table_rows
 
         return data_frame(*table_rows(self))
 

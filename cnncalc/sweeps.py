@@ -126,7 +126,7 @@ def _sweep_design(spec: str, name: str, values: list[str], base: LayerOptions, p
 def _sweep_model(model: str, name: str, values: list[str], dtype: str, profile: Any) -> list[SweepPoint]:
     from cnncalc.analysis.analyze import analyze
     from cnncalc.layers.options import parse_dims, parse_int
-    from cnncalc.models.sources import load_model
+    from cnncalc.modelzoo.sources import load_model
 
     if name not in MODEL_AXES:
         raise CnncalcError(f"vary={name!r}: a model sweeps over {' or '.join(MODEL_AXES)} (e.g. input=224,320,448)")

@@ -1,9 +1,9 @@
-"""Write cnncalc/models/catalogue.json, the model table `cnncalc models` reads, from live analyses.
+"""Write cnncalc/modelzoo/catalogue.json, the model table `cnncalc models` reads, from live analyses.
 
     python scripts/make_catalogue.py            # every model (a few minutes: detectors run on real tensors)
     python scripts/make_catalogue.py --check    # exit 1 when the shipped table differs from a live analysis
 
-tests/models/test_zoo.py, test_torchvision_models.py and test_models_tasks.py hold the shipped table against
+tests/modelzoo/test_zoo.py, test_torchvision_models.py and test_models_tasks.py hold the shipped table against
 live analyses too.
 """
 
@@ -15,9 +15,9 @@ import sys
 import time
 
 from cnncalc.analysis.entries import live_entry
-from cnncalc.models.catalogue import TABLE
-from cnncalc.models.sources import torchvision_names
-from cnncalc.models.zoo import ZOO
+from cnncalc.modelzoo.catalogue import TABLE
+from cnncalc.modelzoo.sources import torchvision_names
+from cnncalc.modelzoo.zoo import ZOO
 
 
 def names() -> list[str]:

@@ -35,7 +35,7 @@ def conventions() -> str:
 def formulas() -> str:
     import cnncalc
     from cnncalc.formulas import FORMULAS
-    from cnncalc.render import render
+    from cnncalc.rendering import render
 
     lines = ["# Formulas", "", "## Layer designs", "", render(cnncalc.designs(), "markdown"), "",
              "## Primitive ops", "", "One pure function per op in `cnncalc/formulas/`; the layer designs and the "
@@ -54,7 +54,7 @@ def formulas() -> str:
     return "\n".join(lines)
 
 
-PAPERS = """Each is checked in `tests/models/test_zoo.py` against what its paper publishes: AlexNet's 60,965,224 params,
+PAPERS = """Each is checked in `tests/modelzoo/test_zoo.py` against what its paper publishes: AlexNet's 60,965,224 params,
 Xception's 22,855,952, MobileNet v1's table 6 at every width (569M, 325M, 149M, 41M multiply-adds),
 ShuffleNet v1's table 1 for g = 1, 2, 3, 4, 8 (143, 140, 137, 133, 137 MFLOPs; the paper leaves the
 classifier out), SE-ResNet-50's 28,088,024 and SE-ResNet-101's 49,326,872, GoogLeNet's table 1 per
@@ -85,7 +85,7 @@ def zoo() -> str:
     from cnncalc.analysis.entries import zoo_markdown
 
     return "\n".join(["# The zoo", "", "The seed architectures torchvision lacks, built from the same blocks as the "
-                      "layer designs (`cnncalc/models/zoo/`), with their papers; every torchvision model of every "
+                      "layer designs (`cnncalc/modelzoo/zoo/`), with their papers; every torchvision model of every "
                       "task is also available by name ([models.md](models.md)). How a model is analysed: "
                       "[analysis.md](analysis.md).", "", zoo_markdown(), PAPERS, GAPS])
 
@@ -96,7 +96,7 @@ TASK_TITLES = {"classification": "Classification", "detection": "Detection", "se
 
 def models() -> str:
     """Every model by task, from the table `cnncalc models` ships (held against live analyses by the tests)."""
-    from cnncalc.models.catalogue import catalogue
+    from cnncalc.modelzoo.catalogue import catalogue
 
     entries = catalogue()
     lines = ["# Every model by name", "", "`cnncalc models [--task …]` lists these from a table that ships with the "
@@ -214,9 +214,8 @@ API_GROUPS = {
 
 
 def _namespace() -> Any:
-    """cnncalc's public namespace as its __init__ defines it, loaded afresh: `cnncalc.models` and `cnncalc.render`
-    are functions there, but a subpackage of the same name, once imported, takes the attribute's place on the
-    package (so the page would depend on what was imported before)."""
+    """cnncalc's public namespace as its __init__ defines it, loaded afresh, so that the page does not depend on
+    what was imported before."""
     import importlib.util
 
     import cnncalc
@@ -454,8 +453,8 @@ def api() -> str:
     import importlib
 
     import cnncalc
-    from cnncalc.render import formats
-    from cnncalc.render.registry import VIEWS
+    from cnncalc.rendering import formats
+    from cnncalc.rendering.registry import VIEWS
 
     formats()  # the views register on first use
     lines = ["# API reference", "",
@@ -553,7 +552,7 @@ def headline() -> str:
 
 def design_table() -> str:
     import cnncalc
-    from cnncalc.render import render
+    from cnncalc.rendering import render
 
     return render(cnncalc.designs(), "markdown")
 

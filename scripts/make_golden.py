@@ -69,7 +69,7 @@ def run(argv: list[str], fmt: str) -> str:
 @contextlib.contextmanager
 def _terminal() -> Iterator[None]:
     """Tables laid out as on a terminal (stdout is a StringIO here)."""
-    from cnncalc.render import terminal
+    from cnncalc.rendering import terminal
 
     real = terminal.is_terminal
     terminal.is_terminal = lambda file: True  # type: ignore[assignment]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from cnncalc.analysis.analyze import analyze
-from cnncalc.render import RenderContext, render
+from cnncalc.rendering import RenderContext, render
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python scripts/make_html_example.py"

@@ -201,7 +201,7 @@ def deform_conv_macs(module: nn.Module, x: torch.Tensor) -> int:
 def zoo_oracle(name: str) -> tuple[tuple[int, ...], int, int]:
     """Input shape, params (numel of the model with real weights), MACs (FlopCounterMode on meta tensors, plus
     the deformable convolutions counted from their shapes)."""
-    from cnncalc.models.sources import load_model
+    from cnncalc.modelzoo.sources import load_model
 
     loaded = load_model(name)
     real = loaded.real()
@@ -227,7 +227,7 @@ def test_zoo_tables_list_the_same_models() -> None:
 
 
 def test_deform_resnet50_deformable_macs_by_hand() -> None:
-    from cnncalc.models.sources import load_model
+    from cnncalc.modelzoo.sources import load_model
 
     # stages 4 and 5 of ResNet-50 with deformable 3×3 convs: layer3's six 256→256 3×3 at 14×14 (the first has
     # the stride, from 28×28) and layer4's three 512→512 at 7×7: 9·256·256·196·6 + 9·512·512·49·3

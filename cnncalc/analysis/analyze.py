@@ -43,7 +43,7 @@ from cnncalc.analysis.training import (
 from cnncalc.dtypes import DType, parse_dtype
 from cnncalc.errors import CnncalcError
 from cnncalc.inputs import InputSpec
-from cnncalc.models.build import BuildWay, meta_copy
+from cnncalc.modelzoo.build import BuildWay, meta_copy
 from cnncalc.resources import within_budget
 
 TORCH_DTYPES = {DType.float32: torch.float32, DType.float16: torch.float16, DType.bfloat16: torch.bfloat16,
@@ -343,7 +343,7 @@ def subject_for(model: nn.Module | str, input_shape: Sequence[int] | str | None 
         module, real, defaults, note, task = meta_copy(model), _real_copy(model, name), [], "", ""
         way, why = BuildWay.given, tuple[str, ...]()
     else:
-        from cnncalc.models.sources import load_model
+        from cnncalc.modelzoo.sources import load_model
 
         loaded = load_model(model)
         name, module, task = loaded.name, loaded.module, loaded.task

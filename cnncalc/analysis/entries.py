@@ -10,8 +10,8 @@ def live_entry(name: str, report: Any = None) -> dict[str, Any]:
     """One model's row, from a live analysis at its default inputs (the table's source of truth); `report`
     is that analysis when the caller has it already."""
     from cnncalc.analysis.analyze import analyze
-    from cnncalc.models.sources import load_model
-    from cnncalc.models.zoo import ZOO
+    from cnncalc.modelzoo.sources import load_model
+    from cnncalc.modelzoo.zoo import ZOO
 
     loaded = load_model(name)
     report = report if report is not None else analyze(name)
@@ -32,7 +32,7 @@ def live_entry(name: str, report: Any = None) -> dict[str, Any]:
 def zoo_markdown() -> str:
     """The zoo as a Markdown table: name, default input, params, MACs, paper (for the README)."""
     from cnncalc.analysis.analyze import analyze
-    from cnncalc.models.zoo import ZOO
+    from cnncalc.modelzoo.zoo import ZOO
 
     lines = ["| model | input | params | MACs | what | paper |", "|---|---|---:|---:|---|---|"]
     for name, entry in ZOO.items():

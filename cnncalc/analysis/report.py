@@ -1,5 +1,5 @@
 """Frozen records of a model analysis: plain data. Their JSON, table rows and pages come from their fields
-(`cnncalc.serialize`); the views in `cnncalc.render` lay them out."""
+(`cnncalc.serialize`); the views in `cnncalc.rendering` lay them out."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from cnncalc.analysis.checks import Check, Status, Validation, Validations, comp
 from cnncalc.analysis.inputs import materialize
 from cnncalc.analysis.report import ModelReport
 from cnncalc.errors import CnncalcError
-from cnncalc.models.sources import load_model
+from cnncalc.modelzoo.sources import load_model
 
 MAC_OPS = ("conv", "linear", "addmm", "matmul", "mm", "bmm", "einsum", "baddbmm")
 
@@ -126,7 +126,7 @@ def _fvcore(report: ModelReport, real: nn.Module, args: list[Any]) -> Check:
 
 
 def _torchvision_meta(report: ModelReport, name: str) -> list[Check]:
-    from cnncalc.models.sources import default_weights
+    from cnncalc.modelzoo.sources import default_weights
 
     meta = default_weights(name).meta
     checks = []
@@ -187,8 +187,8 @@ def validate(*models: str, all_models: bool = False, inputs: Sequence[Any] | Non
     """cnncalc's counts of each model beside independent ones (numel, FlopCounterMode, fvcore when `fvcore`,
     torchvision's published tables, ptflops and thop for reference). No models: the zoo; `all_models`: every zoo
     and torchvision model. `inputs` as `analyze` takes them."""
-    from cnncalc.models.catalogue import every_model
-    from cnncalc.models.zoo import ZOO
+    from cnncalc.modelzoo.catalogue import every_model
+    from cnncalc.modelzoo.zoo import ZOO
 
     if models and all_models:
         raise CnncalcError("give models or all_models=True, not both")

@@ -17,7 +17,7 @@ def predict_design(spec: str, opts: Any, profile: Profile | str, channels_last: 
                    device: str | None = None) -> LatencyReport:
     """A layer design under `opts` (LayerOptions), built as its real module on the meta device, predicted."""
     from cnncalc.layers.registry import build_module
-    from cnncalc.models.build import meta_copy
+    from cnncalc.modelzoo.build import meta_copy
 
     module, shape = build_module(spec, opts)
     return predict_model(meta_copy(module), profile, shape, dtype=opts.dtype.value, channels_last=channels_last,

@@ -1,5 +1,5 @@
 """The frozen record of one layer design's cost: plain data, whose JSON and table rows come from its fields
-(`cnncalc.serialize`); the views in `cnncalc.render` lay it out."""
+(`cnncalc.serialize`); the views in `cnncalc.rendering` lay it out."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def test_slicing_model_peak_equals_memtracker() -> None:
 
 @pytest.mark.slow
 def test_googlenet_as_released_peak_equals_memtracker() -> None:
-    from cnncalc.models.sources import load_model
+    from cnncalc.modelzoo.sources import load_model
 
     model = load_model("googlenet").real()
     assert model.transform_input  # as released: the input is re-normalised channel by channel first

@@ -2,7 +2,7 @@
 constructor that ran a forward pass is traced and left untouched, positional embeddings made at every forward are
 counted as ops on constants and listed, and a real run that would exceed the memory budget stops. Each number is
 held against an independent path: FlopCounterMode on a real forward, and hand arithmetic. How these models are
-built is checked in tests/models/test_build.py, what they print in tests/cli/test_cli_output.py."""
+built is checked in tests/modelzoo/test_build.py, what they print in tests/cli/test_cli_output.py."""
 
 from __future__ import annotations
 

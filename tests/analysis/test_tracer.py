@@ -18,8 +18,8 @@ import cnncalc
 from cnncalc.analysis.analyze import analyze, analyze_module
 from cnncalc.errors import CnncalcError
 from cnncalc.layers import build_module
-from cnncalc.models.sources import load_model
-from cnncalc.models.zoo import ZOO
+from cnncalc.modelzoo.sources import load_model
+from cnncalc.modelzoo.zoo import ZOO
 
 
 # --- the tracer against peers -------------------------------------------------------------------------------

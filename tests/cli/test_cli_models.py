@@ -9,7 +9,7 @@ import pytest
 from commandline import Cli
 from locations import USER_MODELS
 
-from cnncalc.models.sources import torchvision_names
+from cnncalc.modelzoo.sources import torchvision_names
 
 
 def test_analyze_json_shape(cli: Cli) -> None:

@@ -1,6 +1,0 @@
-"""Views: records in, text out. `render(record, format, context)` is the only way in: the terminal's table,
-JSON, CSV, Markdown or one self-contained HTML page (see `cnncalc.render.registry`)."""
-
-from cnncalc.render.registry import RenderContext, formats, render, table_rows
-
-__all__ = ["RenderContext", "formats", "render", "table_rows"]
