@@ -100,6 +100,8 @@ def device_peaks(device: torch.device, peak_tflops: float | None = None,
 
 TORCH_DTYPES = {DType.float32: torch.float32, DType.float16: torch.float16, DType.bfloat16: torch.bfloat16,
                 DType.float64: torch.float64}
+#: the autocast modes a training step takes, by their CLI names
+AMP = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def check_dtype(device: torch.device, dtype: DType) -> None:
@@ -117,8 +119,6 @@ def check_dtype(device: torch.device, dtype: DType) -> None:
 
 def runs_amp(device: torch.device, amp: str) -> bool:
     """Whether a convolution runs forward and backward under autocast to `amp` ('bf16', 'fp16') on `device`."""
-    from cnncalc.analysis.training import AMP
-
     if device.type == "cuda" and amp == "bf16" and not torch.cuda.is_bf16_supported():
         return False
     try:
@@ -134,8 +134,6 @@ def runs_amp(device: torch.device, amp: str) -> bool:
 
 def check_amp(device: torch.device, amp: str) -> None:
     """Refuse an autocast mode the device cannot run, naming the modes it can."""
-    from cnncalc.analysis.training import AMP
-
     if runs_amp(device, amp):
         return
     can = [mode for mode in AMP if mode != amp and runs_amp(device, mode)]

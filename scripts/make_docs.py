@@ -54,8 +54,8 @@ def formulas() -> str:
     return "\n".join(lines)
 
 
-PAPERS = """Each is checked in `tests/modelzoo/test_zoo.py` against what its paper publishes: AlexNet's 60,965,224 params,
-Xception's 22,855,952, MobileNet v1's table 6 at every width (569M, 325M, 149M, 41M multiply-adds),
+PAPERS = """Each is checked in `tests/modelzoo/test_zoo.py` against what its paper publishes: AlexNet's
+60,965,224 params, Xception's 22,855,952, MobileNet v1's table 6 at every width (569M, 325M, 149M, 41M multiply-adds),
 ShuffleNet v1's table 1 for g = 1, 2, 3, 4, 8 (143, 140, 137, 133, 137 MFLOPs; the paper leaves the
 classifier out), SE-ResNet-50's 28,088,024 and SE-ResNet-101's 49,326,872, GoogLeNet's table 1 per
 inception module. Every torchvision classification model is checked against its weights' `num_params`

@@ -28,6 +28,7 @@ from torch import nn
 from cnncalc.analysis.inputs import Inputs, materialize
 from cnncalc.analysis.pytree import named_tensors
 from cnncalc.analysis.tracer import Run, Tracer, trace
+from cnncalc.devices import AMP
 from cnncalc.errors import CnncalcError
 
 
@@ -43,7 +44,6 @@ class Optimizer(str, Enum):
 
 #: the optimizer `--train` and `fit` use unless told otherwise
 DEFAULT_OPTIMIZER = Optimizer.adamw
-AMP = {"bf16": torch.bfloat16, "fp16": torch.float16}
 LOSS = "the sum of every floating-point output, in float32"
 
 

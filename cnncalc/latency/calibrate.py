@@ -73,7 +73,7 @@ def _sized(draw: Drawer, share: float, most: int) -> Plan:
 
 
 PLANS: tuple[Plan, ...] = (
-    Plan("conv2d", _conv(2), 0.40, 4000, adaptive=True),
+    Plan("conv2d", _conv(2), 0.50, 6000, adaptive=True),
     Plan("conv1d", _conv(1), 0.03, 300, adaptive=True),
     Plan("conv3d", _conv(3), 0.05, 400, adaptive=True),
     Plan("conv_transpose2d", _conv(2, transposed=True), 0.03, 300, adaptive=True),
@@ -97,7 +97,7 @@ PLANS: tuple[Plan, ...] = (
 
 
 #: the share of the budget spent timing whole random networks (`cnncalc.latency.networks`), and the most of them
-NETWORK_SHARE, MOST_NETWORKS = 0.22, 120
+NETWORK_SHARE, MOST_NETWORKS = 0.18, 120
 #: a network whose one forward takes longer than this is left out (it would spend the budget on one point)
 LONGEST_NETWORK = 0.25
 
@@ -335,7 +335,7 @@ def _stage(plan: Plan, store: Measurements, stage: str, draw: Callable[[], Call]
         if kind is None:
             continue
         try:
-            seconds_taken = time_call(call, device, seed=i)
+            seconds_taken = time_call(call, device, seconds=0.01, seed=i)
         except (RuntimeError, ValueError, NotImplementedError):  # a call the kernel refuses (a window too large…)
             continue
         except (AttributeError, ImportError):  # an op this install lacks (torchvision's): the kind is left out

@@ -17,7 +17,8 @@ import torch
 from torch import nn
 
 from cnncalc.analysis.pytree import named_tensors
-from cnncalc.analysis.training import AMP, Optimizer, loss_of, make_optimizer
+from cnncalc.analysis.training import Optimizer, loss_of, make_optimizer
+from cnncalc.devices import AMP
 
 
 def make_step(model: nn.Module, args: list[Any], kwargs: dict[str, Any], optimizer: Optimizer, amp: str | None,

@@ -132,7 +132,14 @@ def lookup(func: Any) -> Formula | None:
     formula = REGISTRY.get(func) or REGISTRY.get(func.overloadpacket)
     if formula is None and register_extensions():
         formula = REGISTRY.get(func) or REGISTRY.get(func.overloadpacket)
-    return formula
+    return formula if formula is not None else _by_name(func)
+
+
+def _by_name(func: Any) -> Formula | None:
+    """The formula registered for an op of the same name: a custom op defined again (its module imported a second
+    time, say by file path as a model and by name from a formula file) is a new op object to torch.library."""
+    names = {str(func), str(getattr(func, "overloadpacket", func))}
+    return next((f for key, f in REGISTRY.items() if str(key) in names), None)
 
 
 def lookup_packet(packet: Any) -> Formula | None:
