@@ -4,6 +4,7 @@ calibration never ran as a whole.
     python benchmarks/predict.py --profile PROFILE.json [--min-time 1] [--write-docs]
     python benchmarks/predict.py --calibrate --threads 2 --budget 540      # calibrate first (≤ 10 minutes)
     python benchmarks/predict.py --profile P.json --set dev                 # the timm models tuning looked at
+    python benchmarks/predict.py --profile P.json --resume                  # go on after an interruption
 
 The reported set (`--set report`, the default): every torchvision classification model at batch 1, every third
 of them (by name) at batch 8, cnncalc's zoo, and the backbones of torchvision's detection and segmentation
@@ -49,9 +50,11 @@ GPU30 = ("alexnet", "vgg11", "vgg16_bn", "resnet18", "resnet50", "resnet101", "w
          "efficientnet_v2_s", "regnet_x_400mf", "regnet_y_1_6gf", "regnet_y_8gf", "convnext_tiny", "convnext_small",
          "vit_b_16", "vit_b_32", "swin_t", "maxvit_t", "resnet152")
 #: (design, baseline, options): the seed's comparisons, at the headline's size and deeper in a network
+#: (a grouped convolution of 3 input channels has no groups but 1: 'group' is compared at 64 → 256 only)
 PAIRS = tuple((design, "standard", opts) for opts in ({"cin": 3, "cout": 256, "size": 224},
                                                       {"cin": 64, "cout": 256, "size": 56})
-              for design in ("xception-dw", "bottleneck", "group", "dilated"))
+              for design in ("xception-dw", "bottleneck", "group", "dilated")
+              if not (design == "group" and opts["cin"] == 3))
 
 
 @dataclass
@@ -59,7 +62,7 @@ class Row:
     model: str
     batch: int
     measured_ms: float
-    spread: float  # (p75 − p25) ÷ median of the blocked measurements
+    spread: float  # (p75 − p25) ÷ median of the blocked measurements; NaN with fewer than four blocks
     predicted_ms: float
     roofline_ms: float
     macs: int
@@ -72,8 +75,8 @@ class Row:
 
 def targets(which: str) -> list[tuple[str, Any, tuple[int, ...] | None, int]]:
     """(label, model name or module, input shape or None for its default, batch)."""
-    from cnncalc.modelzoo.registry import ZOO
     from cnncalc.modelzoo.sources import torchvision_names
+    from cnncalc.modelzoo.zoo import ZOO  # the package that registers the zoo's models
 
     if which == "dev":
         return [(f"timm/{n}", f"timm/{n}", None, 1) for n in DEV]
@@ -104,6 +107,10 @@ def backbones() -> list[tuple[str, Any, tuple[int, ...] | None, int]]:
     return out
 
 
+def spread_text(spread: float) -> str:
+    return "spread n/a" if math.isnan(spread) else f"±{spread:5.1%}"
+
+
 def measure(module: torch.nn.Module, args: list[Any], kwargs: dict[str, Any], threads: int,
             min_time: float) -> tuple[float, float]:
     """The median ms of one forward and its spread (Timer synchronizes CUDA around its blocks)."""
@@ -111,7 +118,9 @@ def measure(module: torch.nn.Module, args: list[Any], kwargs: dict[str, Any], th
         module(*args, **kwargs)
         m = tb.Timer("m(*a, **k)", globals={"m": module, "a": args, "k": kwargs},
                      num_threads=threads).blocked_autorange(min_run_time=min_time)
-    return m.median * 1e3, (m._p75 - m._p25) / m.median if m.median else 0.0
+    # a forward longer than about min_time / 4 gets fewer than four blocks: no spread to speak of
+    spread = (m._p75 - m._p25) / m.median if m.median and len(m.times) >= 4 else math.nan
+    return m.median * 1e3, spread
 
 
 def one(label: str, target: Any, shape: tuple[int, ...] | None, batch: int, prof: Any, threads: int,
@@ -161,9 +170,10 @@ def summary(rows: list[Row]) -> dict[str, dict[str, float]]:
         out[name] = {"within_10": sum(e <= 0.10 for e in errors) / n, "within_5": sum(e <= 0.05 for e in errors) / n,
                      "median": errors[n // 2], "p90": errors[min(n - 1, int(0.9 * n))],
                      "spearman": spearman(guess, measured)}
-    spreads = sorted(r.spread for r in rows)
+    spreads = sorted(r.spread for r in rows if not math.isnan(r.spread)) or [math.nan]
     out["measurement spread"] = {"median": spreads[len(spreads) // 2],
-                                 "p90": spreads[min(len(spreads) - 1, int(0.9 * len(spreads)))]}
+                                 "p90": spreads[min(len(spreads) - 1, int(0.9 * len(spreads)))],
+                                 "models": sum(not math.isnan(r.spread) for r in rows)}
     return out
 
 
@@ -208,8 +218,9 @@ def markdown(meta: dict[str, Any], rows: list[Row], stats: dict[str, Any], pair_
         lines += ["", f"At batch {batch} ({sum(r.batch == batch for r in rows)} models):", "",
                   *stats_table(summary([r for r in rows if r.batch == batch]))]
     spread = stats["measurement spread"]
-    lines += ["", f"Each measurement's own spread (interquartile range ÷ median): median {spread['median']:.1%}, "
-              f"p90 {spread['p90']:.1%}.", ""]
+    lines += ["", f"Each measurement's own spread (interquartile range ÷ median of its blocks): median "
+              f"{spread['median']:.1%}, p90 {spread['p90']:.1%}, over the {spread['models']} models measured in four "
+              f"blocks or more (a forward longer than a quarter of `--min-time` gets fewer).", ""]
     if pair_rows:
         lines += ["| design vs standard | cin→cout, size | measured speed-up | predicted | error |",
                   "|---|---|---:|---:|---:|"]
@@ -234,6 +245,7 @@ def main() -> None:
     parser.add_argument("--set", choices=("report", "dev", "gpu"), default="report")
     parser.add_argument("--device", default=None, help="where to measure (default: the profile's kind: cpu or cuda)")
     parser.add_argument("--only", help="comma-separated labels to run (a quick look)")
+    parser.add_argument("--resume", action="store_true", help="keep the rows an interrupted run measured")
     parser.add_argument("--write-docs", action="store_true", help="put the tables in docs/prediction.md")
     args = parser.parse_args()
 
@@ -260,8 +272,18 @@ def main() -> None:
     started = time.perf_counter()
     rows = []
     wanted = set(args.only.split(",")) if args.only else None
+    # every row is kept as it is measured: a run that stops (Ctrl-C, a crash) goes on from there with --resume
+    kept = OUT / f"predict-{args.set}-{Path(args.profile).stem}.rows.jsonl"
+    done = {}
+    if args.resume and kept.is_file():
+        done = {(r["model"], r["batch"]): Row(**r) for r in map(json.loads, kept.read_text().splitlines())}
+    elif kept.is_file() and not wanted:
+        kept.unlink()
     for label, target, shape, batch in targets(args.set):
         if wanted and label not in wanted:
+            continue
+        if (label, batch) in done:
+            rows.append(done[(label, batch)])
             continue
         try:
             row = one(label, target, shape, batch, prof, threads, args.min_time, device)
@@ -270,7 +292,10 @@ def main() -> None:
                   file=sys.stderr)
             continue
         rows.append(row)
-        print(f"{label:40s} b{batch:<2d} measured {row.measured_ms:9.2f} ms (±{row.spread:5.1%})  predicted "
+        if not wanted:
+            with kept.open("a") as f:
+                f.write(json.dumps(asdict(row)) + "\n")
+        print(f"{label:40s} b{batch:<2d} measured {row.measured_ms:9.2f} ms ({spread_text(row.spread)})  predicted "
               f"{row.predicted_ms:9.2f} ({row.error:+6.1%})  roofline {row.roofline_ms:8.2f}", file=sys.stderr,
               flush=True)
     stats = summary(rows)
@@ -280,7 +305,8 @@ def main() -> None:
             "set": args.set, "python": platform.python_version(), "seconds": time.perf_counter() - started,
             "command": "python benchmarks/predict.py " + " ".join(sys.argv[1:])}
     result = {"meta": meta, "summary": stats, "pairs": pair_rows,
-              "rows": [{**asdict(r), "error": r.error} for r in rows]}
+              "rows": [{**asdict(r), "spread": None if math.isnan(r.spread) else r.spread, "error": r.error}
+                       for r in rows]}
     (OUT / f"predict-{args.set}-{Path(args.profile).stem}.json").write_text(json.dumps(result, indent=1) + "\n")
     text = markdown(meta, rows, stats, pair_rows)
     print(text)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from cnncalc.errors import CnncalcError
@@ -121,16 +122,45 @@ class Trees(Model):
     offset: bool = False
 
     def predict(self, rows: Sequence[Sequence[float]]) -> list[float]:
-        out = []
-        for row in rows:
-            total = 0.0
-            for feature, threshold, left, right, value in self.trees:
-                node = 0
-                while feature[node] >= 0:
-                    node = left[node] if row[feature[node]] <= threshold[node] else right[node]
-                total += value[node]
-            out.append(math.exp(self.base + self.rate * total + (row[0] if self.offset else 0.0)))
-        return out
+        """Every row down every tree at once: one level of all the trees per step (numpy), as deep as the deepest."""
+        import numpy as np
+
+        if not rows:
+            return []
+        feature, threshold, left, right, value, roots = self._flat
+        x = np.asarray(rows, dtype=np.float64)
+        node = np.broadcast_to(roots, (len(x), len(roots))).copy()
+        at = np.arange(len(x))[:, None]
+        while True:
+            tested = feature[node]
+            inner = tested >= 0
+            if not inner.any():
+                break
+            goes_left = x[at, np.where(inner, tested, 0)] <= threshold[node]
+            node = np.where(inner, np.where(goes_left, left[node], right[node]), node)
+        total = value[node].sum(axis=1)
+        shift = x[:, 0] if self.offset else 0.0
+        return [float(v) for v in np.exp(self.base + self.rate * total + shift)]
+
+    @cached_property
+    def _flat(self) -> tuple[Any, ...]:
+        """The trees as one set of arrays, children as indexes into them (a leaf's children are itself)."""
+        import numpy as np
+
+        feature, threshold, left, right, value, roots = [], [], [], [], [], []
+        start = 0
+        for f, t, lo, hi, v in self.trees:
+            here = np.arange(start, start + len(f))
+            leaf = np.asarray(f) < 0
+            feature.append(np.asarray(f, dtype=np.int64))
+            threshold.append(np.asarray(t, dtype=np.float64))
+            left.append(np.where(leaf, here, np.asarray(lo) + start))
+            right.append(np.where(leaf, here, np.asarray(hi) + start))
+            value.append(np.asarray(v, dtype=np.float64))
+            roots.append(start)
+            start += len(f)
+        return (np.concatenate(feature), np.concatenate(threshold), np.concatenate(left), np.concatenate(right),
+                np.concatenate(value), np.asarray(roots))
 
     def to_data(self) -> dict[str, Any]:
         return {"type": self.TYPE, "base": self.base, "rate": self.rate, "offset": self.offset,

@@ -1,7 +1,7 @@
 """A latency profile: what `cnncalc calibrate` measured on one device, as a versioned JSON file.
 
     {"format": "cnncalc-latency-profile", "version": 1,
-     "device": {"type": "cpu", "name": "AMD EPYC …", "threads": 2, "peak_flops": …, "bandwidth": …},
+     "device": {"type": "cpu", "name": "Intel(R) Xeon(R) Processor", "threads": 2, "peak_flops": …, "bandwidth": …},
      "torch": "2.14.1", "dtype": "float32", "channels_last": false, "created": "2026-12-06T…",
      "overheads": {"module_call": 2.1e-06, …},
      "kinds": {"conv2d": {"model": {"type": "trees", …}, "held_out": {"median": …, "p90": …, "samples": …}}, …},

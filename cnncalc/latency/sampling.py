@@ -120,7 +120,7 @@ def draw_conv(rng: random.Random, rank: int = 2, dtype: str = "float32", channel
             spatial = (_size(rng, 8, 16000),)
         else:
             spatial = (rng.choice((1, 2, 4, 8, 16)), *(2 * (_size(rng, 4, 112),)))
-        k = rng.choice((1, 1, 1, 3, 3, 3, 5, 7)) if groups == 1 else rng.choice((3, 3, 3, 5, 7))
+        k = rng.choice((1, 1, 1, 3, 3, 3, 5, 7)) if groups == 1 else rng.choice((1, 3, 3, 3, 3, 5, 7))
         kernel = (k,) * rank
         if rank == 2 and rng.random() < 0.05:
             kernel = rng.choice(((1, 7), (7, 1), (1, 3), (3, 1)))

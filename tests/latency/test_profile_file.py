@@ -104,3 +104,20 @@ def test_a_missing_profile_names_the_shipped_ones(tmp_path: Path) -> None:
     with pytest.raises(CnncalcError, match=r"profile='nowhere\.json' is not a file or a shipped profile \(shipped: "):
         load_profile("nowhere.json")
 
+
+
+def test_the_shipped_profile_loads_by_name_and_predicts_a_whole_cnn() -> None:
+    """`--profile dev-cpu-1t` ships with the package (cnncalc/latency/profiles/): it loads by name, it is what
+    docs/prediction.md says (a CPU at one thread, float32, contiguous, with a network correction fitted on whole
+    networks), and it has a model for every op resnet18 and mobilenet_v3_large run: nothing 'not predicted'."""
+    import cnncalc
+    from cnncalc.latency.profile import shipped_profiles
+
+    assert "dev-cpu-1t" in shipped_profiles()
+    prof = load_profile("dev-cpu-1t")
+    assert (prof.device.type, prof.device.threads, prof.dtype, prof.channels_last) == ("cpu", 1, "float32", False)
+    assert prof.context is not None and prof.context.networks >= 10 and prof.context.held_out is not None
+    for name in ("resnet18", "mobilenet_v3_large"):
+        report = cnncalc.predict(name, prof)
+        assert not report.partial and not report.not_predicted, report.not_predicted
+        assert report.latency_ms > 0
