@@ -121,6 +121,25 @@ def test_compare_adds_the_predicted_speed_up(cli, profile_file: Path) -> None:  
     assert "8.41×" in out
 
 
+def test_compare_predicted_in_markdown_and_html(cli, profile_file: Path,  # type: ignore[no-untyped-def]
+                                                tmp_path: Path) -> None:
+    argv = ("compare", "xception-dw", "standard", "--cin", "64", "--cout", "128", "--size", "28", "--predict",
+            str(profile_file))
+    code, out, _ = cli(*argv, "-f", "markdown")
+    assert code == 0
+    header = next(line for line in out.splitlines() if line.startswith("| name"))
+    assert header.rstrip(" |").endswith("predicted_latency_ms")
+    # 1e-12 s per MAC and 0.001 ms per module call: xception-dw's 28²·(9·64 + 64·128) = 6,874,112 MACs take
+    # 6.874112e-3 ms, plus three calls (the design's module and its two Conv2d); standard's 28²·9·64·128 =
+    # 57,802,752 take 57.802752e-3 ms, plus one call: 58.802752 / 9.874112 = 5.955…, 5.96× faster
+    assert "xception-dw vs standard:" in out and "5.96× faster (predicted)" in out
+    assert "predicted on " in out
+    page = tmp_path / "c.html"
+    assert cli(*argv, "-f", "html", "-o", str(page))[0] == 0
+    html = page.read_text()
+    assert 'id="predicted"' in html and "5.96× faster (predicted)" in html
+
+
 def test_sweep_adds_the_predicted_latency(cli, profile_file: Path) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("sweep", "group", "--vary", "groups=1,2,4", "--cin", "64", "--cout", "64", "--size", "16",
                        "--predict", str(profile_file), "-f", "json")

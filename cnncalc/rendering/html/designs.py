@@ -40,6 +40,8 @@ class Layout:
     subjects: tuple[Subject, ...]
     #: compare --time: each design's real module, timed (one per subject)
     timings: tuple[Any, ...] = ()
+    #: compare --predict: each one's predicted latency (a LatencyReport per subject)
+    predictions: tuple[Any, ...] = ()
 
     @property
     def first(self) -> Subject:
@@ -68,7 +70,8 @@ def layout(record: LayerRecord | LayerReport | Comparison) -> Layout:
         others = () if record.counterpart is None else (record.counterpart,)
         return Layout("layer", (record.record, *others))
     if isinstance(record, Comparison):
-        return Layout("compare", tuple(_subject(r) for r in record.records), tuple(record.timings))
+        return Layout("compare", tuple(_subject(r) for r in record.records), tuple(record.timings),
+                      tuple(record.predictions or ()))
     return Layout("layer", (record,))
 
 
@@ -151,9 +154,9 @@ def side_by_side(subjects: Sequence[Subject]) -> SideTable:
     return SideTable("compare", heads, tuple(rows))
 
 
-def summary(subjects: Sequence[Subject]) -> list[str]:
+def summary(lay: Layout) -> list[str]:
     """A sentence per subject after the first: how it compares with the first."""
-    return summary_lines(list(subjects))
+    return summary_lines(list(lay.subjects), [p.latency_ms for p in lay.predictions] or None)
 
 
 # --- how each design is counted ------------------------------------------------------------------------------------
@@ -239,6 +242,28 @@ def timings(lay: Layout) -> Table:
             "mac_ratio": base_macs / s.macs if s.macs else None,
             "flops_per_s": s.flops / (lat.median / 1e3) if lat.median else None, "intensity": s.intensity}))
     return table("timings", "design", TIMING_COLUMNS, rows)
+
+
+PREDICTED_COLUMNS = (
+    col("latency", "predicted ms", fmt=fmt.ms, bar=True),
+    col("speedup", "speed-up vs first", fmt=fmt.times, help="the first one's predicted latency ÷ this one's"),
+    col("mac_ratio", "MAC ratio vs first", fmt=fmt.times, help="the first one's MACs ÷ this one's"),
+)
+
+
+def predictions(lay: Layout) -> Table:
+    """Each one's predicted latency beside the speed-up its MACs promise."""
+    base_ms, base_macs = lay.predictions[0].latency_ms, lay.first.macs
+    rows = [Row(f"p{i}", s.name, {"latency": p.latency_ms,
+                                  "speedup": base_ms / p.latency_ms if p.latency_ms else None,
+                                  "mac_ratio": base_macs / s.macs if s.macs else None})
+            for i, (s, p) in enumerate(zip(lay.subjects, lay.predictions, strict=True))]
+    return table("predictions", "design", PREDICTED_COLUMNS, rows)
+
+
+def predicted_on(lay: Layout) -> str:
+    p = lay.predictions[0].profile
+    return f"{p.device} (profile {p.source})"
 
 
 def timed_on(lay: Layout) -> str:

@@ -21,18 +21,29 @@ from cnncalc.sweeps import Sweep
 
 
 # --- text shared by the views -----------------------------------------------------------------------------------
-def summary_lines(records: Sequence[Derived]) -> list[str]:
-    """One sentence per record after the first: how it compares with the first."""
+def summary_lines(records: Sequence[Derived], latencies: Sequence[float] | None = None) -> list[str]:
+    """One sentence per record after the first: how it compares with the first (and how much faster it is
+    predicted to run, given each one's predicted `latencies`)."""
     base = records[0]
     lines = []
-    for r in records[1:]:
+    for i, r in enumerate(records[1:], start=1):
         parts = [compare_phrase(base.params, r.params, "params"), compare_phrase(base.macs, r.macs, "MACs"),
                  compare_phrase(base.flops, r.flops, "FLOPs"),
                  compare_phrase(base.traffic_bytes, r.traffic_bytes, "bytes moved")]
         rf = ("same receptive field" if base.receptive_field == r.receptive_field
               else f"receptive field {base.rf_text} vs {r.rf_text}")
-        lines.append(f"{getattr(base, 'name', '')} vs {getattr(r, 'name', '')}: {', '.join(parts)}, {rf}")
+        speed = f", {speed_phrase(latencies[0], latencies[i])}" if latencies else ""
+        lines.append(f"{getattr(base, 'name', '')} vs {getattr(r, 'name', '')}: {', '.join(parts)}, {rf}{speed}")
     return lines
+
+
+def speed_phrase(base_ms: float, other_ms: float) -> str:
+    """'5.55× faster (predicted)' / '1.2× slower (predicted)': the first's predicted latency against another's."""
+    if base_ms == other_ms or not base_ms or not other_ms:
+        return "the same predicted latency"
+    if base_ms < other_ms:
+        return f"{other_ms / base_ms:.3g}× faster (predicted)"
+    return f"{base_ms / other_ms:.3g}× slower (predicted)"
 
 
 def formula_lines(records: Sequence[Any]) -> list[str]:
@@ -47,12 +58,13 @@ def formula_lines(records: Sequence[Any]) -> list[str]:
     return lines
 
 
-def records_markdown(records: Sequence[Any]) -> str:
-    header, body = rows(type(records[0]), records)
+def records_markdown(records: Sequence[Any], table: Rows | None = None,
+                     latencies: Sequence[float] | None = None) -> str:
+    header, body = table or rows(type(records[0]), records)
     lines = [*markdown_table(header, body), ""]
     lines += formula_lines(records)
     if len(records) > 1:
-        lines += [f"- {line}" for line in summary_lines(records)] + [""]
+        lines += [f"- {line}" for line in summary_lines(records, latencies)] + [""]
     lines += [f"_{line}_  " for line in CONVENTION.lines()]
     return "\n".join(lines) + "\n"
 
@@ -147,23 +159,33 @@ ROW_PRIORITY = {"predicted latency": 2, "predicted speed-up": 3, "params": 4, "M
                 "output shape": 11, "weights/biases": 12, "buffers (BN stats)": 13}
 
 
+def latencies(comparison: Comparison) -> list[float] | None:
+    """Each one's predicted latency in ms, when the comparison was predicted."""
+    return [p.latency_ms for p in comparison.predictions] if comparison.predictions else None
+
+
+def predicted_note(comparison: Comparison) -> str:
+    p = comparison.predictions[0].profile
+    return f"predicted on {p.device} ({p.source}): the median of one forward pass, eval, inference_mode"
+
+
 def predicted_rows(comparison: Comparison) -> list[tuple[str, list[Cell]]]:
     """The predicted latency of each, with its ratio to the first, and the speed-up that means."""
-    if not comparison.predictions:
+    ms = latencies(comparison)
+    if not ms:
         return []
-    ms = [p.latency_ms for p in comparison.predictions]
     latency = [Cell(f"{v:.3f} ms" + (f"  {ratio(v, ms[0])}" if i else "")) for i, v in enumerate(ms)]
     speedup = [Cell(f"×{ms[0] / v:.3g}" if v else "–") for v in ms]
     return [("predicted latency", latency), ("predicted speed-up", speedup)]
 
 
-def compare_table(records: Sequence[Any], ctx: RenderContext, extra: Sequence[tuple[str, list[Cell]]] = ()
-                  ) -> RenderableType:
+def compare_table(records: Sequence[Any], ctx: RenderContext, extra: Sequence[tuple[str, list[Cell]]] = (),
+                  latencies: Sequence[float] | None = None) -> RenderableType:
     parts: list[RenderableType] = [side_by_side(records, ctx, extra)]
     if any(r.formulas for r in records):
         parts.append(_formulas(records, ctx))
     parts.append(Text(""))
-    parts += [Text(line, style="bold green") for line in summary_lines(records)]
+    parts += [Text(line, style="bold green") for line in summary_lines(records, latencies)]
     return Group(*parts, *_footer(records))
 
 
@@ -227,11 +249,9 @@ class ComparisonView(View):
     page = "designs.html"
 
     def table(self, comparison: Comparison, ctx: RenderContext) -> RenderableType:
-        table = compare_table(comparison.records, ctx, predicted_rows(comparison))
+        table = compare_table(comparison.records, ctx, predicted_rows(comparison), latencies(comparison))
         if comparison.predictions:
-            p = comparison.predictions[0].profile
-            table = Group(table, Text(f"predicted on {p.device} ({p.source}): the median of one forward pass, eval, "
-                                      f"inference_mode", style="dim"))
+            table = Group(table, Text(predicted_note(comparison), style="dim"))
         if not comparison.timings:
             return table
         return Group(table, timing_table(comparison.records, comparison.timings, ctx))
@@ -257,7 +277,8 @@ class ComparisonView(View):
                 for r, t, p in zip(comparison.records, timings, predictions, strict=True)]
 
     def markdown(self, comparison: Comparison, ctx: RenderContext) -> str:
-        return records_markdown(comparison.records)
+        text = records_markdown(comparison.records, self.rows(comparison, ctx), latencies(comparison))
+        return text + (f"_{predicted_note(comparison)}_  \n" if comparison.predictions else "")
 
 
 #: `cnncalc compare --time`, by priority: the measured speed-up beside the MAC ratio it was promised.
