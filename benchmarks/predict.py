@@ -4,19 +4,20 @@ calibration never ran as a whole.
     python benchmarks/predict.py --profile PROFILE.json [--min-time 1] [--write-docs]
     python benchmarks/predict.py --calibrate --threads 2 --budget 540      # calibrate first (≤ 10 minutes)
     python benchmarks/predict.py --profile P.json --set dev                 # the timm models tuning looked at
+    python benchmarks/predict.py --profile P.json --set timm                # 40 other timm models, held out
     python benchmarks/predict.py --profile P.json --resume                  # go on after an interruption
 
-The reported set (`--set report`, the default): every torchvision classification model at batch 1, every third
-of them (by name) at batch 8, cnncalc's zoo, and the backbones of torchvision's detection and segmentation
-models. The dev set (`--set dev`) is timm models, none of them in the reported set: the only models anything
-was tuned on. Each model is measured with torch.utils.benchmark's Timer.blocked_autorange at the profile's
-thread count, eval, under inference_mode, random weights, and predicted from its meta trace. Beside cnncalc's
-prediction, two baselines: the roofline bound with the peaks the calibration measured (Σ over ops of
-max(FLOPs ÷ peak, bytes ÷ bandwidth)), and a MACs-proportional rule, time = a · MACs, with `a` fitted to these
-very measurements (the median of measured ÷ MACs: its best case). For each: the share of models within ±10% and
-±5%, the median and 90th-percentile |error|, Spearman's rank correlation; and each measurement's own spread
-(interquartile range ÷ median) beside them. Then the seed's design pairs: predicted speed-up against measured.
-Run it with nothing else on the machine.
+The reported set (`--set report`, the default): every torchvision classification model at batch 1, every third of
+them (by name) at batch 8, cnncalc's zoo, and the backbones of torchvision's detection and segmentation models. The
+dev set (`--set dev`) is timm models, none of them in the reported set: the only models anything was tuned on. The
+timm set (`--set timm`) is 40 other timm models, held out like the reported set. Each model is measured with
+torch.utils.benchmark's Timer.blocked_autorange at the profile's thread count, eval, under inference_mode, random
+weights, and predicted from its meta trace. Beside cnncalc's prediction, two baselines: the roofline bound with the
+peaks the calibration measured (Σ over ops of max(FLOPs ÷ peak, bytes ÷ bandwidth)), and a MACs-proportional rule,
+time = a · MACs, with `a` fitted to these very measurements (the median of measured ÷ MACs: its best case). For
+each: the share of models within ±10% and ±5%, the median and 90th-percentile |error|, Spearman's rank correlation;
+and each measurement's own spread (interquartile range ÷ median) beside them. Then the seed's design pairs:
+predicted speed-up against measured. Run it with nothing else on the machine.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ BEGIN, END = "<!-- predict-benchmark:begin -->", "<!-- predict-benchmark:end -->
 DEV = ("resnet26d", "mixnet_s", "ghostnet_100", "rexnet_100", "dla34", "cspresnet50", "hrnet_w18_small",
        "tinynet_a", "lcnet_050", "semnasnet_075", "fbnetc_100", "repvgg_a0", "res2net50_14w_8s", "selecsls42b",
        "dpn68", "convnext_atto", "efficientvit_b0", "mobileone_s0", "tf_mixnet_s", "hardcorenas_a")
+#: the timm set: timm models outside the dev set, held out like the reported set (none is in either)
+TIMM = ("resnet50d", "seresnext26d_32x4d", "regnety_016", "efficientnet_b1", "mobilenetv3_large_100",
+        "ghostnetv2_100", "rexnet_150", "mnasnet_100", "spnasnet_100", "dla60", "ese_vovnet19b_dw", "cspdarknet53",
+        "darknet53", "resnest14d", "skresnet18", "gernet_s", "nf_resnet26", "hrnet_w18", "xception41", "resnetv2_50",
+        "regnetz_b16", "mobilevit_xs", "poolformer_s12", "gcresnet33ts", "lambda_resnet26t", "botnet26t_256",
+        "tinynet_b", "fbnetv3_b", "lcnet_100", "mixnet_m", "ecaresnet26t", "cs3darknet_s", "legacy_seresnet18",
+        "convnext_nano", "efficientvit_m0", "repghostnet_100", "edgenext_x_small", "mobilenetv4_conv_small",
+        "efficientnet_lite0", "res2next50")
 #: the GPU set (benchmarks/gpu_calibrate.py): 30 torchvision classification models across the families
 GPU30 = ("alexnet", "vgg11", "vgg16_bn", "resnet18", "resnet50", "resnet101", "wide_resnet50_2", "resnext50_32x4d",
          "densenet121", "googlenet", "inception_v3", "squeezenet1_1", "mobilenet_v2", "mobilenet_v3_small",
@@ -78,8 +87,8 @@ def targets(which: str) -> list[tuple[str, Any, tuple[int, ...] | None, int]]:
     from cnncalc.modelzoo.sources import torchvision_names
     from cnncalc.modelzoo.zoo import ZOO  # the package that registers the zoo's models
 
-    if which == "dev":
-        return [(f"timm/{n}", f"timm/{n}", None, 1) for n in DEV]
+    if which in ("dev", "timm"):
+        return [(f"timm/{n}", f"timm/{n}", None, 1) for n in (DEV if which == "dev" else TIMM)]
     if which == "gpu":
         return [(n, n, None, b) for b in (1, 64) for n in GPU30]
     names = torchvision_names("classification")
@@ -242,7 +251,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: the profile's)")
     parser.add_argument("--budget", type=float, default=540.0, help="calibration seconds")
     parser.add_argument("--min-time", type=float, default=1.0, help="seconds of blocked_autorange per model")
-    parser.add_argument("--set", choices=("report", "dev", "gpu"), default="report")
+    parser.add_argument("--set", choices=("report", "dev", "timm", "gpu"), default="report")
     parser.add_argument("--device", default=None, help="where to measure (default: the profile's kind: cpu or cuda)")
     parser.add_argument("--only", help="comma-separated labels to run (a quick look)")
     parser.add_argument("--resume", action="store_true", help="keep the rows an interrupted run measured")
@@ -299,7 +308,7 @@ def main() -> None:
               f"{row.predicted_ms:9.2f} ({row.error:+6.1%})  roofline {row.roofline_ms:8.2f}", file=sys.stderr,
               flush=True)
     stats = summary(rows)
-    pair_rows = pairs(prof, threads, args.min_time, device) if args.set != "dev" and not wanted else []
+    pair_rows = pairs(prof, threads, args.min_time, device) if args.set in ("report", "gpu") and not wanted else []
     meta = {"device": prof.device.name, "threads": threads if device == "cpu" else None, "dtype": prof.dtype,
             "torch": torch.__version__, "profile": args.profile, "calibration_s": prof.calibration.get("seconds", 0.0),
             "set": args.set, "python": platform.python_version(), "seconds": time.perf_counter() - started,
