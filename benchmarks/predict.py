@@ -138,7 +138,7 @@ def one(label: str, target: Any, shape: tuple[int, ...] | None, batch: int, prof
     from cnncalc.analysis.inputs import materialize
     from cnncalc.dtypes import parse_dtype
     from cnncalc.latency.kinds import kind_of
-    from cnncalc.latency.predict import from_trace
+    from cnncalc.latency.predict import from_trace, roofline_terms
 
     model = target() if callable(target) and not isinstance(target, torch.nn.Module) else target
     subject = subject_for(model, shape, None, None, None, batch if batch != 1 else None)
@@ -150,7 +150,7 @@ def one(label: str, target: Any, shape: tuple[int, ...] | None, batch: int, prof
     for call in run.tracer.calls or []:
         kind = kind_of(call)
         if kind is not None:
-            roofline += max(kind.flops / prof.device.peak_flops, kind.bytes / prof.device.bandwidth)
+            roofline += max(roofline_terms(kind, prof))
     real = subject.real(0).eval().to(device=device, dtype=getattr(torch, prof.dtype))
     args, kwargs = materialize(subject.inputs, device, getattr(torch, prof.dtype))
     measured, spread = measure(real, args, kwargs, threads, min_time)

@@ -29,9 +29,9 @@ def compare(*names: str, batch: int | str = 1, dtype: str = "float32", time: boo
     from dataclasses import replace
 
     from cnncalc.latency.api import predict as predicted
-    from cnncalc.latency.profile import Profile, load_profile
+    from cnncalc.latency.profile import load_profile
 
-    profile = predict if isinstance(predict, Profile) else load_profile(predict)
+    profile = load_profile(predict)
     given = {k: v for k, v in options.items() if v is not None}
     reports = tuple(predicted(name, profile, batch=batch, **given) for name in names)
     return replace(comparison, predictions=reports)

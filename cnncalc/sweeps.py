@@ -90,9 +90,9 @@ def sweep(target: str, vary: str, dtype: str = "float32", predict: Any = None, *
     name, values = parse_vary(vary)
     profile = None
     if predict is not None:
-        from cnncalc.latency.profile import Profile, load_profile
+        from cnncalc.latency.profile import load_profile
 
-        profile = predict if isinstance(predict, Profile) else load_profile(predict)
+        profile = load_profile(predict)
     where = f"{profile.device.name} ({profile.source})" if profile else ""
     if is_design(target):
         base = make_options(all_extra_keys(), dtype=dtype, **options)

@@ -38,7 +38,7 @@ def predict(target: Any, profile: Profile | str, input_shape: Any = None, *, bat
         from cnncalc.layers.options import make_options
         from cnncalc.layers.registry import all_extra_keys
 
-        prof = profile if isinstance(profile, Profile) else load_profile(profile)
+        prof = load_profile(profile)
         given = {k: v for k, v in options.items() if v is not None}
         opts = make_options(all_extra_keys(), batch=batch, dtype=dtype or prof.dtype, **given)
         return predict_design(target, opts, prof, channels_last=channels_last, device=device)

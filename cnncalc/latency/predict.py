@@ -43,10 +43,6 @@ class Scaling:
     text: str
 
 
-def _profile(profile: Profile | str) -> Profile:
-    return profile if isinstance(profile, Profile) else load_profile(profile)
-
-
 def _check(profile: Profile, dtype: str | None, channels_last: bool | None) -> tuple[str, bool, tuple[str, ...]]:
     """The dtype and layout to predict (the profile's unless told), refusing what the profile did not measure;
     warnings for a torch version other than this one's."""
@@ -73,7 +69,7 @@ def beside_measurement(profile: Profile | str, device_type: str, threads: int | 
                        channels_last: bool) -> tuple[Profile, tuple[str, ...]]:
     """The profile to predict runs measured on a `device_type` device at `threads` CPU threads, refusing one of
     another kind of device, dtype or layout; warnings for another thread count or torch version."""
-    prof = _profile(profile)
+    prof = load_profile(profile)
     if prof.device.type != device_type:
         raise CnncalcError(f"predict={prof.source!r} is a profile of a {prof.device.type} ({prof.device.name}); the "
                            f"runs here are on a {device_type}: predict them with a {device_type} profile")
@@ -128,7 +124,7 @@ def predict(model: Any, profile: Profile | str, input_shape: Sequence[int] | str
     from cnncalc.dtypes import parse_dtype
     from cnncalc.layers.options import parse_int
 
-    prof = _profile(profile)
+    prof = load_profile(profile)
     dt, _, warnings = _check(prof, dtype, channels_last)
     scale = scaling(prof, device, dt) if device else None
     subject = subject_for(model, input_shape, inputs, kwargs, image,
@@ -225,6 +221,12 @@ def _bound(kind: Kind, seconds: float, overhead: float, profile: Profile) -> str
     """What bounds one call: its fixed cost, memory or compute (see the module's docstring)."""
     if seconds <= OVERHEAD_FACTOR * overhead or (not kind.flops and not kind.bytes):
         return "overhead"
+    compute, memory = roofline_terms(kind, profile)
+    return "memory" if memory >= compute else "compute"
+
+
+def roofline_terms(kind: Kind, profile: Profile) -> tuple[float, float]:
+    """One call's roofline terms on the profile's device, in seconds: FLOPs ÷ peak FLOP/s, bytes ÷ bandwidth."""
     compute = kind.flops / profile.device.peak_flops if profile.device.peak_flops else 0.0
     memory = kind.bytes / profile.device.bandwidth if profile.device.bandwidth else 0.0
-    return "memory" if memory >= compute else "compute"
+    return compute, memory

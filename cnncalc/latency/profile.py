@@ -109,9 +109,11 @@ def shipped_profiles() -> dict[str, Path]:
     return {p.name.removesuffix(".gz").removesuffix(".json"): p for p in sorted(SHIPPED.glob("*.json*"))}
 
 
-def load_profile(name: str | Path) -> Profile:
-    """A profile from a file path, or by the name of a shipped one; one clear error for a missing, malformed or
-    truncated file."""
+def load_profile(name: str | Path | Profile) -> Profile:
+    """A profile from a file path, or by the name of a shipped one (a Profile is returned as it is); one clear
+    error for a missing, malformed or truncated file."""
+    if isinstance(name, Profile):
+        return name
     text = str(name)
     shipped = shipped_profiles()
     path = shipped.get(text) or Path(text).expanduser()

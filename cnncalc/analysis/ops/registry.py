@@ -135,11 +135,17 @@ def lookup(func: Any) -> Formula | None:
     return formula if formula is not None else _by_name(func)
 
 
+#: REGISTRY by its keys' names, made by the first lookup that misses and emptied whenever REGISTRY changes (a
+#: miss on the tracer's path is then one dict lookup, not a walk over every formula)
+_NAMED: dict[str, Formula] = {}
+
+
 def _by_name(func: Any) -> Formula | None:
     """The formula registered for an op of the same name: a custom op defined again (its module imported a second
     time, say by file path as a model and by name from a formula file) is a new op object to torch.library."""
-    names = {str(func), str(getattr(func, "overloadpacket", func))}
-    return next((f for key, f in REGISTRY.items() if str(key) in names), None)
+    if not _NAMED:
+        _NAMED.update((str(key), f) for key, f in REGISTRY.items())
+    return _NAMED.get(str(func)) or _NAMED.get(str(getattr(func, "overloadpacket", func)))
 
 
 def lookup_packet(packet: Any) -> Formula | None:
@@ -256,6 +262,7 @@ def _builtin(key: Any, formula: Formula) -> None:
     if old is not None:
         raise RuntimeError(f"{formula.op} already has {old.describe()}; a second one at {formula.where}")
     REGISTRY[key] = formula
+    _NAMED.clear()
 
 
 def register(op: Any, fn: Callable[..., Any], *, override: bool = False, source: str = "") -> str:
@@ -288,6 +295,7 @@ def register(op: Any, fn: Callable[..., Any], *, override: bool = False, source:
     for k in under:
         del REGISTRY[k]
     REGISTRY[key] = formula
+    _NAMED.clear()
     return name
 
 
@@ -346,6 +354,7 @@ def restore(state: State) -> None:
     REGISTRY.clear()
     REGISTRY.update(state.formulas)
     REGISTRY.update(since)
+    _NAMED.clear()
     for path, (module, _) in LOADED.items():
         if path not in state.loaded:
             sys.modules.pop(module, None)

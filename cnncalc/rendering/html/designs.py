@@ -26,7 +26,7 @@ from cnncalc.rendering.html.tables import (
     table,
     text_col,
 )
-from cnncalc.rendering.views.layers import summary_lines
+from cnncalc.rendering.views.layers import latencies, summary_lines
 
 Subject = LayerRecord | ModelSummary
 
@@ -156,7 +156,7 @@ def side_by_side(subjects: Sequence[Subject]) -> SideTable:
 
 def summary(lay: Layout) -> list[str]:
     """A sentence per subject after the first: how it compares with the first."""
-    return summary_lines(list(lay.subjects), [p.latency_ms for p in lay.predictions] or None)
+    return summary_lines(list(lay.subjects), latencies(lay.predictions))
 
 
 # --- how each design is counted ------------------------------------------------------------------------------------

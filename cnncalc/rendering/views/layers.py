@@ -159,9 +159,9 @@ ROW_PRIORITY = {"predicted latency": 2, "predicted speed-up": 3, "params": 4, "M
                 "output shape": 11, "weights/biases": 12, "buffers (BN stats)": 13}
 
 
-def latencies(comparison: Comparison) -> list[float] | None:
-    """Each one's predicted latency in ms, when the comparison was predicted."""
-    return [p.latency_ms for p in comparison.predictions] if comparison.predictions else None
+def latencies(predictions: Sequence[Any] | None) -> list[float] | None:
+    """Each one's predicted latency in ms (from its LatencyReport), when there are predictions."""
+    return [p.latency_ms for p in predictions] if predictions else None
 
 
 def predicted_note(comparison: Comparison) -> str:
@@ -171,7 +171,7 @@ def predicted_note(comparison: Comparison) -> str:
 
 def predicted_rows(comparison: Comparison) -> list[tuple[str, list[Cell]]]:
     """The predicted latency of each, with its ratio to the first, and the speed-up that means."""
-    ms = latencies(comparison)
+    ms = latencies(comparison.predictions)
     if not ms:
         return []
     latency = [Cell(f"{v:.3f} ms" + (f"  {ratio(v, ms[0])}" if i else "")) for i, v in enumerate(ms)]
@@ -249,7 +249,7 @@ class ComparisonView(View):
     page = "designs.html"
 
     def table(self, comparison: Comparison, ctx: RenderContext) -> RenderableType:
-        table = compare_table(comparison.records, ctx, predicted_rows(comparison), latencies(comparison))
+        table = compare_table(comparison.records, ctx, predicted_rows(comparison), latencies(comparison.predictions))
         if comparison.predictions:
             table = Group(table, Text(predicted_note(comparison), style="dim"))
         if not comparison.timings:
@@ -277,7 +277,7 @@ class ComparisonView(View):
                 for r, t, p in zip(comparison.records, timings, predictions, strict=True)]
 
     def markdown(self, comparison: Comparison, ctx: RenderContext) -> str:
-        text = records_markdown(comparison.records, self.rows(comparison, ctx), latencies(comparison))
+        text = records_markdown(comparison.records, self.rows(comparison, ctx), latencies(comparison.predictions))
         return text + (f"_{predicted_note(comparison)}_  \n" if comparison.predictions else "")
 
 
