@@ -609,7 +609,10 @@ FLAGS = {"inputs": "--input", "input_shape": "--input", "input": "--input", "all
          "compile": "--compile", "time": "--time", "vary": "--vary", "plot": "--plot",
          "foreach": "--foreach/--for-loop", "profile": "--profile"}
 #: parameters a command offers under another flag than the others do
-COMMAND_FLAGS = {"predict": {"device": "--as"}, "calibrate": {"output": "--output"}}
+#: (compare, sweep and profile take a latency profile as --predict: the library names it profile= or predict=)
+COMMAND_FLAGS = {"predict": {"device": "--as"}, "calibrate": {"output": "--output"},
+                 **{command: {"profile": "--predict", "predict": "--predict"}
+                    for command in ("compare", "sweep", "profile")}}
 #: boolean parameters as the flag that sets them
 SWITCHES = {"train=True": "--train", "train=False": "--inference", "per_layer=True": "--per-layer",
             "compile=True": "--compile", "all_models=True": "--all", "time=True": "--time"}

@@ -96,7 +96,22 @@ def test_profile_refuses_a_profile_of_another_kind_of_device(cli, tmp_path: Path
     profile(every_kind(), device="cuda", name="NVIDIA H100 80GB HBM3", threads=None).save(path)  # type: ignore
     code, _, err = cli("profile", "resnet18", "--predict", str(path), "--min-time", "0.01")
     assert code == 2
-    assert "is a profile of a cuda (NVIDIA H100 80GB HBM3); the runs here are on a cpu" in one_error_line(err)
+    line = one_error_line(err)
+    assert f"--predict '{path}' is a profile of a cuda (NVIDIA H100 80GB HBM3); the runs here are on a cpu" in line
+
+
+@pytest.mark.parametrize("argv", [
+    ("compare", "xception-dw", "standard", "--cin", "8", "--cout", "8"),
+    ("sweep", "group", "--vary", "groups=1,2", "--cin", "8", "--cout", "8"),
+    ("profile", "resnet18", "--min-time", "0.01"),
+])
+def test_a_bad_predict_profile_is_named_by_its_flag(cli, tmp_path: Path, argv: tuple[str, ...]) -> None:  # type: ignore
+    """compare, sweep and profile take the profile as --predict: the one error line names that flag."""
+    missing = tmp_path / "nowhere.json"
+    code, out, err = cli(*argv, "--predict", str(missing))
+    line = one_error_line(err)
+    assert code == 2 and out == ""
+    assert f"--predict '{missing}' is not a file or a shipped profile" in line and "--profile" not in line
 
 
 def test_profile_sets_the_prediction_beside_the_measurement(cli, tmp_path: Path) -> None:  # type: ignore
