@@ -7,17 +7,18 @@ calibration never ran as a whole.
     python benchmarks/predict.py --profile P.json --set timm                # 40 other timm models, held out
     python benchmarks/predict.py --profile P.json --resume                  # go on after an interruption
 
-The reported set (`--set report`, the default): every torchvision classification model at batch 1, every third of
-them (by name) at batch 8, cnncalc's zoo, and the backbones of torchvision's detection and segmentation models. The
-dev set (`--set dev`) is timm models, none of them in the reported set: the only models anything was tuned on. The
-timm set (`--set timm`) is 40 other timm models, held out like the reported set. Each model is measured with
+The reported set (`--set report`, the default): every torchvision classification model at batch 1, every third of them
+(by name) at batch 8, cnncalc's zoo, and the backbones of torchvision's detection and segmentation models. The dev set
+(`--set dev`) is timm models, none of them in the reported set: the only models anything was tuned on. The timm set
+(`--set timm`) is 40 other timm models, held out like the reported set. Each model is measured with
 torch.utils.benchmark's Timer.blocked_autorange at the profile's thread count, eval, under inference_mode, random
-weights, and predicted from its meta trace. Beside cnncalc's prediction, two baselines: the roofline bound with the
-peaks the calibration measured (Σ over ops of max(FLOPs ÷ peak, bytes ÷ bandwidth)), and a MACs-proportional rule,
-time = a · MACs, with `a` fitted to these very measurements (the median of measured ÷ MACs: its best case). For
-each: the share of models within ±10% and ±5%, the median and 90th-percentile |error|, Spearman's rank correlation;
-and each measurement's own spread (interquartile range ÷ median) beside them. Then the seed's design pairs:
-predicted speed-up against measured. Run it with nothing else on the machine.
+weights with subnormal floats flushed to zero (`cnncalc.latency.measure.flushed_subnormals`), and predicted from its
+meta trace. Beside cnncalc's prediction, two baselines: the roofline bound with the peaks the calibration measured (Σ
+over ops of max(FLOPs ÷ peak, bytes ÷ bandwidth)), and a MACs-proportional rule, time = a · MACs, with `a` fitted to
+these very measurements (the median of measured ÷ MACs: its best case). For each: the share of models within ±10% and
+±5%, the median and 90th-percentile |error|, Spearman's rank correlation; and each measurement's own spread
+(interquartile range ÷ median) beside them. Then the seed's design pairs: predicted speed-up against measured.
+Run it with nothing else on the machine.
 """
 
 from __future__ import annotations
@@ -122,8 +123,11 @@ def spread_text(spread: float) -> str:
 
 def measure(module: torch.nn.Module, args: list[Any], kwargs: dict[str, Any], threads: int,
             min_time: float) -> tuple[float, float]:
-    """The median ms of one forward and its spread (Timer synchronizes CUDA around its blocks)."""
-    with torch.inference_mode():
+    """The median ms of one forward and its spread (Timer synchronizes CUDA around its blocks), with subnormal
+    floats flushed to zero as calibration times its networks (random weights make them; trained ones rarely do)."""
+    from cnncalc.latency.measure import flushed_subnormals
+
+    with torch.inference_mode(), flushed_subnormals():
         module(*args, **kwargs)
         m = tb.Timer("m(*a, **k)", globals={"m": module, "a": args, "k": kwargs},
                      num_threads=threads).blocked_autorange(min_run_time=min_time)

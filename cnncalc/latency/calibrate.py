@@ -80,7 +80,7 @@ PLANS: tuple[Plan, ...] = (
     Plan("addmm", _matmul("addmm"), 0.06, 800, adaptive=True),
     Plan("mm", _matmul("mm"), 0.02, 300),
     Plan("bmm", _matmul("bmm"), 0.04, 500, adaptive=True),
-    Plan("max_pool2d", _pool("max_pool2d"), 0.03, 300),
+    Plan("max_pool2d", _pool("max_pool2d"), 0.05, 400),
     Plan("avg_pool2d", _pool("avg_pool2d"), 0.02, 200),
     Plan("avg_pool3d", _pool("avg_pool3d"), 0.01, 100),
     *(_sized(S.unary(op), 0.005, 40) for op in UNARY),
@@ -90,7 +90,7 @@ PLANS: tuple[Plan, ...] = (
                                            S.interpolate("bilinear"), S.interpolate("nearest"), S.pad, S.shuffle)),
     *(_sized(draw, 0.003, 30) for draw in (S.compare("eq"), S.compare("ne"), S.masked_fill, S.roll,
                                            S.vector_norm, S.index)),
-    Plan("deform_conv2d", S.deform_conv, 0.01, 60),
+    Plan("deform_conv2d", S.deform_conv, 0.02, 120),
     _sized(S.factory, 0.002, 32),
     _sized(S.view, 0.001, 16),
 )
