@@ -165,6 +165,38 @@ def one(label: str, target: Any, shape: tuple[int, ...] | None, batch: int, prof
                prediction.partial)
 
 
+def drift(prof: Any, device: str, most: int = 12) -> dict[str, Any] | None:
+    """How much slower (> 1) or faster the device runs now than when it was calibrated: the calibration's own random
+    networks (up to `most` of them, those under 50 ms) timed again as calibration timed them, now ÷ then. None when
+    the profile kept no network times (made before they were kept) or has another device."""
+    from cnncalc.latency import networks
+    from cnncalc.latency.measure import time_network
+
+    kept = [(int(i), float(t)) for i, t in prof.calibration.get("network_seconds", []) if t < 0.05]
+    if not kept or device != prof.device.type:
+        return None
+    seed = int(prof.calibration.get("seed", 0))
+    ratios = []
+    for index, then in kept[:most]:
+        spec = networks.draw(seed, index)
+        module = networks.build(spec).to(device=device, dtype=getattr(torch, prof.dtype))
+        x = torch.rand(spec.input_shape, device=device, dtype=getattr(torch, prof.dtype))
+        ratios.append(time_network(module, x, seconds=0.4) / then)
+    ratios.sort()
+    return {"networks": len(ratios), "median": statistics.median(ratios), "low": ratios[0], "high": ratios[-1]}
+
+
+def drift_text(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """One sentence on the device's drift since calibration (see `drift`), or nothing without a measurement."""
+    parts = [f"{d['median']:.2f}× as long as during calibration {when} (median; {d['low']:.2f}–{d['high']:.2f}×)"
+             for when, d in (("before the models", before), ("after them", after)) if d is not None]
+    if not parts:
+        return ""
+    n = (before or after or {}).get("networks", 0)
+    return (f"The device's drift: {n} of the calibration's own random networks, timed again, ran "
+            f"{' and '.join(parts)}.")
+
+
 def spearman(a: list[float], b: list[float]) -> float:
     from scipy.stats import spearmanr
 
@@ -234,6 +266,9 @@ def markdown(meta: dict[str, Any], rows: list[Row], stats: dict[str, Any], pair_
     lines += ["", f"Each measurement's own spread (interquartile range ÷ median of its blocks): median "
               f"{spread['median']:.1%}, p90 {spread['p90']:.1%}, over the {spread['models']} models measured in four "
               f"blocks or more (a forward longer than a quarter of `--min-time` gets fewer).", ""]
+    clock = drift_text(meta.get("drift_before"), meta.get("drift_after"))
+    if clock:
+        lines += [clock, ""]
     if pair_rows:
         lines += ["| design vs standard | cin→cout, size | measured speed-up | predicted | error |",
                   "|---|---|---:|---:|---:|"]
@@ -285,6 +320,7 @@ def main() -> None:
     started = time.perf_counter()
     rows = []
     wanted = set(args.only.split(",")) if args.only else None
+    before = drift(prof, device) if not wanted else None
     # every row is kept as it is measured: a run that stops (Ctrl-C, a crash) goes on from there with --resume
     kept = OUT / f"predict-{args.set}-{Path(args.profile).stem}.rows.jsonl"
     done = {}
@@ -313,10 +349,12 @@ def main() -> None:
               flush=True)
     stats = summary(rows)
     pair_rows = pairs(prof, threads, args.min_time, device) if args.set in ("report", "gpu") and not wanted else []
+    after = drift(prof, device) if not wanted else None
     meta = {"device": prof.device.name, "threads": threads if device == "cpu" else None, "dtype": prof.dtype,
             "torch": torch.__version__, "profile": args.profile, "calibration_s": prof.calibration.get("seconds", 0.0),
             "set": args.set, "python": platform.python_version(), "seconds": time.perf_counter() - started,
-            "command": "python benchmarks/predict.py " + " ".join(sys.argv[1:])}
+            "command": "python benchmarks/predict.py " + " ".join(sys.argv[1:]), "drift_before": before,
+            "drift_after": after}
     result = {"meta": meta, "summary": stats, "pairs": pair_rows,
               "rows": [{**asdict(r), "spread": None if math.isnan(r.spread) else r.spread, "error": r.error}
                        for r in rows]}

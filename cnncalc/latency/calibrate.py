@@ -231,7 +231,9 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
             datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             {"seconds": round(time.perf_counter() - started, 1), "budget": budget, "seed": seed,
              "calls": sum(len(v) for k, v in store.by_kind.items() if k != "network"),
-             "networks": len(store.by_kind.get("network", [])), "measurements": store.path.name},
+             "networks": len(store.by_kind.get("network", [])), "measurements": store.path.name,
+             # each network's index and measured seconds: timing some again later shows how far the device drifted
+             "network_seconds": [[int(f[0]), t] for f, t, _ in store.by_kind.get("network", [])]},
             str(out))
         _report(progress, "networks: fitting", 0.0)
         profile = replace(profile, context=_fit_networks(profile, store, seed))

@@ -152,8 +152,12 @@ def _deform(call: Call) -> Kind | None:
         return None
     out = call.outputs[0]
     macs = float(_numel(w.shape[1:]) * out.numel)  # per output element: cin/groups · kh · kw (the weight's row)
-    return Kind("deform_conv2d", (_log(macs), _log(_io_bytes(call))), 2 * macs, _io_bytes(call), _out_bytes(call),
-                float(w.nbytes))
+    # torchvision's kernel samples every input channel at every kernel tap and output position (bilinear: its
+    # "columns", im2col's matrix) and then multiplies the columns by the weight: two costs, apart
+    columns = float(x.shape[1] * _numel(w.shape[2:]) * out.numel // max(out.shape[1], 1))
+    features = (_log(macs), _log(_io_bytes(call)), _log(columns), _log(out.shape[1]),
+                float(bool(call.arg(13, "use_mask", False))), float(call.arg(5, "stride_h", 1) or 1))
+    return Kind("deform_conv2d", features, 2 * macs, _io_bytes(call), _out_bytes(call), float(w.nbytes))
 
 
 #: element-wise ops whose kernel is the same for a broadcast operand: the broadcast form is its own kind

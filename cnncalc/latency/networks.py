@@ -1,5 +1,5 @@
 """Random networks for calibration: whole CNNs built from torch.nn's layers the way model families build them,
-timmed as a whole so that calibration learns what running ops in a network adds to running them alone.
+timed as a whole so that calibration learns what running ops in a network adds to running them alone.
 
 Ops timed one at a time run hot: their weights, inputs and code stay in the caches from one call to the next, and
 nothing runs between the calls. Inside a network each op follows another, its weights come from memory, and every

@@ -109,10 +109,10 @@ def draw_conv(rng: random.Random, rank: int = 2, dtype: str = "float32", channel
         elif style < 0.85:  # depthwise (channel multiplier 1, now and then more)
             groups = cin
             cout = cin * rng.choice((1, 1, 1, 1, 2))
-        else:  # grouped (ResNeXt, ShuffleNet, RegNet)
+        else:  # grouped: ResNeXt, RegNet and DPN keep the channels (3 in 4), ShuffleNet and the rest change them
             groups = rng.choice((2, 3, 4, 8, 16, 32, 64))
             cin = max(groups, cin // groups * groups)
-            cout = max(groups, _width(rng) // groups * groups)
+            cout = cin if rng.random() < 0.75 else max(groups, _width(rng) // groups * groups)
         if rank == 2:
             size = _map(rng, 3, 224 if cin <= 256 else 64)
             spatial: tuple[int, ...] = (size, size) if rng.random() < 0.9 else (size, _size(rng, 3, 224))
@@ -336,13 +336,17 @@ def index(rng: random.Random, dtype: str, channels_last: bool) -> Call:
 
 
 def deform_conv(rng: random.Random, dtype: str, channels_last: bool) -> Call:
-    """torchvision's deformable convolution, 3×3, stride 1, with a mask (v2)."""
+    """torchvision's deformable convolution, 3×3, padding 1, stride 1 or 2, with a mask (v2) or without (v1)."""
     batch, c, size = rng.choice((1, 1, 2)), _channels(rng, 8, 512), _size(rng, 4, 64)
-    cout = _channels(rng, 8, 512)
+    cout = c if rng.random() < 0.5 else _channels(rng, 8, 512)
+    stride = rng.choice((1, 1, 2))
+    out = (size - 1) // stride + 1
     x, w = tensor((batch, c, size, size), dtype), tensor((cout, c, 3, 3), dtype)
-    offset, mask = tensor((batch, 18, size, size), dtype), tensor((batch, 9, size, size), dtype)
-    args = (x, w, offset, mask, tensor((cout,), dtype), 1, 1, 1, 1, 1, 1, 1, 1, True)
-    return Call("torchvision.deform_conv2d.default", args, (), (tensor((batch, cout, size, size), dtype),), "")
+    modulated = rng.random() < 0.5
+    offset = tensor((batch, 18, out, out), dtype)
+    mask = tensor((batch, 9, out, out), dtype) if modulated else tensor((batch, 1), dtype)  # as DeformConv2d passes
+    args = (x, w, offset, mask, tensor((cout,), dtype), stride, stride, 1, 1, 1, 1, 1, 1, modulated)
+    return Call("torchvision.deform_conv2d.default", args, (), (tensor((batch, cout, out, out), dtype),), "")
 
 
 def factory(rng: random.Random, dtype: str, channels_last: bool) -> Call:
