@@ -5,8 +5,8 @@ caches (cold).
     python benchmarks/alone_vs_network.py tf_mixnet_s mobilenet_v2 resnet50 vgg11 [--flush-mib 8 16]
 
 Each op call of the model's meta trace (views and factories left out) is built with random inputs of its shapes and
-timed with `torch.ops` directly: two warm-up runs, then the median of ten, at one thread, with and without the
-scratch write before every run (outside the timed region). The model itself is timed as `benchmarks/predict.py`
+timed as calibration times it (`cnncalc.latency.measure.time_call`), at one thread, with and without the scratch
+write before every run (outside the timed region). The model itself is timed as `benchmarks/predict.py`
 times it. This is where the network correction of `cnncalc.latency.context` comes from: the closer the sum of the
 ops is to the network, and the more alike that ratio across networks, the less the correction has to do. Models
 are torchvision's or timm's, by name, at their default input size and batch 1. Run it with nothing else on the
@@ -16,9 +16,6 @@ machine.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from typing import Any
 
 import torch
 
@@ -34,26 +31,6 @@ def _model(name: str) -> tuple[torch.nn.Module, tuple[int, ...]]:
     return model, (1, *model.pretrained_cfg.get("input_size", (3, 224, 224)))
 
 
-def _timed(call: Any, scratch: torch.Tensor | None, runs: int = 10) -> float:
-    from cnncalc.analysis.calls import materialize
-    from cnncalc.latency.measure import resolve
-
-    func = resolve(call.op)
-    generator = torch.Generator().manual_seed(0)
-    args = materialize(call.args, generator, "cpu")
-    kwargs = {k: materialize(v, generator, "cpu") for k, v in call.kwargs}
-    samples = []
-    with torch.inference_mode():
-        for i in range(2 + runs):
-            if scratch is not None:
-                scratch.zero_()
-            t0 = time.perf_counter_ns()
-            func(*args, **kwargs)
-            if i >= 2:
-                samples.append((time.perf_counter_ns() - t0) / 1e9)
-    return statistics.median(samples)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="+")
@@ -64,7 +41,7 @@ def main() -> None:
     from cnncalc.dtypes import parse_dtype
     from cnncalc.latency.context import op_class
     from cnncalc.latency.kinds import kind_of
-    from cnncalc.latency.measure import steady_allocator, time_network
+    from cnncalc.latency.measure import steady_allocator, time_call, time_network
 
     torch.set_num_threads(1)
     steady_allocator()
@@ -83,7 +60,8 @@ def main() -> None:
                 continue
             key = (call.op, repr(call.args), repr(call.kwargs))
             if key not in seen:
-                seen[key] = [_timed(call, s) for s in (None, *scratches.values())]
+                seen[key] = [time_call(call, "cpu", before=s.zero_ if s is not None else None)
+                             for s in (None, *scratches.values())]
             sums = [a + b for a, b in zip(sums, seen[key], strict=True)]
         network = time_network(model, torch.rand(shape), seconds=1.0)
         cells = " ".join(f"{s * 1e3:9.2f}" for s in sums)

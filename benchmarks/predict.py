@@ -178,9 +178,7 @@ def drift(prof: Any, device: str, most: int = 12) -> dict[str, Any] | None:
     seed = int(prof.calibration.get("seed", 0))
     ratios = []
     for index, then in kept[:most]:
-        spec = networks.draw(seed, index)
-        module = networks.build(spec).to(device=device, dtype=getattr(torch, prof.dtype))
-        x = torch.rand(spec.input_shape, device=device, dtype=getattr(torch, prof.dtype))
+        module, x = networks.instance(networks.draw(seed, index), device, prof.dtype, prof.channels_last)
         ratios.append(time_network(module, x, seconds=0.4) / then)
     ratios.sort()
     return {"networks": len(ratios), "median": statistics.median(ratios), "low": ratios[0], "high": ratios[-1]}

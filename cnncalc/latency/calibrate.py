@@ -262,11 +262,7 @@ def _run_networks(store: Measurements, device: str, dtype: str, channels_last: b
         _report(progress, "networks", min(1.0, elapsed / seconds))
         if index in done:
             continue
-        spec = networks.draw(seed, index)
-        module = networks.build(spec).to(device=device, dtype=getattr(torch, dtype))
-        x = torch.rand(spec.input_shape, device=device, dtype=getattr(torch, dtype))
-        if channels_last:
-            module, x = module.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
+        module, x = networks.instance(networks.draw(seed, index), device, dtype, channels_last)
         once = time.perf_counter()
         with torch.inference_mode():
             module(x)

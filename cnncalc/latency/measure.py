@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -46,8 +46,9 @@ SLOW, SLOW_RUNS = 0.02, 3
 
 
 def time_call(call: Call, device: str = "cpu", seconds: float = 0.02, least: int = 5, most: int = 200,
-              warmup: int = 2, seed: int = 0) -> float:
-    """The median seconds of one call of `call` on `device` (see the module's docstring)."""
+              warmup: int = 2, seed: int = 0, before: Callable[[], object] | None = None) -> float:
+    """The median seconds of one call of `call` on `device` (see the module's docstring); `before` runs before every
+    run, outside the timed region (benchmarks/alone_vs_network.py writes a scratch buffer there)."""
     func = resolve(call.op)
     generator = torch.Generator().manual_seed(seed)
     args = materialize(call.args, generator, device)
@@ -64,6 +65,8 @@ def time_call(call: Call, device: str = "cpu", seconds: float = 0.02, least: int
             if refresh:
                 for t, source in zip(_tensors(args), originals, strict=True):
                     t.copy_(source)
+            if before is not None:
+                before()
             if cuda:
                 start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
                 torch.cuda.synchronize()

@@ -173,3 +173,13 @@ def build(spec: Spec) -> nn.Module:
             layers.append(block)
     head = [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, rng.choice((10, 100, 1000)))]
     return nn.Sequential(*layers, *head).eval()
+
+
+def instance(spec: Spec, device: str, dtype: str, channels_last: bool) -> tuple[nn.Module, torch.Tensor]:
+    """The network `spec` describes and a random input for it, on `device` in `dtype` and the memory format a
+    profile was calibrated in: as calibration times it, and as a later check of the device's drift times it again."""
+    module = build(spec).to(device=device, dtype=getattr(torch, dtype))
+    x = torch.rand(spec.input_shape, device=device, dtype=getattr(torch, dtype))
+    if channels_last:
+        module, x = module.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
+    return module, x

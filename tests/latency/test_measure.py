@@ -74,3 +74,11 @@ def test_trees_grow_two_levels_deeper_from_deep_from_calls(monkeypatch: pytest.M
     assert isinstance(shallow, fitting.Trees) and isinstance(deep, fitting.Trees)
     assert max(_depth(t) for t in shallow.trees) == 5
     assert max(_depth(t) for t in deep.trees) == 7
+
+
+def test_what_runs_before_every_run_runs_before_each_warm_up_and_timed_run() -> None:
+    befores: list[int] = []
+    RUNS.clear()
+    measure.time_call(_nap_call(0.001), seconds=0.01, before=lambda: befores.append(len(RUNS)))
+    # called once per run, each time before that run (RUNS grows by one after each call of `before`)
+    assert befores == list(range(len(RUNS))) and len(RUNS) >= 2 + 5
