@@ -222,7 +222,8 @@ PER_MAC = frozenset({"conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_tra
 #: or log bytes) instead
 FEWEST_FOR_TREES = 40
 #: from this many calls on, trees go two levels deeper (7): a 3,258-call conv2d set's 5-fold error fell from a
-#: median of 14.6% to 12.7% (p90 44.9% → 41.8%), while 400 to 800 calls of max_pool2d or addmm gained nothing
+#: median of 14.6% to 12.7% (p90 45.0% → 41.9%; benchmarks/latency_diagnostics.py depth), while 400 to 800
+#: calls of max_pool2d or addmm gained nothing
 DEEP_FROM = 1500
 
 

@@ -126,11 +126,11 @@ def time_network(module: torch.nn.Module, x: torch.Tensor, seconds: float = 1.0)
 
 @contextlib.contextmanager
 def flushed_subnormals() -> Iterator[None]:
-    """Subnormal floats read and written as zero on the CPU (`torch.set_flush_denormal`) for the block. A network
-    with random weights can shrink its activations into subnormals, which x86 cores compute up to a hundred times
-    slower, and which trained weights rarely make (torchvision's swin_t: 115 ms with them, 93 ms without, on the
-    development CPU). Single ops are timed with inputs in a benign range, so whole networks are timed without them
-    too. Restored to PyTorch's default (off) after."""
+    """Subnormal floats read and written as zero on the CPU (`torch.set_flush_denormal`) for the block. A network with
+    random weights can shrink its activations into subnormals, which x86 cores compute up to a hundred times slower,
+    and which trained weights rarely make (torchvision's swin_t: 126 ms with them, 100 ms without, on the
+    development CPU: benchmarks/latency_diagnostics.py). Single ops are timed with inputs in a benign range, so
+    whole networks are timed without them too. Restored to PyTorch's default (off) after."""
     torch.set_flush_denormal(True)
     try:
         yield

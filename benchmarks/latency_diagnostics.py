@@ -1,0 +1,140 @@
+"""Three checks behind docs/prediction.md's account of what limits latency prediction on a CPU.
+
+    python benchmarks/latency_diagnostics.py subnormals swin_t resnet50       # a network with and without them
+    python benchmarks/latency_diagnostics.py ops dpn68 --profile dev-cpu-1t   # each op: predicted against timed
+    python benchmarks/latency_diagnostics.py depth P.calls.jsonl conv2d 5 7   # trees' 5-fold error by depth
+
+- `subnormals`: each model (cnncalc's zoo, torchvision's or timm's, random weights, batch 1) timed as
+  `benchmarks/predict.py` times it, once as PyTorch runs it by default and once with subnormal floats flushed.
+- `ops`: each distinct op call of the model's meta trace, predicted alone by the profile's model of its kind and
+  timed alone as calibration times it (`time_call`), the largest first.
+- `depth`: the 5-fold held-out error of a kind's model, fitted as calibration fits it but at each tree depth, on
+  the measurements file that a calibration wrote beside its profile (`PROFILE.calls.jsonl`).
+
+At one thread, with nothing else running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+from typing import Any
+
+import torch
+
+
+def _model(name: str) -> tuple[torch.nn.Module, tuple[int, ...]]:
+    """cnncalc's zoo model, torchvision's or timm's of that name, and its input shape at batch 1."""
+    import torchvision
+
+    from cnncalc.modelzoo.zoo import ZOO
+
+    if name in ZOO:
+        return ZOO[name].build().eval(), ZOO[name].input_shape
+    if hasattr(torchvision.models, name):
+        return getattr(torchvision.models, name)().eval(), (1, 3, 224, 224)
+    import timm
+
+    model = timm.create_model(name).eval()
+    return model, (1, *model.pretrained_cfg.get("input_size", (3, 224, 224)))
+
+
+def subnormals(models: list[str]) -> None:
+    from torch.utils.benchmark import Timer
+
+    from cnncalc.latency.measure import flushed_subnormals
+
+    for name in models:
+        model, shape = _model(name)
+        x = torch.rand(shape)
+        times = []
+        for flush in (False, True):
+            with torch.inference_mode(), flushed_subnormals() if flush else contextlib.nullcontext():
+                model(x)
+                times.append(Timer("m(x)", globals={"m": model, "x": x}, num_threads=1).blocked_autorange(
+                    min_run_time=1.0).median * 1e3)
+        print(f"{name:20s} {times[0]:9.2f} ms as run by default, {times[1]:9.2f} ms with subnormals flushed")
+
+
+def ops(name: str, profile: str, top: int) -> None:
+    from cnncalc.analysis.analyze import subject_for, trace_subject
+    from cnncalc.dtypes import parse_dtype
+    from cnncalc.latency.context import op_class
+    from cnncalc.latency.kinds import kind_of
+    from cnncalc.latency.measure import time_call
+    from cnncalc.latency.profile import load_profile
+
+    prof = load_profile(profile)
+    model, shape = _model(name)
+    _, run, _ = trace_subject(subject_for(model, shape, None, None, None, None), parse_dtype(prof.dtype),
+                              worst_case=False, keep_calls=True)
+    seen: dict[tuple[str, str, str], list[Any]] = {}
+    for call in run.tracer.calls or []:
+        kind = kind_of(call)
+        if kind is None or kind.name not in prof.kinds or op_class(kind.name) == "view":
+            continue
+        key = (call.op, repr(call.args), repr(call.kwargs))
+        if key in seen:
+            seen[key][1] += 1
+        else:
+            seen[key] = [kind, 1, prof.kinds[kind.name].model.predict([kind.features])[0], time_call(call, "cpu")]
+    rows = sorted(seen.values(), key=lambda r: -r[1] * r[3])
+    print(f"{name}: ops alone, predicted {sum(r[1] * r[2] for r in rows) * 1e3:.2f} ms, timed "
+          f"{sum(r[1] * r[3] for r in rows) * 1e3:.2f} ms")
+    for kind, count, predicted, timed in rows[:top]:
+        print(f"  {kind.name:18s} ×{count:<3d} predicted {predicted * 1e3:8.3f} ms  timed {timed * 1e3:8.3f} ms  "
+              f"({predicted / timed:5.2f}×)  features {[round(f, 2) for f in kind.features]}")
+
+
+def depth(calls: str, kind: str, depths: list[int]) -> None:
+    from sklearn.model_selection import KFold
+
+    from cnncalc.latency.fitting import PER_MAC, Trees
+
+    with open(calls, encoding="utf-8") as f:
+        measured = [json.loads(line) for line in f.read().splitlines()[1:] if line.strip()]
+    rows = [m["features"] for m in measured if m["kind"] == kind]
+    times = [m["seconds"] for m in measured if m["kind"] == kind]
+    print(f"{kind}: {len(rows)} calls")
+    for d in depths:
+        errors = [0.0] * len(rows)
+        for train, test in KFold(5, shuffle=True, random_state=0).split(rows):
+            model = Trees.fit([rows[i] for i in train], [times[i] for i in train], trees=600, depth=d,
+                              offset=kind in PER_MAC)
+            for i, p in zip(test, model.predict([rows[i] for i in test]), strict=True):
+                errors[i] = abs(p / times[i] - 1)
+        errors.sort()
+        print(f"  depth {d}: 5-fold |error| median {errors[len(errors) // 2]:.1%}, "
+              f"p90 {errors[min(len(errors) - 1, int(0.9 * len(errors)))]:.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="check", required=True)
+    s = sub.add_parser("subnormals")
+    s.add_argument("models", nargs="+")
+    o = sub.add_parser("ops")
+    o.add_argument("model")
+    o.add_argument("--profile", default="dev-cpu-1t")
+    o.add_argument("--top", type=int, default=10)
+    d = sub.add_parser("depth")
+    d.add_argument("calls")
+    d.add_argument("kind")
+    d.add_argument("depths", type=int, nargs="+")
+    args = parser.parse_args()
+
+    from cnncalc.latency.measure import steady_allocator
+
+    torch.set_num_threads(1)
+    steady_allocator()
+    if args.check == "subnormals":
+        subnormals(args.models)
+    elif args.check == "ops":
+        ops(args.model, args.profile, args.top)
+    else:
+        depth(args.calls, args.kind, args.depths)
+
+
+if __name__ == "__main__":
+    main()
