@@ -1,13 +1,18 @@
-"""Three checks behind docs/prediction.md's account of what limits latency prediction on a CPU.
+"""Four checks behind docs/prediction.md's account of what limits latency prediction on a CPU.
 
     python benchmarks/latency_diagnostics.py subnormals swin_t resnet50       # a network with and without them
     python benchmarks/latency_diagnostics.py ops dpn68 --profile dev-cpu-1t   # each op: predicted against timed
+    python benchmarks/latency_diagnostics.py cold tf_mixnet_s vgg11 --flush-mib 8   # ops alone, hot and cold
     python benchmarks/latency_diagnostics.py depth P.calls.jsonl conv2d 5 7   # trees' 5-fold error by depth
 
 - `subnormals`: each model (cnncalc's zoo, torchvision's or timm's, random weights, batch 1) timed as
   `benchmarks/predict.py` times it, once as PyTorch runs it by default and once with subnormal floats flushed.
 - `ops`: each distinct op call of the model's meta trace, predicted alone by the profile's model of its kind and
   timed alone as calibration times it (`time_call`), the largest first.
+- `cold`: what running in a network adds to ops timed alone: each model's forward (timed as `subnormals` times it,
+  flushed) against the sum of its ops timed alone, hot (as calibration times them) and after writing a scratch
+  buffer before every run that pushes their data out of the caches. The closer the sum is to the network, and the
+  more alike that ratio across networks, the less the network correction (`cnncalc.latency.context`) has to do.
 - `depth`: the 5-fold held-out error of a kind's model, fitted as calibration fits it but at each tree depth, on
   the measurements file that a calibration wrote beside its profile (`PROFILE.calls.jsonl`).
 
@@ -36,6 +41,8 @@ def _model(name: str) -> tuple[torch.nn.Module, tuple[int, ...]]:
         return getattr(torchvision.models, name)().eval(), (1, 3, 224, 224)
     import timm
 
+    if not timm.is_model(name):
+        raise SystemExit(f"latency_diagnostics: model {name!r} is none of cnncalc's zoo, torchvision's or timm's")
     model = timm.create_model(name).eval()
     return model, (1, *model.pretrained_cfg.get("input_size", (3, 224, 224)))
 
@@ -57,34 +64,55 @@ def subnormals(models: list[str]) -> None:
         print(f"{name:20s} {times[0]:9.2f} ms as run by default, {times[1]:9.2f} ms with subnormals flushed")
 
 
-def ops(name: str, profile: str, top: int) -> None:
+def distinct_calls(model: torch.nn.Module, shape: tuple[int, ...], dtype: str) -> list[tuple[Any, Any, int]]:
+    """The model's distinct op calls with a kernel (views and factories left out): (call, kind, how many times)."""
     from cnncalc.analysis.analyze import subject_for, trace_subject
     from cnncalc.dtypes import parse_dtype
     from cnncalc.latency.context import op_class
     from cnncalc.latency.kinds import kind_of
+
+    _, run, _ = trace_subject(subject_for(model, shape, None, None, None, None), parse_dtype(dtype),
+                              worst_case=False, keep_calls=True)
+    seen: dict[tuple[str, str, str], list[Any]] = {}
+    for call in run.tracer.calls or []:
+        kind = kind_of(call)
+        if kind is None or op_class(kind.name) == "view":
+            continue
+        key = (call.op, repr(call.args), repr(call.kwargs))
+        seen.setdefault(key, [call, kind, 0])[2] += 1
+    return [(call, kind, count) for call, kind, count in seen.values()]
+
+
+def ops(name: str, profile: str, top: int) -> None:
     from cnncalc.latency.measure import time_call
     from cnncalc.latency.profile import load_profile
 
     prof = load_profile(profile)
     model, shape = _model(name)
-    _, run, _ = trace_subject(subject_for(model, shape, None, None, None, None), parse_dtype(prof.dtype),
-                              worst_case=False, keep_calls=True)
-    seen: dict[tuple[str, str, str], list[Any]] = {}
-    for call in run.tracer.calls or []:
-        kind = kind_of(call)
-        if kind is None or kind.name not in prof.kinds or op_class(kind.name) == "view":
-            continue
-        key = (call.op, repr(call.args), repr(call.kwargs))
-        if key in seen:
-            seen[key][1] += 1
-        else:
-            seen[key] = [kind, 1, prof.kinds[kind.name].model.predict([kind.features])[0], time_call(call, "cpu")]
-    rows = sorted(seen.values(), key=lambda r: -r[1] * r[3])
+    rows = [(kind, count, prof.kinds[kind.name].model.predict([kind.features])[0], time_call(call, "cpu"))
+            for call, kind, count in distinct_calls(model, shape, prof.dtype) if kind.name in prof.kinds]
+    rows.sort(key=lambda r: -r[1] * r[3])
     print(f"{name}: ops alone, predicted {sum(r[1] * r[2] for r in rows) * 1e3:.2f} ms, timed "
           f"{sum(r[1] * r[3] for r in rows) * 1e3:.2f} ms")
     for kind, count, predicted, timed in rows[:top]:
         print(f"  {kind.name:18s} ×{count:<3d} predicted {predicted * 1e3:8.3f} ms  timed {timed * 1e3:8.3f} ms  "
               f"({predicted / timed:5.2f}×)  features {[round(f, 2) for f in kind.features]}")
+
+
+def cold(models: list[str], flush_mib: list[int]) -> None:
+    from cnncalc.latency.measure import time_call, time_network
+
+    scratches = [torch.empty(mib << 18) for mib in flush_mib]  # float32: MiB × 2¹⁸ elements
+    header = " ".join(f"{f'{mib} MiB':>9s}" for mib in flush_mib)
+    print(f"{'model':18s} {'network':>9s} {'hot':>9s} {header}   (ms; ops alone summed, hot and after each flush)")
+    for name in models:
+        model, shape = _model(name)
+        sums = [0.0] * (1 + len(scratches))
+        for call, _, count in distinct_calls(model, shape, "float32"):
+            times = [time_call(call, "cpu", before=s.zero_ if s is not None else None) for s in (None, *scratches)]
+            sums = [total + count * t for total, t in zip(sums, times, strict=True)]
+        network = time_network(model, torch.rand(shape), seconds=1.0)
+        print(f"{name:18s} {network * 1e3:9.2f} " + " ".join(f"{v * 1e3:9.2f}" for v in sums), flush=True)
 
 
 def depth(calls: str, kind: str, depths: list[int]) -> None:
@@ -118,6 +146,9 @@ def main() -> None:
     o.add_argument("model")
     o.add_argument("--profile", default="dev-cpu-1t")
     o.add_argument("--top", type=int, default=10)
+    c = sub.add_parser("cold")
+    c.add_argument("models", nargs="+")
+    c.add_argument("--flush-mib", type=int, nargs="*", default=[2, 8], help="scratch sizes to write, MiB")
     d = sub.add_parser("depth")
     d.add_argument("calls")
     d.add_argument("kind")
@@ -132,6 +163,8 @@ def main() -> None:
         subnormals(args.models)
     elif args.check == "ops":
         ops(args.model, args.profile, args.top)
+    elif args.check == "cold":
+        cold(args.models, args.flush_mib)
     else:
         depth(args.calls, args.kind, args.depths)
 

@@ -48,7 +48,7 @@ SLOW, SLOW_RUNS = 0.02, 3
 def time_call(call: Call, device: str = "cpu", seconds: float = 0.02, least: int = 5, most: int = 200,
               warmup: int = 2, seed: int = 0, before: Callable[[], object] | None = None) -> float:
     """The median seconds of one call of `call` on `device` (see the module's docstring); `before` runs before every
-    run, outside the timed region (benchmarks/alone_vs_network.py writes a scratch buffer there)."""
+    run, outside the timed region (benchmarks/latency_diagnostics.py cold writes a scratch buffer there)."""
     func = resolve(call.op)
     generator = torch.Generator().manual_seed(seed)
     args = materialize(call.args, generator, device)
