@@ -22,7 +22,8 @@ from cnncalc.analysis.calls import Call, TensorArg
 CONV_FEATURES = ("log_macs", "log_in_bytes", "log_out_bytes", "log_weight_bytes", "log_batch", "log_cin_g",
                  "log_cout_g", "log_positions", "kernel", "stride", "dilation", "log_groups", "depthwise",
                  "channels_last", "pointwise_unstrided", "cin_by_16", "cout_by_16", "macs_per_in_byte",
-                 "macs_per_out_byte", "macs_per_weight_byte")
+                 "macs_per_out_byte", "macs_per_weight_byte", "cin_g_by_4", "cin_g_by_8", "cin_g_by_16",
+                 "cout_g_by_4", "cout_g_by_8", "cout_g_by_16")
 MATMUL_FEATURES = ("log_macs", "log_m", "log_k", "log_n", "log_batch", "log_bytes", "bias")
 POOL_FEATURES = ("log_in_bytes", "log_out_bytes", "log_window", "stride")
 ATTENTION_FEATURES = ("log_macs", "log_batch_heads", "log_l", "log_s", "log_e", "log_bytes")
@@ -74,6 +75,11 @@ def _pairs(value: object, rank: int, default: int) -> tuple[int, ...]:
     return values * rank if len(values) == 1 else values or (default,) * rank
 
 
+def _multiples(channels: int) -> tuple[float, float, float]:
+    """Whether a count of channels is a multiple of 4, 8 and 16 (the vector widths kernels block channels by)."""
+    return float(channels % 4 == 0), float(channels % 8 == 0), float(channels % 16 == 0)
+
+
 def _conv(call: Call) -> Kind | None:
     x, w = call.arg(0, "input"), call.arg(1, "weight")
     if not isinstance(x, TensorArg) or not isinstance(w, TensorArg) or not call.outputs:
@@ -90,14 +96,16 @@ def _conv(call: Call) -> Kind | None:
     macs = float(kernel * (cin // groups) * cout * positions * batch)
     stride = max(_pairs(call.arg(3, "stride"), rank, 1))
     dilation = max(_pairs(call.arg(5, "dilation"), rank, 1))
-    # oneDNN's kernels block channels by 16 (AVX-512); PyTorch runs an unstrided 1×1 convolution of a small batch
-    # on one thread as a matrix product instead of through oneDNN: both change the time per MAC
+    # oneDNN's kernels block channels by 16 (AVX-512), a grouped convolution's by the channels per group (64
+    # groups of 10 ran at 1.3 GMAC/s, DPN-68's 32 groups of 4 to 16 at 17–45); PyTorch runs an unstrided 1×1
+    # convolution of a small batch on one thread as a matrix product instead of through oneDNN: all change the
+    # time per MAC
     features = (_log(macs), _log(x.nbytes), _log(out.nbytes), _log(w.nbytes), _log(batch), _log(cin // groups),
                 _log(cout // groups), _log(positions), float(kernel), float(stride), float(dilation), _log(groups),
                 float(groups == cin and groups > 1), float(x.channels_last),
                 float(kernel == 1 and stride == 1 and dilation == 1 and batch < 16), float(cin % 16 == 0),
                 float(cout % 16 == 0), _log(macs) - _log(x.nbytes), _log(macs) - _log(out.nbytes),
-                _log(macs) - _log(w.nbytes))
+                _log(macs) - _log(w.nbytes), *_multiples(cin // groups), *_multiples(cout // groups))
     name = ("conv_transpose" if transposed else "conv") + f"{rank}d"
     return Kind(name, features, 2 * macs, _io_bytes(call), float(out.nbytes), float(w.nbytes))
 

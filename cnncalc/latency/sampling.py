@@ -3,7 +3,8 @@
 Convolutions are drawn as CNN layers are built (nn-Meter's lesson: sample where real layers are): standard,
 depthwise, grouped and pointwise, kernels 1 to 7, strides 1 and 2, dilations; three in four widths and map sizes
 from the values networks use (multiples of 8; 224, 256, 288 and 320 halved), the rest anywhere from 3 to 2,048
-channels and 3 to 224 pixels; batches 1 to 32;
+channels and 3 to 224 pixels; grouped ones mostly with the channels per group networks use (4 to 320); batches 1
+to 32;
 matrix products as linear layers and attention's products; element-wise ops, norms, pooling, copies and
 interpolation over sizes from a few dozen elements to tens of millions. `near(call)` draws calls close to one
 whose time the fitted model missed, to sample more densely where the held-out error is high (as nn-Meter does).
@@ -58,6 +59,11 @@ SIZES = (224, 112, 56, 28, 14, 7, 256, 128, 64, 32, 16, 8, 4, 288, 144, 72, 36, 
          192, 96, 48, 24, 12, 6, 3)
 
 
+#: the channels per group grouped networks are built with: ResNeXt's 4 to 64 (32 or 64 groups), RegNet's 8 to 232,
+#: DPN's 4 to 16, ShuffleNet v1's 80 to 320 (3 or 8 groups)
+GROUP_WIDTHS = (4, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 120, 128, 160, 192, 232, 256, 320)
+
+
 def _width(rng: random.Random, lo: int = 3, hi: int = 2048) -> int:
     """Mostly a width networks use; now and then any (coverage between them)."""
     widths = [w for w in WIDTHS if lo <= w <= hi]
@@ -103,15 +109,14 @@ def draw_conv(rng: random.Random, rank: int = 2, dtype: str = "float32", channel
         batch = rng.choice((1, 1, 1, 1, 1, 1, 2, 4, 8, 8, 16, 32))
         style = rng.random()
         cin = 3 if style < 0.05 else _width(rng)
-        if style < 0.6:  # standard (the first layer's 3 channels now and then)
+        if style < 0.55:  # standard (the first layer's 3 channels now and then)
             groups, cout = 1, _width(rng) if rng.random() < 0.5 else max(8, int(cin * rng.choice((0.25, 0.5, 1,
                                                                                                     1, 2, 4, 6))))
-        elif style < 0.85:  # depthwise (channel multiplier 1, now and then more)
+        elif style < 0.8:  # depthwise (channel multiplier 1, now and then more)
             groups = cin
             cout = cin * rng.choice((1, 1, 1, 1, 2))
         else:  # grouped: ResNeXt, RegNet and DPN keep the channels (3 in 4), ShuffleNet and the rest change them
-            groups = rng.choice((2, 3, 4, 8, 16, 32, 64))
-            cin = max(groups, cin // groups * groups)
+            groups, cin = _grouped(rng, cin)
             cout = cin if rng.random() < 0.75 else max(groups, _width(rng) // groups * groups)
         if rank == 2:
             size = _map(rng, 3, 224 if cin <= 256 else 64)
@@ -133,6 +138,18 @@ def draw_conv(rng: random.Random, rank: int = 2, dtype: str = "float32", channel
         # a transposed convolution's CPU kernel runs a few GFLOP/s: at 8e9 MACs one call would take seconds
         if call is not None and _macs(call) <= (1e9 if transposed else 8e9) and _bytes(call) <= 4e8:
             return call
+
+
+def _grouped(rng: random.Random, cin: int) -> tuple[int, int]:
+    """Groups and input channels of a grouped convolution: three in four times a width per group networks use
+    (`GROUP_WIDTHS`) times a count of groups that keeps the channels at most 2,048, else any `cin` cut to a
+    multiple of 2 to 64 groups."""
+    if rng.random() < 0.75:
+        per_group = rng.choice(GROUP_WIDTHS)
+        groups = rng.choice([g for g in (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64) if g * per_group <= 2048])
+        return groups, groups * per_group
+    groups = rng.choice((2, 3, 4, 8, 16, 32, 64))
+    return groups, max(groups, cin // groups * groups)
 
 
 def _macs(call: Call) -> float:

@@ -42,6 +42,40 @@ def test_grouped_convolutions_are_drawn_mostly_keeping_their_channels() -> None:
     assert 0.65 < kept / total < 0.85  # 3 in 4, as ResNeXt, RegNet and DPN build them
 
 
+def test_grouped_convolutions_are_drawn_mostly_with_the_widths_per_group_networks_use() -> None:
+    # ResNeXt-50 32×4d: 32 groups of 4 channels; RegNet: 8 to 232 per group; ShuffleNet v1: 240 / 3 = 80
+    rng = random.Random(1)
+    aligned = total = 0
+    while total < 400:
+        call = sampling.draw_conv(rng, 2)
+        x, w = call.args[0], call.args[1]
+        assert isinstance(x, TensorArg) and isinstance(w, TensorArg)
+        cin, per_group = x.shape[1], w.shape[1]
+        if 1 < cin // per_group < cin:
+            total += 1
+            aligned += per_group in sampling.GROUP_WIDTHS
+    assert aligned / total > 0.7  # 3 in 4 drawn from GROUP_WIDTHS (the rest may land on one by chance)
+
+
+def test_a_convolution_says_whether_its_channels_per_group_are_multiples_of_4_8_and_16() -> None:
+    from cnncalc.latency.kinds import CONV_FEATURES
+
+    # 64 groups of 10 input and 20 output channels (640 → 1280, 3×3): 10 is even but no multiple of 4
+    args = (_t(1, 640, 14, 14), _t(1280, 10, 3, 3), None, (1, 1), (1, 1), (1, 1), False, (0, 0), 64)
+    kind = kind_of(Call("aten.convolution.default", args, (), (_t(1, 1280, 14, 14),), ""))
+    assert kind is not None
+    flags = dict(zip(CONV_FEATURES, kind.features, strict=True))
+    assert [flags[f"cin_g_by_{n}"] for n in (4, 8, 16)] == [0.0, 0.0, 0.0]
+    assert [flags[f"cout_g_by_{n}"] for n in (4, 8, 16)] == [1.0, 0.0, 0.0]  # 20 = 4 · 5
+    # ResNeXt's 32 groups of 8 (256 → 256): multiples of 4 and 8, not of 16
+    args = (_t(1, 256, 56, 56), _t(256, 8, 3, 3), None, (1, 1), (1, 1), (1, 1), False, (0, 0), 32)
+    kind = kind_of(Call("aten.convolution.default", args, (), (_t(1, 256, 56, 56),), ""))
+    assert kind is not None
+    flags = dict(zip(CONV_FEATURES, kind.features, strict=True))
+    assert [flags[f"cin_g_by_{n}"] for n in (4, 8, 16)] == [1.0, 1.0, 0.0]
+    assert [flags[f"cout_g_by_{n}"] for n in (4, 8, 16)] == [1.0, 1.0, 0.0]
+
+
 def test_deformable_convolutions_are_drawn_with_and_without_a_mask_at_strides_1_and_2() -> None:
     rng = random.Random(0)
     seen = {(kind.features[4], kind.features[5]) for kind in
