@@ -81,3 +81,19 @@ def test_deformable_convolutions_are_drawn_with_and_without_a_mask_at_strides_1_
     seen = {(kind.features[4], kind.features[5]) for kind in
             (kind_of(sampling.deform_conv(rng, "float32", False)) for _ in range(60)) if kind is not None}
     assert seen == {(0.0, 1.0), (0.0, 2.0), (1.0, 1.0), (1.0, 2.0)}
+
+
+def test_a_convolution_says_whether_it_adds_a_bias() -> None:
+    from cnncalc.latency.kinds import CONV_FEATURES
+
+    # a 1×1 convolution of a small batch runs as a matrix product, and its bias is a second pass over the output
+    x, w, y = _t(1, 3, 224, 224), _t(256, 3, 1, 1), _t(1, 256, 224, 224)
+    rows = []
+    for bias in (None, _t(256)):
+        kind = kind_of(Call("aten.convolution.default", (x, w, bias, (1, 1), (0, 0), (1, 1), False, (0, 0), 1), (),
+                            (y,), ""))
+        assert kind is not None
+        rows.append(dict(zip(CONV_FEATURES, kind.features, strict=True)))
+    without, with_bias = rows
+    assert (without["bias"], with_bias["bias"]) == (0.0, 1.0)
+    assert {k: v for k, v in without.items() if k != "bias"} == {k: v for k, v in with_bias.items() if k != "bias"}
