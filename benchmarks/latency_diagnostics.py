@@ -1,9 +1,10 @@
-"""Four checks behind docs/prediction.md's account of what limits latency prediction on a CPU.
+"""Five checks behind docs/prediction.md's account of what limits latency prediction on a CPU.
 
     python benchmarks/latency_diagnostics.py subnormals swin_t resnet50       # a network with and without them
     python benchmarks/latency_diagnostics.py ops dpn68 --profile dev-cpu-1t   # each op: predicted against timed
     python benchmarks/latency_diagnostics.py cold tf_mixnet_s vgg11 --flush-mib 8   # ops alone, hot and cold
     python benchmarks/latency_diagnostics.py depth P.calls.jsonl conv2d 5 7   # trees' 5-fold error by depth
+    python benchmarks/latency_diagnostics.py context P.json                   # the correction on its own networks
 
 - `subnormals`: each model (cnncalc's zoo, torchvision's or timm's, random weights, batch 1) timed as
   `benchmarks/predict.py` times it, once as PyTorch runs it by default and once with subnormal floats flushed.
@@ -15,6 +16,10 @@
   more alike that ratio across networks, the less the network correction (`cnncalc.latency.context`) has to do.
 - `depth`: the 5-fold held-out error of a kind's model, fitted as calibration fits it but at each tree depth, on
   the measurements file that a calibration wrote beside its profile (`PROFILE.calls.jsonl`).
+- `context`: the network correction (`cnncalc.latency.context`) on the very networks it was fitted on (from the
+  profile and its measurements file; nothing is timed): how many it puts within ±10%, and its error against the
+  share of each network's time that its ops, predicted alone, account for. A correction that misses its own
+  networks by a share's trend cannot be tuned out of it.
 
 At one thread, with nothing else running.
 """
@@ -137,6 +142,44 @@ def depth(calls: str, kind: str, depths: list[int]) -> None:
               f"p90 {errors[min(len(errors) - 1, int(0.9 * len(errors)))]:.1%}")
 
 
+def context(path: str) -> None:
+    import statistics
+
+    from cnncalc.latency import networks
+    from cnncalc.latency.calibrate import measurements_file
+    from cnncalc.latency.context import features as context_features
+    from cnncalc.latency.predict import op_times
+    from cnncalc.latency.profile import load_profile
+
+    prof = load_profile(path)
+    correction = prof.context
+    if correction is None:
+        raise SystemExit(f"latency_diagnostics: {path} has no network correction")
+    seed = int(prof.calibration.get("seed", 0))
+    with open(measurements_file(path), encoding="utf-8") as f:
+        measured = [m for m in map(json.loads, f.read().splitlines()[1:]) if m.get("kind") == "network"]
+    rows = []
+    for m in measured:
+        spec = networks.draw(seed, int(m["features"][0]))
+        alone, module_calls = op_times(networks.build(spec), spec.input_shape, prof)
+        h, li, v, n, calls, written, weights = context_features(alone, module_calls)
+        predicted = (correction.heavy * h + correction.light * li + correction.view * v + correction.per_op * n
+                     + correction.per_module * calls + correction.per_output_byte * written
+                     + correction.per_weight_byte * weights)
+        rows.append((spec.family, (h + li + v) / m["seconds"], predicted / m["seconds"] - 1))
+    errors = [abs(e) for *_, e in rows]
+    print(f"{len(rows)} networks: within ±10% {sum(e < 0.1 for e in errors) / len(rows):.0%}, median |error| "
+          f"{statistics.median(errors):.1%} (fitted on these very networks); leave-one-out median "
+          f"{correction.held_out.median if correction.held_out else float('nan'):.1%}")
+    print("ops alone ÷ network    networks  mean error  within ±10%")
+    for lo, hi in ((0.0, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 9.0)):
+        band = [e for _, share, e in rows if lo <= share < hi]
+        if band:
+            label = f"{lo:.1f}–{min(hi, 1.0):.1f}{'+' if hi > 1 else ''}"
+            print(f"  {label:20s} {len(band):9d}  {statistics.mean(band):+10.1%}  "
+                  f"{sum(abs(e) < 0.1 for e in band) / len(band):11.0%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="check", required=True)
@@ -153,6 +196,8 @@ def main() -> None:
     d.add_argument("calls")
     d.add_argument("kind")
     d.add_argument("depths", type=int, nargs="+")
+    x = sub.add_parser("context")
+    x.add_argument("profile")
     args = parser.parse_args()
 
     from cnncalc.latency.measure import steady_allocator
@@ -165,8 +210,10 @@ def main() -> None:
         ops(args.model, args.profile, args.top)
     elif args.check == "cold":
         cold(args.models, args.flush_mib)
-    else:
+    elif args.check == "depth":
         depth(args.calls, args.kind, args.depths)
+    else:
+        context(args.profile)
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ PLANS: tuple[Plan, ...] = (
     Plan("conv1d", _conv(1), 0.03, 300, adaptive=True),
     Plan("conv3d", _conv(3), 0.05, 400, adaptive=True),
     Plan("conv_transpose2d", _conv(2, transposed=True), 0.03, 300, adaptive=True),
-    Plan("addmm", _matmul("addmm"), 0.06, 800, adaptive=True),
+    Plan("addmm", _matmul("addmm"), 0.06, 1200, adaptive=True),
     Plan("mm", _matmul("mm"), 0.02, 300),
     Plan("bmm", _matmul("bmm"), 0.04, 500, adaptive=True),
     Plan("max_pool2d", _pool("max_pool2d"), 0.05, 400),

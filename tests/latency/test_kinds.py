@@ -97,3 +97,14 @@ def test_a_convolution_says_whether_it_adds_a_bias() -> None:
     without, with_bias = rows
     assert (without["bias"], with_bias["bias"]) == (0.0, 1.0)
     assert {k: v for k, v in without.items() if k != "bias"} == {k: v for k, v in with_bias.items() if k != "bias"}
+
+
+def test_linear_layers_are_drawn_up_to_vggs_classifier() -> None:
+    # VGG's first classifier layer: 25,088 → 4,096 features, a weight of 25,088 · 4,096 · 4 B = 411,041,792 B
+    rng = random.Random(0)
+    drawn = [sampling.draw_matmul(rng, "addmm") for _ in range(1000)]
+    weights = [call.args[2] for call in drawn]
+    assert all(isinstance(w, TensorArg) for w in weights)
+    assert max(w.shape[0] for w in weights) > 25_088  # type: ignore[union-attr]
+    assert max(w.nbytes for w in weights) > 411_041_792  # type: ignore[union-attr]
+    assert all(sum(t.nbytes for t in (*call.tensors(), *call.outputs)) <= sampling.MATMUL_BYTES for call in drawn)
