@@ -28,33 +28,28 @@ def test_a_deformable_convolution_is_sized_by_its_sampling_and_its_product() -> 
     assert round(math.exp(log_cout)) == 256 and mask == 0.0 and stride == 2.0
 
 
-def test_grouped_convolutions_are_drawn_mostly_keeping_their_channels() -> None:
-    rng = random.Random(0)
-    kept = total = 0
-    while total < 400:
+def _grouped_draws(count: int, seed: int) -> list[tuple[int, int, int]]:
+    """(input channels, channels per group, output channels) of `count` grouped (not depthwise) convolutions drawn."""
+    rng = random.Random(seed)
+    out: list[tuple[int, int, int]] = []
+    while len(out) < count:
         call = sampling.draw_conv(rng, 2)
         x, w = call.args[0], call.args[1]
         assert isinstance(x, TensorArg) and isinstance(w, TensorArg)
-        cin, groups = x.shape[1], x.shape[1] // w.shape[1]
-        if 1 < groups < cin:  # grouped, not depthwise
-            total += 1
-            kept += call.outputs[0].shape[1] == cin
-    assert 0.65 < kept / total < 0.85  # 3 in 4, as ResNeXt, RegNet and DPN build them
+        if 1 < x.shape[1] // w.shape[1] < x.shape[1]:
+            out.append((x.shape[1], w.shape[1], call.outputs[0].shape[1]))
+    return out
+
+
+def test_grouped_convolutions_are_drawn_mostly_keeping_their_channels() -> None:
+    kept = sum(cout == cin for cin, _, cout in _grouped_draws(400, 0))
+    assert 0.65 < kept / 400 < 0.85  # 3 in 4, as ResNeXt, RegNet and DPN build them
 
 
 def test_grouped_convolutions_are_drawn_mostly_with_the_widths_per_group_networks_use() -> None:
     # ResNeXt-50 32×4d: 32 groups of 4 channels; RegNet: 8 to 232 per group; ShuffleNet v1: 240 / 3 = 80
-    rng = random.Random(1)
-    aligned = total = 0
-    while total < 400:
-        call = sampling.draw_conv(rng, 2)
-        x, w = call.args[0], call.args[1]
-        assert isinstance(x, TensorArg) and isinstance(w, TensorArg)
-        cin, per_group = x.shape[1], w.shape[1]
-        if 1 < cin // per_group < cin:
-            total += 1
-            aligned += per_group in sampling.GROUP_WIDTHS
-    assert aligned / total > 0.7  # 3 in 4 drawn from GROUP_WIDTHS (the rest may land on one by chance)
+    aligned = sum(per_group in sampling.GROUP_WIDTHS for _, per_group, _ in _grouped_draws(400, 1))
+    assert aligned / 400 > 0.7  # 3 in 4 drawn from GROUP_WIDTHS (the rest may land on one by chance)
 
 
 def test_a_convolution_says_whether_its_channels_per_group_are_multiples_of_4_8_and_16() -> None:
