@@ -147,8 +147,7 @@ def context(path: str) -> None:
 
     from cnncalc.latency import networks
     from cnncalc.latency.calibrate import measurements_file
-    from cnncalc.latency.context import features as context_features
-    from cnncalc.latency.predict import op_times
+    from cnncalc.latency.predict import op_times, predict
     from cnncalc.latency.profile import load_profile
 
     prof = load_profile(path)
@@ -161,12 +160,10 @@ def context(path: str) -> None:
     rows = []
     for m in measured:
         spec = networks.draw(seed, int(m["features"][0]))
-        alone, module_calls = op_times(networks.build(spec), spec.input_shape, prof)
-        h, li, v, n, calls, written, weights = context_features(alone, module_calls)
-        predicted = (correction.heavy * h + correction.light * li + correction.view * v + correction.per_op * n
-                     + correction.per_module * calls + correction.per_output_byte * written
-                     + correction.per_weight_byte * weights)
-        rows.append((spec.family, (h + li + v) / m["seconds"], predicted / m["seconds"] - 1))
+        module = networks.build(spec)
+        alone, _ = op_times(module, spec.input_shape, prof)
+        predicted = predict(module, prof, spec.input_shape).latency_ms / 1e3  # as `cnncalc predict` gives it
+        rows.append((spec.family, sum(t for _, t, _, _ in alone) / m["seconds"], predicted / m["seconds"] - 1))
     errors = [abs(e) for *_, e in rows]
     print(f"{len(rows)} networks: within ±10% {sum(e < 0.1 for e in errors) / len(rows):.0%}, median |error| "
           f"{statistics.median(errors):.1%} (fitted on these very networks); leave-one-out median "
@@ -200,20 +197,24 @@ def main() -> None:
     x.add_argument("profile")
     args = parser.parse_args()
 
+    from cnncalc.errors import CnncalcError
     from cnncalc.latency.measure import steady_allocator
 
     torch.set_num_threads(1)
     steady_allocator()
-    if args.check == "subnormals":
-        subnormals(args.models)
-    elif args.check == "ops":
-        ops(args.model, args.profile, args.top)
-    elif args.check == "cold":
-        cold(args.models, args.flush_mib)
-    elif args.check == "depth":
-        depth(args.calls, args.kind, args.depths)
-    else:
-        context(args.profile)
+    try:
+        if args.check == "subnormals":
+            subnormals(args.models)
+        elif args.check == "ops":
+            ops(args.model, args.profile, args.top)
+        elif args.check == "cold":
+            cold(args.models, args.flush_mib)
+        elif args.check == "depth":
+            depth(args.calls, args.kind, args.depths)
+        else:
+            context(args.profile)
+    except (CnncalcError, OSError) as e:  # a missing or malformed profile or measurements file
+        raise SystemExit(f"latency_diagnostics: {e}") from None
 
 
 if __name__ == "__main__":

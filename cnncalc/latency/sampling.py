@@ -163,6 +163,10 @@ def _bytes(call: Call) -> float:
     return float(sum(t.nbytes for t in call.tensors()) + sum(t.nbytes for t in call.outputs))
 
 
+#: the most bytes a drawn matrix product moves (VGG's first classifier layer: 411 MB of weight)
+MATMUL_BYTES = 8e8
+
+
 def draw_matmul(rng: random.Random, op: str, dtype: str = "float32") -> Call:
     """A linear layer (addmm: tokens × features), its bias-free form (mm), or attention's batched products. One in
     ten linear layers reads 8,192 to 32,768 features, as the classifiers of VGG (25,088 → 4,096: a 411 MB weight)
@@ -184,10 +188,6 @@ def draw_matmul(rng: random.Random, op: str, dtype: str = "float32") -> Call:
             call = Call("aten.mm.default", (a, b), (), (out,), "")
         if _macs(call) <= 8e9 and _bytes(call) <= MATMUL_BYTES:
             return call
-
-
-#: the most bytes a drawn matrix product moves (VGG's first classifier layer: 411 MB of weight)
-MATMUL_BYTES = 8e8
 
 
 def draw_pool(rng: random.Random, op: str, dtype: str = "float32", channels_last: bool = False) -> Call:
