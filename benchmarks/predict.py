@@ -6,6 +6,7 @@ calibration never ran as a whole.
     python benchmarks/predict.py --profile P.json --set dev                 # the timm models tuning looked at
     python benchmarks/predict.py --profile P.json --set timm                # 40 other timm models, held out
     python benchmarks/predict.py --profile P.json --resume                  # go on after an interruption
+    python benchmarks/predict.py --profile NEW.json --measured out/predict-report-OLD.rows.jsonl  # rescore
 
 The reported set (`--set report`, the default): every torchvision classification model at batch 1, every third of them
 (by name) at batch 8, cnncalc's zoo, and the backbones of torchvision's detection and segmentation models. The dev set
@@ -137,7 +138,8 @@ def measure(module: torch.nn.Module, args: list[Any], kwargs: dict[str, Any], th
 
 
 def one(label: str, target: Any, shape: tuple[int, ...] | None, batch: int, prof: Any, threads: int,
-        min_time: float, device: str = "cpu") -> Row:
+        min_time: float, device: str = "cpu", taken: Row | None = None) -> Row:
+    """The model predicted, its roofline bound, and its time measured (or, given `taken`, that row's)."""
     from cnncalc.analysis.analyze import make_report, subject_for, trace_subject
     from cnncalc.analysis.inputs import materialize
     from cnncalc.dtypes import parse_dtype
@@ -155,12 +157,15 @@ def one(label: str, target: Any, shape: tuple[int, ...] | None, batch: int, prof
         kind = kind_of(call)
         if kind is not None:
             roofline += max(roofline_terms(kind, prof))
-    real = subject.real(0).eval().to(device=device, dtype=getattr(torch, prof.dtype))
-    args, kwargs = materialize(subject.inputs, device, getattr(torch, prof.dtype))
-    measured, spread = measure(real, args, kwargs, threads, min_time)
-    del real, args, kwargs
-    if device.startswith("cuda"):
-        torch.cuda.empty_cache()
+    if taken is not None:
+        measured, spread = taken.measured_ms, taken.spread
+    else:
+        real = subject.real(0).eval().to(device=device, dtype=getattr(torch, prof.dtype))
+        args, kwargs = materialize(subject.inputs, device, getattr(torch, prof.dtype))
+        measured, spread = measure(real, args, kwargs, threads, min_time)
+        del real, args, kwargs
+        if device.startswith("cuda"):
+            torch.cuda.empty_cache()
     return Row(label, batch, measured, spread, prediction.latency_ms, roofline * 1e3, report.total.macs,
                prediction.partial)
 
@@ -252,7 +257,9 @@ def stats_table(stats: dict[str, Any]) -> list[str]:
 
 def markdown(meta: dict[str, Any], rows: list[Row], stats: dict[str, Any], pair_rows: list[dict[str, Any]]) -> str:
     at = (f" at {meta['threads']} thread{'s' if meta['threads'] != 1 else ''}" if meta["threads"] else "")
-    lines = [f"Measured on {meta['device']}{at}, {meta['dtype']}, torch "
+    how = (f"Scored on the times an earlier run measured (`{meta['measured']}`, not timed again)"
+           if meta.get("measured") else "Measured")
+    lines = [f"{how} on {meta['device']}{at}, {meta['dtype']}, torch "
              f"{meta['torch']}, with the profile `{meta['profile']}` (calibrated in {meta['calibration_s']:.0f} s); "
              f"{len(rows)} models ({meta['set']} set), {meta['seconds']:.0f} s. Reproduce: `{meta['command']}`.", "",
              *stats_table(stats)]
@@ -293,6 +300,8 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated labels to run (a quick look)")
     parser.add_argument("--resume", action="store_true", help="keep the rows an interrupted run measured")
     parser.add_argument("--write-docs", action="store_true", help="put the tables in docs/prediction.md")
+    parser.add_argument("--measured", help="an earlier run's ROWS.jsonl: score the profile on its measurements "
+                        "instead of timing the models again (no drift check, no design pairs)")
     args = parser.parse_args()
 
     import cnncalc
@@ -311,6 +320,10 @@ def main() -> None:
         args.profile = str(path)
     if not args.profile:
         parser.error("give --profile PROFILE.json or --calibrate")
+    if args.measured and (args.write_docs or args.resume):
+        parser.error("--measured scores an earlier run's measurements: not with --write-docs or --resume")
+    taken = ({(r["model"], r["batch"]): Row(**r) for r in map(json.loads, Path(args.measured).read_text().splitlines())}
+             if args.measured else None)
     prof = load_profile(args.profile)
     threads = args.threads or prof.device.threads or torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -318,9 +331,11 @@ def main() -> None:
     started = time.perf_counter()
     rows = []
     wanted = set(args.only.split(",")) if args.only else None
-    before = drift(prof, device) if not wanted else None
+    timed = not wanted and taken is None
+    before = drift(prof, device) if timed else None
     # every row is kept as it is measured: a run that stops (Ctrl-C, a crash) goes on from there with --resume
-    kept = OUT / f"predict-{args.set}-{Path(args.profile).stem}.rows.jsonl"
+    name = f"predict-{args.set}-{Path(args.profile).stem}{'-rescored' if taken is not None else ''}"
+    kept = OUT / f"{name}.rows.jsonl"
     done = {}
     if args.resume and kept.is_file():
         done = {(r["model"], r["batch"]): Row(**r) for r in map(json.loads, kept.read_text().splitlines())}
@@ -332,8 +347,12 @@ def main() -> None:
         if (label, batch) in done:
             rows.append(done[(label, batch)])
             continue
+        if taken is not None and (label, batch) not in taken:
+            print(f"{label} batch {batch}: skipped (not in {args.measured})", file=sys.stderr)
+            continue
         try:
-            row = one(label, target, shape, batch, prof, threads, args.min_time, device)
+            row = one(label, target, shape, batch, prof, threads, args.min_time, device,
+                      taken[(label, batch)] if taken is not None else None)
         except Exception as err:  # a model that cannot be built or run here is said, not hidden
             print(f"{label} batch {batch}: skipped ({type(err).__name__}: {str(err).splitlines()[0][:100]})",
                   file=sys.stderr)
@@ -346,17 +365,17 @@ def main() -> None:
               f"{row.predicted_ms:9.2f} ({row.error:+6.1%})  roofline {row.roofline_ms:8.2f}", file=sys.stderr,
               flush=True)
     stats = summary(rows)
-    pair_rows = pairs(prof, threads, args.min_time, device) if args.set in ("report", "gpu") and not wanted else []
-    after = drift(prof, device) if not wanted else None
+    pair_rows = pairs(prof, threads, args.min_time, device) if args.set in ("report", "gpu") and timed else []
+    after = drift(prof, device) if timed else None
     meta = {"device": prof.device.name, "threads": threads if device == "cpu" else None, "dtype": prof.dtype,
             "torch": torch.__version__, "profile": args.profile, "calibration_s": prof.calibration.get("seconds", 0.0),
             "set": args.set, "python": platform.python_version(), "seconds": time.perf_counter() - started,
             "command": "python benchmarks/predict.py " + " ".join(sys.argv[1:]), "drift_before": before,
-            "drift_after": after}
+            "drift_after": after, "measured": args.measured}
     result = {"meta": meta, "summary": stats, "pairs": pair_rows,
               "rows": [{**asdict(r), "spread": None if math.isnan(r.spread) else r.spread, "error": r.error}
                        for r in rows]}
-    (OUT / f"predict-{args.set}-{Path(args.profile).stem}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (OUT / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
     text = markdown(meta, rows, stats, pair_rows)
     print(text)
     if args.write_docs and args.set == "report" and not wanted:

@@ -16,7 +16,7 @@ import json
 import platform
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from cnncalc.analysis.calls import Call
 from cnncalc.errors import CnncalcError
 from cnncalc.latency import sampling as S
 from cnncalc.latency.context import Context, fit_context
-from cnncalc.latency.context import features as context_features
 from cnncalc.latency.fitting import fit_model, held_out
 from cnncalc.latency.kinds import kind_of
 from cnncalc.latency.profile import DeviceInfo, KindModel, Profile
@@ -236,7 +235,8 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
              "network_seconds": [[int(f[0]), t] for f, t, _ in store.by_kind.get("network", [])]},
             str(out))
         _report(progress, "networks: fitting", 0.0)
-        profile = replace(profile, context=_fit_networks(profile, store, seed))
+        profile = replace(profile, context=_fit_networks(
+            profile, [(int(f[0]), t) for f, t, _ in store.by_kind.get("network", [])], seed))
     finally:
         store.close()
         torch.set_num_threads(before)
@@ -272,22 +272,44 @@ def _run_networks(store: Measurements, device: str, dtype: str, channels_last: b
     _report(progress, "networks", 1.0)
 
 
-def _fit_networks(profile: Profile, store: Measurements, seed: int) -> Context | None:
-    """The context correction from the networks measured (None with fewer than ten)."""
+def _fit_networks(profile: Profile, measured: Sequence[tuple[int, float]], seed: int) -> Context | None:
+    """The network correction from the networks measured, by index and seconds (None with fewer than ten)."""
     from cnncalc.latency import networks
     from cnncalc.latency.predict import op_times
 
-    measured = store.by_kind.get("network", [])
     if len(measured) < 10:
         return None
-    rows, times = [], []
-    for features, seconds, _ in measured:
-        spec = networks.draw(seed, int(features[0]))
-        module = networks.build(spec)
-        alone, module_calls = op_times(module, spec.input_shape, profile)
-        rows.append(context_features(alone, module_calls))
-        times.append(seconds)
-    return fit_context(rows, times)
+    traced = []
+    for index, _ in measured:
+        spec = networks.draw(seed, index)
+        traced.append(op_times(networks.build(spec), spec.input_shape, profile))
+    return fit_context(traced, [seconds for _, seconds in measured])
+
+
+def refit_correction(path: str | Path, output: str | Path | None = None) -> Profile:
+    """The profile at `path` with its network correction fitted again, by this version's `fit_context`, on the
+    network times in the measurements file calibration wrote beside it; nothing is timed. Written to `output`
+    (default: over `path`)."""
+    from cnncalc.latency.profile import load_profile
+
+    profile = load_profile(str(path))
+    file = measurements_file(Path(path))
+    if not file.is_file():
+        raise CnncalcError(f"profile={str(path)!r}: its measurements file {str(file)!r} does not exist")
+    measured = []
+    for line in file.read_text(encoding="utf-8").splitlines()[1:]:
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:  # the line an interruption cut short
+            continue
+        if item.get("kind") == "network":
+            measured.append((int(item["features"][0]), float(item["seconds"])))
+    context = _fit_networks(profile, measured, int(profile.calibration.get("seed", 0)))
+    if context is None:
+        raise CnncalcError(f"profile={str(path)!r}: {len(measured)} networks measured; the correction needs 10")
+    profile = replace(profile, context=context)
+    profile.save(Path(output) if output is not None else Path(path))
+    return profile
 
 
 def _report(progress: Progress | None, label: str, fraction: float) -> None:

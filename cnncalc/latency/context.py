@@ -1,23 +1,29 @@
-"""What running in a network adds to ops timed alone: a linear correction fitted on whole networks.
+"""What running in a network adds to ops timed alone: a correction fitted on whole networks.
 
-Calibration times ops one at a time, hot in the caches; in a network their weights come from memory and the
-layers' Python runs between them. Calibration also times random networks whole (`cnncalc.latency.networks`) and
-fits, by non-negative least squares on relative error (scipy.optimize.nnls),
+Calibration times ops one at a time, hot in the caches; in a network their weights come from memory, what the
+ops before them wrote fills the caches, and the layers' Python runs between them. Calibration also times random
+networks whole (`cnncalc.latency.networks`) and fits, by non-negative least squares on relative error
+(scipy.optimize.nnls),
 
     network time ≈ a_heavy · H + a_light · L + a_view · V + per_op · N + per_module · M
-                   + per_output_byte · O + per_weight_byte · W
+                   + g · (per_output_byte · O + per_weight_byte · W)
 
 where H, L and V are the predicted times of its ops alone (heavy: convolutions and matrix products; light: every
-other op with a kernel; view: views and factories), N its ops with a kernel, M its module calls, O the bytes its
-ops write (fresh memory each forward, in cache when an op is timed alone) and W the bytes of its convolutions' and
-linear layers' weights (from memory in a network, from cache alone). The coefficients go in the profile with
-their error on networks left out of the fit (leave-one-out), and `predict` applies them op by op, so that every
-module's time still sums to the total. Without a correction (a profile made without networks) the coefficients
-are 1, 1, 1, 0, the measured cost of one module call, 0 and 0.
+other op with a kernel; view: views and factories), N its ops with a kernel and M its module calls. O and W are
+the bytes its ops write and the bytes of its convolutions' and linear layers' weights, each op's counted up to a
+cap: an op timed alone keeps what fits in the caches hot, and in a network must fetch it, while an op whose data
+is larger than the cap streams it from memory either way. The gate g = min(1, bytes the network writes ÷ a
+threshold) says how much of that is fetched: a network that writes less than the caches hold finds its weights
+where the last forward left them. The cap and the threshold are chosen from a few sizes (CAPS, GATES), and a_heavy
+either fitted or held at 1, by the error on networks left out of the fit (leave-one-out); the chosen form, its
+coefficients and that error go in the profile. `predict` applies them op by op, so that every module's time still
+sums to the total. Without a correction (a profile made without networks) the coefficients are 1, 1, 1, 0, the
+measured cost of one module call, 0 and 0; a profile made before the cap and gate counts every byte in full.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +36,14 @@ HEAVY = frozenset({"conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_trans
 #: the kinds that run no kernel worth the name
 VIEWS = frozenset({"view", "factory"})
 FEATURES = ("heavy_s", "light_s", "view_s", "ops", "module_calls", "output_bytes", "weight_bytes")
+MIB = 1 << 20
+#: the per-op caps on bytes written and weight bytes the fit chooses between (math.inf: no cap)
+CAPS = (1 * MIB, 2 * MIB, 4 * MIB, 8 * MIB, math.inf)
+#: the network thresholds the fit chooses between (0: every network pays in full)
+GATES = (0.0, 2 * MIB, 4 * MIB, 8 * MIB, 16 * MIB)
+
+#: one op of a network: its kind, predicted seconds alone, bytes written and weight bytes
+Op = tuple[str, float, float, float]
 
 
 def op_class(kind: str) -> str:
@@ -39,7 +53,8 @@ def op_class(kind: str) -> str:
 @dataclass(frozen=True)
 class Context:
     """The correction's coefficients (seconds per second for the three op classes, seconds per op and per module
-    call), the networks it was fitted on, and its error on networks left out."""
+    call, seconds per byte), its form (cap and gate, in bytes), the networks it was fitted on, and its error on
+    networks left out."""
 
     heavy: float = 1.0
     light: float = 1.0
@@ -50,24 +65,29 @@ class Context:
     per_weight_byte: float = 0.0
     networks: int = 0
     held_out: HeldOut | None = None
+    cap_bytes: float = math.inf
+    gate_bytes: float = 0.0
 
     def scale(self, cls: str) -> float:
         return {"heavy": self.heavy, "light": self.light, "view": self.view}[cls]
 
-    def fixed(self, cls: str, out_bytes: float, weight_bytes: float) -> float:
-        """What being in a network adds to one op beyond scaling its time alone."""
+    def gate(self, written: float) -> float:
+        """How much of its ops' bytes a network that writes `written` bytes per forward fetches (0 to 1)."""
+        return 1.0 if self.gate_bytes <= 0 else min(1.0, written / self.gate_bytes)
+
+    def fixed(self, cls: str, out_bytes: float, weight_bytes: float, gate: float = 1.0) -> float:
+        """What being in a network adds to one op beyond scaling its time alone (`gate`: the network's, `gate`)."""
         if cls == "view":
             return 0.0
-        return self.per_op + self.per_output_byte * out_bytes + self.per_weight_byte * weight_bytes
-
-    def op_seconds(self, cls: str, alone: float, out_bytes: float = 0.0, weight_bytes: float = 0.0) -> float:
-        """One op's time in a network, from its time alone."""
-        return self.scale(cls) * alone + self.fixed(cls, out_bytes, weight_bytes)
+        return self.per_op + gate * (self.per_output_byte * min(out_bytes, self.cap_bytes)
+                                     + self.per_weight_byte * min(weight_bytes, self.cap_bytes))
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"heavy": self.heavy, "light": self.light, "view": self.view, "per_op": self.per_op,
                                 "per_module": self.per_module, "per_output_byte": self.per_output_byte,
-                                "per_weight_byte": self.per_weight_byte, "networks": self.networks}
+                                "per_weight_byte": self.per_weight_byte, "networks": self.networks,
+                                "cap_bytes": None if math.isinf(self.cap_bytes) else self.cap_bytes,
+                                "gate_bytes": self.gate_bytes}
         if self.held_out is not None:
             data["held_out"] = {"median": self.held_out.median, "p90": self.held_out.p90,
                                 "samples": self.held_out.samples}
@@ -76,43 +96,81 @@ class Context:
     @classmethod
     def of(cls, data: dict[str, Any]) -> Context:
         h = data.get("held_out")
+        cap = data.get("cap_bytes")
         return cls(float(data["heavy"]), float(data["light"]), float(data["view"]), float(data["per_op"]),
                    float(data["per_module"]), float(data.get("per_output_byte", 0.0)),
                    float(data.get("per_weight_byte", 0.0)), int(data.get("networks", 0)),
-                   HeldOut(float(h["median"]), float(h["p90"]), int(h["samples"])) if h else None)
+                   HeldOut(float(h["median"]), float(h["p90"]), int(h["samples"])) if h else None,
+                   math.inf if cap is None else float(cap), float(data.get("gate_bytes", 0.0)))
 
 
-def features(ops: Sequence[tuple[str, float, float, float]], module_calls: int) -> list[float]:
-    """A network's features (FEATURES) from its ops' (kind, predicted seconds alone, bytes written, weight bytes)
-    and its module calls."""
+def written(ops: Sequence[Op]) -> float:
+    """The bytes a network's ops with a kernel write in one forward: what its gate is taken on."""
+    return sum(out for kind, _, out, _ in ops if op_class(kind) != "view")
+
+
+def features(ops: Sequence[Op], module_calls: int, cap: float = math.inf, gate: float = 1.0) -> list[float]:
+    """A network's features (FEATURES) from its ops and module calls, each op's bytes counted up to `cap` and the
+    byte sums multiplied by the network's `gate` (see the module's docstring)."""
     sums = {"heavy": 0.0, "light": 0.0, "view": 0.0}
-    count, written, weights = 0, 0.0, 0.0
+    count, out_sum, weight_sum = 0, 0.0, 0.0
     for kind, seconds, out_bytes, weight_bytes in ops:
         cls = op_class(kind)
         sums[cls] += seconds
         if cls != "view":
-            count, written, weights = count + 1, written + out_bytes, weights + weight_bytes
-    return [sums["heavy"], sums["light"], sums["view"], float(count), float(module_calls), written, weights]
+            count += 1
+            out_sum, weight_sum = out_sum + min(out_bytes, cap), weight_sum + min(weight_bytes, cap)
+    return [sums["heavy"], sums["light"], sums["view"], float(count), float(module_calls), gate * out_sum,
+            gate * weight_sum]
 
 
-def _solve(rows: Sequence[Sequence[float]], times: Sequence[float]) -> list[float]:
+def _solve(rows: Sequence[Sequence[float]], times: Sequence[float], heavy_fixed: bool) -> list[float]:
+    """The coefficients for FEATURES (a_heavy = 1 when `heavy_fixed`) that fit `times` best in relative error."""
     import numpy as np
     from scipy.optimize import nnls
 
     a = np.array(rows, dtype=float) / np.array(times, dtype=float)[:, None]
-    coef, _ = nnls(a, np.ones(len(times)))
-    return [float(c) for c in coef]
+    b = np.ones(len(times))
+    if heavy_fixed:
+        b, a = b - a[:, 0], a[:, 1:]
+    coef, _ = nnls(a, b)
+    return ([1.0] if heavy_fixed else []) + [float(c) for c in coef]
 
 
-def fit_context(rows: Sequence[Sequence[float]], times: Sequence[float]) -> Context:
-    """The correction fitted on networks' features and measured seconds, with its leave-one-out error."""
+def _held_out(rows: Sequence[Sequence[float]], times: Sequence[float], heavy_fixed: bool) -> HeldOut:
+    """The relative error on each network when the coefficients are fitted on all the others."""
     n = len(times)
     errors = []
     for i in range(n):
-        coef = _solve([r for j, r in enumerate(rows) if j != i], [t for j, t in enumerate(times) if j != i])
+        coef = _solve([r for j, r in enumerate(rows) if j != i], [t for j, t in enumerate(times) if j != i],
+                      heavy_fixed)
         errors.append(abs(sum(c * f for c, f in zip(coef, rows[i], strict=True)) / times[i] - 1))
     errors.sort()
-    held = HeldOut(errors[n // 2], errors[min(n - 1, int(0.9 * n))], n) if n else None
-    heavy, light, view, per_op, per_module, per_output_byte, per_weight_byte = _solve(rows, times)
-    return Context(heavy, light, view, per_op, per_module, per_output_byte, per_weight_byte, networks=n,
-                   held_out=held)
+    return HeldOut(errors[n // 2], errors[min(n - 1, int(0.9 * n))], n)
+
+
+def fit_context(networks: Sequence[tuple[Sequence[Op], int]], times: Sequence[float]) -> Context:
+    """The correction fitted on networks' ops and module calls and their measured seconds: of every cap, gate and
+    a_heavy fitted or held at 1, the form with the least median error on networks left out (then the least p90,
+    then the earliest in CAPS and GATES), with its coefficients fitted on all of them."""
+    if not times:
+        return Context()
+    best: tuple[tuple[float, float], float, float, bool, list[list[float]], HeldOut] | None = None
+    totals = [written(ops) for ops, _ in networks]
+    for cap in CAPS:
+        plain = [features(ops, calls, cap) for ops, calls in networks]
+        for threshold in GATES:
+            probe = Context(gate_bytes=threshold)
+            rows = [[*row[:5], probe.gate(total) * row[5], probe.gate(total) * row[6]]
+                    for row, total in zip(plain, totals, strict=True)]
+            for heavy_fixed in (False, True):
+                held = _held_out(rows, times, heavy_fixed)
+                score = (held.median, held.p90)
+                if best is None or score < best[0]:
+                    best = (score, cap, threshold, heavy_fixed, rows, held)
+    if best is None:
+        return Context()
+    _, cap, threshold, heavy_fixed, rows, held = best
+    heavy, light, view, per_op, per_module, per_output_byte, per_weight_byte = _solve(rows, times, heavy_fixed)
+    return Context(heavy, light, view, per_op, per_module, per_output_byte, per_weight_byte, networks=len(times),
+                   held_out=held, cap_bytes=cap, gate_bytes=threshold)

@@ -140,6 +140,8 @@ def from_trace(module: Any, run: Any, report: Any, prof: Profile, dt: str, scale
     calls = run.tracer.calls or []
     by_kind, missing = _grouped(calls, prof)
     ctx = prof.correction
+    gate = ctx.gate(sum(k.out_bytes for name, members in by_kind.items() if op_class(name) != "view"
+                        for _, k in members))
     seconds: dict[int, list[tuple[float, str]]] = {}
     kinds = []
     for name, members in sorted(by_kind.items()):
@@ -151,7 +153,7 @@ def from_trace(module: Any, run: Any, report: Any, prof: Profile, dt: str, scale
             bound = _bound(kind, alone, entry.overhead, prof)
             if scale is not None:
                 alone *= {"compute": scale.compute, "memory": scale.memory}.get(bound, 1.0)
-            fixed = ctx.fixed(cls, kind.out_bytes, kind.weight_bytes)  # what being in a network adds to the op
+            fixed = ctx.fixed(cls, kind.out_bytes, kind.weight_bytes, gate)  # what the network adds
             seconds[i] = [(ctx.scale(cls) * alone, bound), (fixed, "overhead")]
             parts[bound] += ctx.scale(cls) * alone
             parts["overhead"] += fixed

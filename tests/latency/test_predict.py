@@ -5,6 +5,7 @@ term worked out by hand, time grows with the batch as the kinds' curves say, mis
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 import torch
@@ -163,19 +164,78 @@ def test_the_network_correction_applies_op_by_op() -> None:
     assert kinds["conv2d"].overhead_ms == pytest.approx(conv - 4.0)
 
 
-def test_the_correction_is_recovered_from_networks_that_follow_it() -> None:
-    """Networks whose time is exactly 1.2·H + 0.8·L + 2·V + 3 µs per op + 1 µs per module call + 20 ps per byte
-    written + 10 ps per weight byte give back those coefficients, and no error on networks left out."""
-    import random
+def test_a_capped_gated_correction_counts_each_ops_bytes_up_to_the_cap_times_the_gate() -> None:
+    from dataclasses import replace
 
+    from cnncalc.latency.context import Context
+
+    correction = Context(per_op=1e-5, per_module=1e-5, per_output_byte=1e-10, per_weight_byte=1e-9,
+                         cap_bytes=100_000, gate_bytes=262_144)
+    report = cnncalc.predict(conv_relu(), replace(hand_profile(), context=correction), SHAPE)
+    # the network writes 65,536 + 65,536 = 131,072 bytes: gate 131,072 ÷ 262,144 = 0.5. conv: 2 ms + 0.01 ms +
+    # 0.5 × (65,536 × 1e-10 s + its 147,456-byte weight capped at 100,000 × 1e-9 s) = 2.01 + 0.5 × 0.1065536 ms;
+    # relu: 0.1 ms + 0.01 ms + 0.5 × 65,536 × 1e-10 s; three module calls × 0.01 ms (per_module)
+    conv = 2.01 + 0.5 * (0.0065536 + 0.1)
+    relu = 0.11 + 0.5 * 0.0065536
+    assert report.module("0").latency_ms == pytest.approx(conv + 0.01, rel=1e-12)
+    assert report.module("1").latency_ms == pytest.approx(relu + 0.01, rel=1e-12)
+    assert report.latency_ms == pytest.approx(conv + relu + 0.03, rel=1e-12)
+
+
+def _networks(rng: random.Random, count: int) -> list[tuple[list[tuple[str, float, float, float]], int]]:
+    """Random networks as the correction sees them: ops (kind, seconds alone, bytes written, weight bytes) and
+    module calls. Ops write 10 kB to 12 MB and read up to 12 MB of weights, so caps of 1 to 8 MiB all bite, and
+    networks write 0.1 to 100 MB in all, so every gate does."""
+    out = []
+    for _ in range(count):
+        ops = []
+        for _ in range(rng.randint(3, 60)):
+            kind = rng.choice(("conv2d", "conv2d", "relu", "add", "view"))
+            weights = rng.uniform(0, 1.2e7) if kind == "conv2d" else 0.0
+            ops.append((kind, rng.uniform(1e-6, 1e-2), 10 ** rng.uniform(4, 7.08), weights))
+        out.append((ops, rng.randint(5, 400)))
+    return out
+
+
+def test_the_correction_is_recovered_from_networks_that_follow_it() -> None:
+    """Networks whose time is exactly 1.2·H + 0.8·L + 2·V + 3 µs per op + 1 µs per module call + g · (20 ps per
+    byte written + 10 ps per weight byte), each op's bytes capped at 2 MiB and g = min(1, written ÷ 8 MiB), give
+    back that form and those coefficients, and no error on networks left out."""
     from cnncalc.latency.context import fit_context
 
-    rng = random.Random(0)
-    rows = [[rng.uniform(1e-4, 1e-1), rng.uniform(1e-5, 1e-2), rng.uniform(0, 1e-4), rng.randint(10, 900),
-             rng.randint(10, 900), rng.uniform(1e5, 1e8), rng.uniform(1e4, 1e8)] for _ in range(40)]
-    times = [1.2 * h + 0.8 * light + 2 * v + 3e-6 * n + 1e-6 * m + 2e-11 * o + 1e-11 * w
-             for h, light, v, n, m, o, w in rows]
-    ctx = fit_context(rows, times)
+    nets = _networks(random.Random(0), 40)
+    times = []
+    for ops, calls in nets:  # the formula written out by hand, apart from the code under test
+        heavy = sum(t for k, t, _, _ in ops if k == "conv2d")
+        light = sum(t for k, t, _, _ in ops if k in ("relu", "add"))
+        view = sum(t for k, t, _, _ in ops if k == "view")
+        kernels = [op for op in ops if op[0] != "view"]
+        gate = min(1.0, sum(o for _, _, o, _ in kernels) / 2**23)
+        times.append(1.2 * heavy + 0.8 * light + 2 * view + 3e-6 * len(kernels) + 1e-6 * calls
+                     + gate * sum(2e-11 * min(o, 2**21) + 1e-11 * min(w, 2**21) for _, _, o, w in kernels))
+    ctx = fit_context(nets, times)
+    assert (ctx.cap_bytes, ctx.gate_bytes) == (2**21, 2**23)
     got = (ctx.heavy, ctx.light, ctx.view, ctx.per_op, ctx.per_module, ctx.per_output_byte, ctx.per_weight_byte)
     assert got == pytest.approx((1.2, 0.8, 2.0, 3e-6, 1e-6, 2e-11, 1e-11), rel=1e-6)
     assert ctx.networks == 40 and ctx.held_out is not None and ctx.held_out.median < 1e-9
+
+
+def test_the_correction_can_hold_the_heavy_scale_at_one() -> None:
+    """Holding a_heavy at 1 fits the other coefficients alone: on networks whose heavy ops take exactly their time
+    alone it gives them back. On networks whose heavy ops take 1.5 times that, it cannot fit, so the free form errs
+    less on networks left out and is the one chosen."""
+    from cnncalc.latency.context import _solve, features, fit_context
+
+    nets = _networks(random.Random(1), 30)
+
+    def seconds(ops: list[tuple[str, float, float, float]], calls: int, heavy: float) -> float:
+        return (heavy * sum(t for k, t, _, _ in ops if k == "conv2d") + 0.5 * sum(t for k, t, _, _ in ops
+                if k in ("relu", "add")) + 2 * sum(t for k, t, _, _ in ops if k == "view") + 4e-6 * calls)
+
+    rows = [features(ops, calls) for ops, calls in nets]
+    held = _solve(rows, [seconds(ops, calls, 1.0) for ops, calls in nets], heavy_fixed=True)
+    assert held == pytest.approx([1.0, 0.5, 2.0, 0.0, 4e-6, 0.0, 0.0], abs=1e-9)
+    slower = [seconds(ops, calls, 1.5) for ops, calls in nets]
+    assert _solve(rows, slower, heavy_fixed=True)[0] == 1.0  # held, though the networks say 1.5
+    ctx = fit_context(nets, slower)
+    assert (ctx.heavy, ctx.light, ctx.view, ctx.per_module) == pytest.approx((1.5, 0.5, 2.0, 4e-6), rel=1e-6)

@@ -25,7 +25,7 @@ def three_models() -> object:
 
     prof = profile({"view": Constant(3e-6), "relu": per_byte(1e-9), "conv2d": Trees(-7.0, 0.1, (tree,))})
     return replace(prof, context=Context(1.25, 0.5, 2.0, 1e-6, 3e-6, 2e-11, 1e-11, networks=40,
-                                         held_out=HeldOut(0.04, 0.1, 40)))
+                                         held_out=HeldOut(0.04, 0.1, 40), cap_bytes=2**21, gate_bytes=2**23))
 
 
 def test_a_profile_round_trips(tmp_path: Path) -> None:
@@ -121,3 +121,17 @@ def test_the_shipped_profile_loads_by_name_and_predicts_a_whole_cnn() -> None:
         report = cnncalc.predict(name, prof)
         assert not report.partial and not report.not_predicted, report.not_predicted
         assert report.latency_ms > 0
+
+
+def test_a_correction_saved_before_its_cap_and_gate_counts_every_byte() -> None:
+    """A profile's correction written before the cap and the gate existed has neither key: it loads uncapped and
+    ungated, so it predicts as it did (and the uncapped cap is written as null, JSON having no infinity)."""
+    from cnncalc.latency.context import Context
+
+    old = {"heavy": 1.1, "light": 0.9, "view": 2.0, "per_op": 0.0, "per_module": 1e-6, "per_output_byte": 3e-11,
+           "per_weight_byte": 3e-11, "networks": 109}
+    ctx = Context.of(old)
+    assert math.isinf(ctx.cap_bytes) and ctx.gate_bytes == 0.0 and ctx.gate(1.0) == 1.0
+    # 0 per op + 1 × (10⁹ bytes written × 3e-11 s + 10⁹ weight bytes × 3e-11 s) = 0.06 s
+    assert ctx.fixed("heavy", 1e9, 1e9) == pytest.approx(0.06)
+    assert ctx.to_data()["cap_bytes"] is None and Context.of(ctx.to_data()) == ctx

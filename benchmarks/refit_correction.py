@@ -1,0 +1,59 @@
+"""Fit a calibrated profile's network correction again, by this version of cnncalc, without timing anything.
+
+    python benchmarks/refit_correction.py benchmarks/out/cpu-1t-v11.json [-o benchmarks/out/cpu-1t-v11-refit.json]
+
+The correction (`cnncalc.latency.context`) is fitted on the calibration's random networks: their times are in the
+measurements file calibration wrote beside the profile (PROFILE.calls.jsonl), and their ops' times alone come from
+the profile's own per-kind models. A change to the correction's form can so be scored on the very calibration, and
+then, with `benchmarks/predict.py --measured`, on the very measurements, that the form before it was: the one
+difference between the two is the correction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("profile", help="a profile that calibrate wrote, with its PROFILE.calls.jsonl beside it")
+    parser.add_argument("-o", "--output", help="where to write the refitted profile (default: over PROFILE)")
+    args = parser.parse_args()
+
+    import torch
+
+    from cnncalc.errors import CnncalcError
+    from cnncalc.latency.calibrate import measurements_file, refit_correction
+
+    torch.set_num_threads(1)
+    try:
+        if args.output:  # the measurements go beside the new profile too, so that it can be refitted and drift-checked
+            shutil.copyfile(measurements_file(args.profile), measurements_file(args.output))
+        from cnncalc.latency.profile import load_profile
+
+        before = load_profile(args.profile).context
+        after = refit_correction(args.profile, args.output).context
+    except (CnncalcError, OSError) as err:
+        print(f"refit_correction: {err}", file=sys.stderr)
+        sys.exit(1)
+    assert after is not None
+    for label, ctx in (("before", before), ("after", after)):
+        if ctx is None:
+            print(f"{label}: no correction")
+            continue
+        held = ctx.held_out
+        cap = "none" if ctx.cap_bytes == float("inf") else f"{ctx.cap_bytes / 2**20:g} MiB"
+        gate = "none" if not ctx.gate_bytes else f"{ctx.gate_bytes / 2**20:g} MiB"
+        print(f"{label}: heavy {ctx.heavy:.3f}, light {ctx.light:.3f}, view {ctx.view:.3f}, per op "
+              f"{ctx.per_op * 1e6:.2f} µs, per module call {ctx.per_module * 1e6:.2f} µs, per byte written "
+              f"{ctx.per_output_byte * 1e12:.1f} ps, per weight byte {ctx.per_weight_byte * 1e12:.1f} ps; cap {cap}, "
+              f"gate {gate}; {ctx.networks} networks, left out: median {held.median:.1%}, p90 {held.p90:.1%}"
+              if held else "")
+    print(f"written: {Path(args.output or args.profile)}")
+
+
+if __name__ == "__main__":
+    main()
