@@ -192,7 +192,7 @@ POOLS = frozenset({"max_pool1d", "max_pool2d", "max_pool3d", "max_pool2d_with_in
 CONVS = frozenset({"convolution", "_convolution"})
 MATMULS = frozenset({"addmm", "mm", "bmm", "baddbmm"})
 #: kinds named after another op with the same kernel
-ALIASES = {"_native_batch_norm_legit_no_training": "native_batch_norm", "_native_batch_norm_legit": "native_batch_norm",
+ALIASES = {"_native_batch_norm_legit_no_training": "native_batch_norm", "_native_batch_norm_legit": "batch_norm_stats",
            "native_batch_norm": "native_batch_norm", "_safe_softmax": "_softmax", "_adaptive_avg_pool2d":
            "adaptive_avg_pool2d", "_unsafe_index": "index", "_to_copy": "copy", "clone": "copy", "copy_": "copy",
            "contiguous": "copy"}
@@ -217,6 +217,8 @@ def kind_of(call: Call) -> Kind | None:
     if not tensors and not call.outputs:
         return None
     base = ALIASES.get(name, name)
+    if base == "native_batch_norm" and any(a is True for a in call.args):  # training=True: it computes its statistics
+        base = "batch_norm_stats"
     if name in BINARY:
         shapes = {t.shape for t in tensors}
         if len(shapes) > 1:

@@ -262,6 +262,20 @@ def batch_norm(rng: random.Random, dtype: str, channels_last: bool) -> Call:
                 (x, empty, empty), "")
 
 
+def batch_norm_stats(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    """Batch norm that computes its own mean and variance: half of the draws as NF-ResNet's weight standardization
+    (a convolution's 1 × C_out × C_in·k² weight, no affine, no running statistics), half over an activation map
+    (training's batch norm, with running statistics to update)."""
+    if rng.random() < 0.5:
+        out, fan_in = _channels(rng, 16, 2048), rng.choice((1, 9, 9, 25, 49)) * _channels(rng, 3, 512)
+        x, w = tensor((1, out, fan_in), dtype), tensor((out,), dtype)
+        return Call("aten.native_batch_norm.default", (x, w, None, None, None, True, 0.0, 1e-5), (),
+                    (x, tensor((out,), dtype), tensor((out,), dtype)), "")
+    shape = _shape(rng, _numel(rng))
+    x, c = tensor(shape, dtype, channels_last), tensor((shape[1],), dtype)
+    return Call("aten.native_batch_norm.default", (x, c, c, c, c, True, 0.1, 1e-5), (), (x, c, c), "")
+
+
 def layer_norm(rng: random.Random, dtype: str, channels_last: bool) -> Call:
     tokens, dim = _size(rng, 1, 4096), _channels(rng, 16, 2048)
     x, w = tensor((1, tokens, dim), dtype), tensor((dim,), dtype)

@@ -103,3 +103,33 @@ def test_linear_layers_are_drawn_up_to_vggs_classifier() -> None:
     assert max(w.shape[0] for w in weights) > 25_088  # type: ignore[union-attr]
     assert max(w.nbytes for w in weights) > 411_041_792  # type: ignore[union-attr]
     assert all(sum(t.nbytes for t in (*call.tensors(), *call.outputs)) <= sampling.MATMUL_BYTES for call in drawn)
+
+
+def test_batch_norm_that_computes_its_statistics_is_a_kind_of_its_own() -> None:
+    """NF-ResNet standardizes each convolution's weight with a batch norm in training form (F.batch_norm(...,
+    training=True)): two passes for the mean and variance, then one to normalize, where eval's batch norm makes one
+    pass with stored statistics. Traced on the meta device, both are aten.native_batch_norm; the flag tells them
+    apart, and calibration draws both forms."""
+    import torch
+    from torch import nn
+
+    from cnncalc.analysis.analyze import subject_for, trace_subject
+    from cnncalc.dtypes import parse_dtype
+    from cnncalc.latency.calibrate import PLANS
+
+    class Standardized(nn.Conv2d):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            w = nn.functional.batch_norm(self.weight.reshape(1, self.out_channels, -1), None, None,
+                                         training=True, momentum=0.0).reshape_as(self.weight)
+            return self._conv_forward(x, w, self.bias)
+
+    model = nn.Sequential(Standardized(3, 8, 3), nn.BatchNorm2d(8)).eval()
+    _, run, _ = trace_subject(subject_for(model, (1, 3, 16, 16), None, None, None, None), parse_dtype("float32"),
+                              worst_case=False, keep_calls=True)
+    kinds = [kind_of(c) for c in run.tracer.calls or [] if "batch_norm" in c.op]
+    assert [k.name for k in kinds if k is not None] == ["batch_norm_stats", "native_batch_norm"]
+    assert {"batch_norm_stats", "native_batch_norm"} <= {plan.kind for plan in PLANS}
+    rng = random.Random(0)
+    drawn = [sampling.batch_norm_stats(rng, "float32", False) for _ in range(40)]
+    assert {kind.name for kind in map(kind_of, drawn) if kind is not None} == {"batch_norm_stats"}
+    assert {len(call.args[0].shape) for call in drawn} == {3, 4}  # type: ignore[union-attr]
