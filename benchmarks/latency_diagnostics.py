@@ -1,10 +1,11 @@
-"""Five checks behind docs/prediction.md's account of what limits latency prediction on a CPU.
+"""Six checks behind docs/prediction.md's account of what limits latency prediction on a CPU.
 
     python benchmarks/latency_diagnostics.py subnormals swin_t resnet50       # a network with and without them
     python benchmarks/latency_diagnostics.py ops dpn68 --profile dev-cpu-1t   # each op: predicted against timed
     python benchmarks/latency_diagnostics.py cold tf_mixnet_s vgg11 --flush-mib 8   # ops alone, hot and cold
     python benchmarks/latency_diagnostics.py depth P.calls.jsonl conv2d 5 7   # trees' 5-fold error by depth
     python benchmarks/latency_diagnostics.py context P.json                   # the correction on its own networks
+    python benchmarks/latency_diagnostics.py forms P.json                     # every form of it, left out
 
 - `subnormals`: each model (cnncalc's zoo, torchvision's or timm's, random weights, batch 1) timed as
   `benchmarks/predict.py` times it, once as PyTorch runs it by default and once with subnormal floats flushed.
@@ -20,6 +21,9 @@
   profile and its measurements file; nothing is timed): how many it puts within ±10%, and its error against the
   share of each network's time that its ops, predicted alone, account for. A correction that misses its own
   networks by a share's trend cannot be tuned out of it.
+- `forms`: the network correction's leave-one-out error on the calibration's networks in each form it chooses
+  between (`cnncalc.latency.context.form_errors`: each per-op cap on bytes, gate threshold, and a_heavy fitted or
+  held at 1), and the one it chooses.
 
 At one thread, with nothing else running.
 """
@@ -142,28 +146,35 @@ def depth(calls: str, kind: str, depths: list[int]) -> None:
               f"p90 {errors[min(len(errors) - 1, int(0.9 * len(errors)))]:.1%}")
 
 
-def context(path: str) -> None:
-    import statistics
-
+def _calibration(path: str) -> tuple[Any, list[tuple[Any, float]]]:
+    """The profile at `path` and its calibration's random networks (their specs) with their measured seconds."""
     from cnncalc.latency import networks
     from cnncalc.latency.calibrate import measurements_file
-    from cnncalc.latency.predict import op_times, predict
     from cnncalc.latency.profile import load_profile
 
     prof = load_profile(path)
-    correction = prof.context
-    if correction is None:
+    if prof.context is None:
         raise SystemExit(f"latency_diagnostics: {path} has no network correction")
     seed = int(prof.calibration.get("seed", 0))
     with open(measurements_file(path), encoding="utf-8") as f:
         measured = [m for m in map(json.loads, f.read().splitlines()[1:]) if m.get("kind") == "network"]
+    return prof, [(networks.draw(seed, int(m["features"][0])), float(m["seconds"])) for m in measured]
+
+
+def context(path: str) -> None:
+    import statistics
+
+    from cnncalc.latency import networks
+    from cnncalc.latency.predict import op_times, predict
+
+    prof, measured = _calibration(path)
+    correction = prof.context
     rows = []
-    for m in measured:
-        spec = networks.draw(seed, int(m["features"][0]))
+    for spec, seconds in measured:
         module = networks.build(spec)
         alone, _ = op_times(module, spec.input_shape, prof)
         predicted = predict(module, prof, spec.input_shape).latency_ms / 1e3  # as `cnncalc predict` gives it
-        rows.append((spec.family, sum(t for _, t, _, _ in alone) / m["seconds"], predicted / m["seconds"] - 1))
+        rows.append((spec.family, sum(t for _, t, _, _ in alone) / seconds, predicted / seconds - 1))
     errors = [abs(e) for *_, e in rows]
     print(f"{len(rows)} networks: within ±10% {sum(e < 0.1 for e in errors) / len(rows):.0%}, median |error| "
           f"{statistics.median(errors):.1%} (fitted on these very networks); leave-one-out median "
@@ -175,6 +186,28 @@ def context(path: str) -> None:
             label = f"{lo:.1f}–{min(hi, 1.0):.1f}{'+' if hi > 1 else ''}"
             print(f"  {label:20s} {len(band):9d}  {statistics.mean(band):+10.1%}  "
                   f"{sum(abs(e) < 0.1 for e in band) / len(band):11.0%}")
+
+
+def forms(path: str) -> None:
+    from cnncalc.latency import networks
+    from cnncalc.latency.context import GATES, form_errors
+    from cnncalc.latency.predict import op_times
+
+    prof, measured = _calibration(path)
+    traced = [op_times(networks.build(spec), spec.input_shape, prof) for spec, _ in measured]
+    errors = {form: held for form, held, _ in form_errors(traced, [seconds for _, seconds in measured])}
+    chosen = min(errors, key=lambda f: (errors[f].median, errors[f].p90))
+    mib = 2**20
+    print(f"{len(measured)} networks: the correction's leave-one-out median |error| in each form, a_heavy fitted / "
+          "held at 1 (* the form fit_context chooses)")
+    print("cap \\ gate " + "".join(f"{'none' if not g else f'{g / mib:g} MiB':>16s}" for g in GATES))
+    for cap in sorted({c for c, _, _ in errors}):
+        cells = []
+        for gate in GATES:
+            pair = [f"{errors[(cap, gate, held)].median:.1%}{'*' if (cap, gate, held) == chosen else ''}"
+                    for held in (False, True)]
+            cells.append(f"{' / '.join(pair):>16s}")
+        print(f"{cap / mib:g} MiB".ljust(11) + "".join(cells))
 
 
 def main() -> None:
@@ -195,6 +228,8 @@ def main() -> None:
     d.add_argument("depths", type=int, nargs="+")
     x = sub.add_parser("context")
     x.add_argument("profile")
+    f = sub.add_parser("forms")
+    f.add_argument("profile")
     args = parser.parse_args()
 
     from cnncalc.errors import CnncalcError
@@ -211,6 +246,8 @@ def main() -> None:
             cold(args.models, args.flush_mib)
         elif args.check == "depth":
             depth(args.calls, args.kind, args.depths)
+        elif args.check == "forms":
+            forms(args.profile)
         else:
             context(args.profile)
     except (CnncalcError, OSError) as e:  # a missing or malformed profile or measurements file

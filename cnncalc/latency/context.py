@@ -151,13 +151,15 @@ def _held_out(rows: Sequence[Sequence[float]], times: Sequence[float], heavy_fix
     return HeldOut(errors[n // 2], errors[min(n - 1, int(0.9 * n))], n)
 
 
-def fit_context(networks: Sequence[tuple[Sequence[Op], int]], times: Sequence[float]) -> Context:
-    """The correction fitted on networks' ops and module calls and their measured seconds: of every cap, gate and
-    a_heavy fitted or held at 1, the form with the least median error on networks left out (then the least p90,
-    then the earliest in CAPS and GATES), with its coefficients fitted on all of them."""
-    if not times:
-        return Context()
-    best: tuple[tuple[float, float], float, float, bool, list[list[float]], HeldOut] | None = None
+#: a form of the correction: its cap, its gate threshold, and whether a_heavy is held at 1
+Form = tuple[float, float, bool]
+
+
+def form_errors(networks: Sequence[tuple[Sequence[Op], int]],
+                times: Sequence[float]) -> list[tuple[Form, HeldOut, list[list[float]]]]:
+    """Every form (each cap in CAPS, threshold in GATES, a_heavy fitted or held at 1), its error on networks left
+    out, and the networks' features in that form."""
+    out = []
     totals = [written(ops) for ops, _ in networks]
     for cap in CAPS:
         plain = [features(ops, calls, cap) for ops, calls in networks]
@@ -166,13 +168,18 @@ def fit_context(networks: Sequence[tuple[Sequence[Op], int]], times: Sequence[fl
             rows = [[*row[:5], probe.gate(total) * row[5], probe.gate(total) * row[6]]
                     for row, total in zip(plain, totals, strict=True)]
             for heavy_fixed in (False, True):
-                held = _held_out(rows, times, heavy_fixed)
-                score = (held.median, held.p90)
-                if best is None or score < best[0]:
-                    best = (score, cap, threshold, heavy_fixed, rows, held)
-    if best is None:
+                out.append(((cap, threshold, heavy_fixed), _held_out(rows, times, heavy_fixed), rows))
+    return out
+
+
+def fit_context(networks: Sequence[tuple[Sequence[Op], int]], times: Sequence[float]) -> Context:
+    """The correction fitted on networks' ops and module calls and their measured seconds: of every form
+    (`form_errors`), the one with the least median error on networks left out (then the least p90, then the
+    earliest in CAPS and GATES), with its coefficients fitted on all of them."""
+    if not times:
         return Context()
-    _, cap, threshold, heavy_fixed, rows, held = best
+    (cap, threshold, heavy_fixed), held, rows = min(form_errors(networks, times),
+                                                   key=lambda f: (f[1].median, f[1].p90))
     heavy, light, view, per_op, per_module, per_output_byte, per_weight_byte = _solve(rows, times, heavy_fixed)
     return Context(heavy, light, view, per_op, per_module, per_output_byte, per_weight_byte, networks=len(times),
                    held_out=held, cap_bytes=cap, gate_bytes=threshold)

@@ -18,9 +18,10 @@ from cnncalc.serialize import rows, to_data
 #: module rows down to this depth, unless the reader asks for another (--depth)
 DEPTH = 2
 #: what the numbers are, under every view of a prediction
-METHOD = ("predicted median of one forward pass (eval, inference_mode, eager): each op's time from the profile's "
-          "model of its kind, plus each module call's overhead; bound: overhead when an op takes within 2× its "
-          "kind's smallest call, else memory or compute by the larger roofline term")
+METHOD = ("predicted median of one forward pass (eval, inference_mode, eager): each op's time alone from the "
+          "profile's model of its kind, corrected for running in a network (the bytes it fetches there), plus each "
+          "module call's overhead; bound: overhead when an op takes within 2× its kind's smallest call, else memory "
+          "or compute by the larger roofline term")
 
 
 def plural(n: int, noun: str) -> str:
