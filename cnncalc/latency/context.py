@@ -77,12 +77,16 @@ class Context:
         """How much of its ops' bytes a network that writes `written` bytes per forward fetches (0 to 1)."""
         return 1.0 if self.gate_bytes <= 0 else min(1.0, written / self.gate_bytes)
 
-    def fixed(self, cls: str, out_bytes: float, weight_bytes: float, gate: float = 1.0) -> float:
-        """What being in a network adds to one op beyond scaling its time alone (`gate`: the network's, `gate`)."""
+    def fixed(self, cls: str) -> float:
+        """The fixed cost that being in a network adds to one op of class `cls`."""
+        return 0.0 if cls == "view" else self.per_op
+
+    def fetched(self, cls: str, out_bytes: float, weight_bytes: float, gate: float = 1.0) -> float:
+        """What fetching its bytes in a network adds to one op (`gate`: the network's, see `gate`)."""
         if cls == "view":
             return 0.0
-        return self.per_op + gate * (self.per_output_byte * min(out_bytes, self.cap_bytes)
-                                     + self.per_weight_byte * min(weight_bytes, self.cap_bytes))
+        return gate * (self.per_output_byte * min(out_bytes, self.cap_bytes)
+                       + self.per_weight_byte * min(weight_bytes, self.cap_bytes))
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"heavy": self.heavy, "light": self.light, "view": self.view, "per_op": self.per_op,

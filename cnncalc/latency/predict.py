@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.errors import CnncalcError
-from cnncalc.latency.context import op_class
+from cnncalc.latency.context import op_class, written
 from cnncalc.latency.kinds import Kind, kind_of
 from cnncalc.latency.profile import Profile, load_profile
 from cnncalc.latency.report import KindLatency, LatencyReport, ModuleLatency, NotPredicted, ProfileInfo
@@ -140,8 +140,8 @@ def from_trace(module: Any, run: Any, report: Any, prof: Profile, dt: str, scale
     calls = run.tracer.calls or []
     by_kind, missing = _grouped(calls, prof)
     ctx = prof.correction
-    gate = ctx.gate(sum(k.out_bytes for name, members in by_kind.items() if op_class(name) != "view"
-                        for _, k in members))
+    gate = ctx.gate(written([(name, 0.0, k.out_bytes, k.weight_bytes) for name, members in by_kind.items()
+                             for _, k in members]))
     seconds: dict[int, list[tuple[float, str]]] = {}
     kinds = []
     for name, members in sorted(by_kind.items()):
@@ -153,10 +153,12 @@ def from_trace(module: Any, run: Any, report: Any, prof: Profile, dt: str, scale
             bound = _bound(kind, alone, entry.overhead, prof)
             if scale is not None:
                 alone *= {"compute": scale.compute, "memory": scale.memory}.get(bound, 1.0)
-            fixed = ctx.fixed(cls, kind.out_bytes, kind.weight_bytes, gate)  # what the network adds
-            seconds[i] = [(ctx.scale(cls) * alone, bound), (fixed, "overhead")]
+            # what being in a network adds: a fixed cost, and fetching the bytes that stayed cached alone
+            fixed, fetched = ctx.fixed(cls), ctx.fetched(cls, kind.out_bytes, kind.weight_bytes, gate)
+            seconds[i] = [(ctx.scale(cls) * alone, bound), (fixed, "overhead"), (fetched, "memory")]
             parts[bound] += ctx.scale(cls) * alone
             parts["overhead"] += fixed
+            parts["memory"] += fetched
         error = entry.held_out.median if entry.held_out.median == entry.held_out.median else None
         kinds.append(KindLatency(name, len(members), sum(parts.values()) * 1e3, parts["compute"] * 1e3,
                                  parts["memory"] * 1e3, parts["overhead"] * 1e3, error))

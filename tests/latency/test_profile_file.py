@@ -132,6 +132,6 @@ def test_a_correction_saved_before_its_cap_and_gate_counts_every_byte() -> None:
            "per_weight_byte": 3e-11, "networks": 109}
     ctx = Context.of(old)
     assert math.isinf(ctx.cap_bytes) and ctx.gate_bytes == 0.0 and ctx.gate(1.0) == 1.0
-    # 0 per op + 1 × (10⁹ bytes written × 3e-11 s + 10⁹ weight bytes × 3e-11 s) = 0.06 s
-    assert ctx.fixed("heavy", 1e9, 1e9) == pytest.approx(0.06)
+    # 1 × (10⁹ bytes written × 3e-11 s + 10⁹ weight bytes × 3e-11 s) = 0.06 s
+    assert ctx.fetched("heavy", 1e9, 1e9) == pytest.approx(0.06)
     assert ctx.to_data()["cap_bytes"] is None and Context.of(ctx.to_data()) == ctx
