@@ -322,8 +322,13 @@ def main() -> None:
         parser.error("give --profile PROFILE.json or --calibrate")
     if args.measured and (args.write_docs or args.resume):
         parser.error("--measured scores an earlier run's measurements: not with --write-docs or --resume")
-    taken = ({(r["model"], r["batch"]): Row(**r) for r in map(json.loads, Path(args.measured).read_text().splitlines())}
-             if args.measured else None)
+    taken = None
+    if args.measured:
+        try:
+            taken = {(r["model"], r["batch"]): Row(**r)
+                     for r in map(json.loads, Path(args.measured).read_text().splitlines())}
+        except (OSError, ValueError, TypeError, KeyError) as err:
+            parser.error(f"--measured {args.measured}: not the rows of an earlier run ({type(err).__name__}: {err})")
     prof = load_profile(args.profile)
     threads = args.threads or prof.device.threads or torch.get_num_threads()
     torch.set_num_threads(threads)

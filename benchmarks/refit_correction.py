@@ -30,8 +30,9 @@ def main() -> None:
 
     torch.set_num_threads(1)
     try:
-        if args.output:  # the measurements go beside the new profile too, so that it can be refitted and drift-checked
-            shutil.copyfile(measurements_file(args.profile), measurements_file(args.output))
+        source, target = measurements_file(args.profile), measurements_file(args.output or args.profile)
+        if source.resolve() != target.resolve():  # beside the new profile too: it can be refitted and drift-checked
+            shutil.copyfile(source, target)
         from cnncalc.latency.profile import load_profile
 
         before = load_profile(args.profile).context
@@ -47,11 +48,11 @@ def main() -> None:
         held = ctx.held_out
         cap = "none" if ctx.cap_bytes == float("inf") else f"{ctx.cap_bytes / 2**20:g} MiB"
         gate = "none" if not ctx.gate_bytes else f"{ctx.gate_bytes / 2**20:g} MiB"
+        left_out = f"left out: median {held.median:.1%}, p90 {held.p90:.1%}" if held else "no error left out"
         print(f"{label}: heavy {ctx.heavy:.3f}, light {ctx.light:.3f}, view {ctx.view:.3f}, per op "
               f"{ctx.per_op * 1e6:.2f} µs, per module call {ctx.per_module * 1e6:.2f} µs, per byte written "
               f"{ctx.per_output_byte * 1e12:.1f} ps, per weight byte {ctx.per_weight_byte * 1e12:.1f} ps; cap {cap}, "
-              f"gate {gate}; {ctx.networks} networks, left out: median {held.median:.1%}, p90 {held.p90:.1%}"
-              if held else "")
+              f"gate {gate}; {ctx.networks} networks, {left_out}")
     print(f"written: {Path(args.output or args.profile)}")
 
 

@@ -298,13 +298,17 @@ def refit_correction(path: str | Path, output: str | Path | None = None) -> Prof
     if not file.is_file():
         raise CnncalcError(f"profile={str(path)!r}: its measurements file {str(file)!r} does not exist")
     measured = []
-    for line in file.read_text(encoding="utf-8").splitlines()[1:]:
+    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines()[1:], 2):
         try:
             item = json.loads(line)
         except json.JSONDecodeError:  # the line an interruption cut short
             continue
-        if item.get("kind") == "network":
-            measured.append((int(item["features"][0]), float(item["seconds"])))
+        if isinstance(item, dict) and item.get("kind") == "network":
+            try:
+                measured.append((int(item["features"][0]), float(item["seconds"])))
+            except (KeyError, IndexError, TypeError, ValueError):
+                raise CnncalcError(f"{str(file)!r}, line {number}: a network's measurement needs 'features' "
+                                   "(its index first) and 'seconds'") from None
     context = _fit_networks(profile, measured, int(profile.calibration.get("seed", 0)))
     if context is None:
         raise CnncalcError(f"profile={str(path)!r}: {len(measured)} networks measured; the correction needs 10")

@@ -192,10 +192,12 @@ POOLS = frozenset({"max_pool1d", "max_pool2d", "max_pool3d", "max_pool2d_with_in
 CONVS = frozenset({"convolution", "_convolution"})
 MATMULS = frozenset({"addmm", "mm", "bmm", "baddbmm"})
 #: kinds named after another op with the same kernel
-ALIASES = {"_native_batch_norm_legit_no_training": "native_batch_norm", "_native_batch_norm_legit": "batch_norm_stats",
+ALIASES = {"_native_batch_norm_legit_no_training": "native_batch_norm", "_native_batch_norm_legit": "native_batch_norm",
            "native_batch_norm": "native_batch_norm", "_safe_softmax": "_softmax", "_adaptive_avg_pool2d":
            "adaptive_avg_pool2d", "_unsafe_index": "index", "_to_copy": "copy", "clone": "copy", "copy_": "copy",
            "contiguous": "copy"}
+#: a kind that profiles made before it existed model under another kind: predicted as that one there
+FALLBACKS = {"batch_norm_stats": "native_batch_norm"}
 
 _SPECIAL: dict[str, Callable[[Call], Kind | None]] = {
     **dict.fromkeys(CONVS, _conv), **dict.fromkeys(MATMULS, _matmul), **dict.fromkeys(POOLS, _pool),

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cnncalc.errors import CnncalcError
 from cnncalc.latency.context import op_class, written
-from cnncalc.latency.kinds import Kind, kind_of
+from cnncalc.latency.kinds import FALLBACKS, Kind, kind_of
 from cnncalc.latency.profile import Profile, load_profile
 from cnncalc.latency.report import KindLatency, LatencyReport, ModuleLatency, NotPredicted, ProfileInfo
 
@@ -155,6 +155,8 @@ def from_trace(module: Any, run: Any, report: Any, prof: Profile, dt: str, scale
                 alone *= {"compute": scale.compute, "memory": scale.memory}.get(bound, 1.0)
             # what being in a network adds: a fixed cost, and fetching the bytes that stayed cached alone
             fixed, fetched = ctx.fixed(cls), ctx.fetched(cls, kind.out_bytes, kind.weight_bytes, gate)
+            if scale is not None:  # fetching is memory traffic: scaled by the bandwidths, as memory-bound ops are
+                fetched *= scale.memory
             seconds[i] = [(ctx.scale(cls) * alone, bound), (fixed, "overhead"), (fetched, "memory")]
             parts[bound] += ctx.scale(cls) * alone
             parts["overhead"] += fixed
@@ -197,6 +199,8 @@ def _grouped(calls: Sequence[Any], prof: Profile) -> tuple[Grouped, dict[tuple[s
         kind = kind_of(call)
         if kind is None:
             continue
+        if kind.name not in prof.kinds and FALLBACKS.get(kind.name) in prof.kinds:
+            kind = replace(kind, name=FALLBACKS[kind.name])  # a profile made before the kind existed
         if kind.name not in prof.kinds:
             missing[(call.op, kind.name)] += 1
             continue

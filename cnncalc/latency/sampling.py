@@ -264,7 +264,8 @@ def batch_norm(rng: random.Random, dtype: str, channels_last: bool) -> Call:
 
 def batch_norm_stats(rng: random.Random, dtype: str, channels_last: bool) -> Call:
     """Batch norm that computes its own mean and variance: half of the draws as NF-ResNet's weight standardization
-    (a convolution's 1 × C_out × C_in·k² weight, no affine, no running statistics), half over an activation map
+    (a convolution's 1 × C_out × C_in·k² weight, a gain per output channel as timm's ScaledStdConv2d passes it, no
+    bias, no running statistics), half over an activation map
     (training's batch norm, with running statistics to update)."""
     if rng.random() < 0.5:
         out, fan_in = _channels(rng, 16, 2048), rng.choice((1, 9, 9, 25, 49)) * _channels(rng, 3, 512)

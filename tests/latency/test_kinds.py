@@ -133,3 +133,11 @@ def test_batch_norm_that_computes_its_statistics_is_a_kind_of_its_own() -> None:
     drawn = [sampling.batch_norm_stats(rng, "float32", False) for _ in range(40)]
     assert {kind.name for kind in map(kind_of, drawn) if kind is not None} == {"batch_norm_stats"}
     assert {len(call.args[0].shape) for call in drawn} == {3, 4}  # type: ignore[union-attr]
+
+
+def test_the_legit_batch_norm_op_is_named_by_its_training_flag() -> None:
+    # _native_batch_norm_legit(input, weight, bias, running_mean, running_var, training, momentum, eps)
+    x, c = _t(2, 8, 4, 4), _t(8)
+    names = [kind_of(Call("aten._native_batch_norm_legit.default", (x, c, c, c, c, flag, 0.1, 1e-5), (),
+                          (x, c, c), "")) for flag in (False, True)]
+    assert [k.name for k in names if k is not None] == ["native_batch_norm", "batch_norm_stats"]

@@ -226,7 +226,7 @@ def test_the_correction_can_hold_the_heavy_scale_at_one() -> None:
     """Holding a_heavy at 1 fits the other coefficients alone: on networks whose heavy ops take exactly their time
     alone it gives them back. On networks whose heavy ops take 1.5 times that, it cannot fit, so the free form errs
     less on networks left out and is the one chosen."""
-    from cnncalc.latency.context import _solve, features, fit_context
+    from cnncalc.latency.context import _solve, features, fit_context, form_errors
 
     nets = _networks(random.Random(1), 30)
 
@@ -238,6 +238,22 @@ def test_the_correction_can_hold_the_heavy_scale_at_one() -> None:
     held = _solve(rows, [seconds(ops, calls, 1.0) for ops, calls in nets], heavy_fixed=True)
     assert held == pytest.approx([1.0, 0.5, 2.0, 0.0, 4e-6, 0.0, 0.0], abs=1e-9)
     slower = [seconds(ops, calls, 1.5) for ops, calls in nets]
-    assert _solve(rows, slower, heavy_fixed=True)[0] == 1.0  # held, though the networks say 1.5
+    errors = form_errors(nets, slower)
+    assert min(held.median for (_, _, fixed), held, _ in errors if fixed) > 0.01  # held at 1, it cannot fit 1.5
+    assert max(held.median for (_, _, fixed), held, _ in errors if not fixed) < 1e-9
     ctx = fit_context(nets, slower)
     assert (ctx.heavy, ctx.light, ctx.view, ctx.per_module) == pytest.approx((1.5, 0.5, 2.0, 4e-6), rel=1e-6)
+
+
+def test_a_profile_made_before_batch_norm_stats_predicts_it_as_batch_norm() -> None:
+    """Instance norm computes its statistics (kind batch_norm_stats). A profile made before that kind existed
+    models it as batch norm, as it did then, rather than leaving it out; a profile with the kind uses it."""
+    model = nn.Sequential(nn.Conv2d(64, 64, 3, padding=1), nn.InstanceNorm2d(64)).eval()
+    free = {"conv2d": constant(CONV_MS / 1e3), "view": constant(0.0), "factory": constant(0.0)}  # its reshapes
+    old = hand_profile(kinds={**free, "native_batch_norm": constant(0.3e-3)})
+    report = cnncalc.predict(model, old, SHAPE)
+    assert not report.partial and "native_batch_norm" in {k.kind for k in report.kinds}
+    # 2 ms (conv) + 0.3 ms (instance norm as batch norm) + 3 module calls × 0.01 ms
+    assert report.latency_ms == pytest.approx(2.33, rel=1e-12)
+    new = hand_profile(kinds={**free, "native_batch_norm": constant(0.3e-3), "batch_norm_stats": constant(0.5e-3)})
+    assert cnncalc.predict(model, new, SHAPE).latency_ms == pytest.approx(2.53, rel=1e-12)
