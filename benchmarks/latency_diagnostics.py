@@ -18,7 +18,7 @@
 - `depth`: the 5-fold held-out error of a kind's model, fitted as calibration fits it but at each tree depth, on
   the measurements file that a calibration wrote beside its profile (`PROFILE.calls.jsonl`).
 - `context`: the network correction (`cnncalc.latency.context`) on the very networks it was fitted on (from the
-  profile and its measurements file; nothing is timed): how many it puts within ±10%, and its error against the
+  profile, which keeps their times; nothing is timed): how many it puts within ±10%, and its error against the
   share of each network's time that its ops, predicted alone, account for. A correction that misses its own
   networks by a share's trend cannot be tuned out of it.
 - `forms`: the network correction's leave-one-out error on the calibration's networks in each form it chooses
@@ -149,16 +149,14 @@ def depth(calls: str, kind: str, depths: list[int]) -> None:
 def _calibration(path: str) -> tuple[Any, list[tuple[Any, float]]]:
     """The profile at `path` and its calibration's random networks (their specs) with their measured seconds."""
     from cnncalc.latency import networks
-    from cnncalc.latency.calibrate import measurements_file
+    from cnncalc.latency.calibrate import network_times
     from cnncalc.latency.profile import load_profile
 
     prof = load_profile(path)
     if prof.context is None:
         raise SystemExit(f"latency_diagnostics: {path} has no network correction")
     seed = int(prof.calibration.get("seed", 0))
-    with open(measurements_file(path), encoding="utf-8") as f:
-        measured = [m for m in map(json.loads, f.read().splitlines()[1:]) if m.get("kind") == "network"]
-    return prof, [(networks.draw(seed, int(m["features"][0])), float(m["seconds"])) for m in measured]
+    return prof, [(networks.draw(seed, index), seconds) for index, seconds in network_times(prof)]
 
 
 def context(path: str) -> None:

@@ -137,6 +137,11 @@ def measure(module: torch.nn.Module, args: list[Any], kwargs: dict[str, Any], th
     return m.median * 1e3, spread
 
 
+def read_rows(path: Path) -> dict[tuple[str, int], Row]:
+    """The rows an earlier run kept (`predict-SET-PROFILE.rows.jsonl`), by model and batch."""
+    return {(r["model"], r["batch"]): Row(**r) for r in map(json.loads, path.read_text().splitlines())}
+
+
 def one(label: str, target: Any, shape: tuple[int, ...] | None, batch: int, prof: Any, threads: int,
         min_time: float, device: str = "cpu", taken: Row | None = None) -> Row:
     """The model predicted, its roofline bound, and its time measured (or, given `taken`, that row's)."""
@@ -175,9 +180,10 @@ def drift(prof: Any, device: str, most: int = 12) -> dict[str, Any] | None:
     networks (up to `most` of them, those under 50 ms) timed again as calibration timed them, now ÷ then. None when
     the profile kept no network times (made before they were kept) or has another device."""
     from cnncalc.latency import networks
+    from cnncalc.latency.calibrate import network_times
     from cnncalc.latency.measure import time_network
 
-    kept = [(int(i), float(t)) for i, t in prof.calibration.get("network_seconds", []) if t < 0.05]
+    kept = [(index, then) for index, then in network_times(prof) if then < 0.05]
     if not kept or device != prof.device.type:
         return None
     seed = int(prof.calibration.get("seed", 0))
@@ -325,8 +331,7 @@ def main() -> None:
     taken = None
     if args.measured:
         try:
-            taken = {(r["model"], r["batch"]): Row(**r)
-                     for r in map(json.loads, Path(args.measured).read_text().splitlines())}
+            taken = read_rows(Path(args.measured))
         except (OSError, ValueError, TypeError, KeyError) as err:
             parser.error(f"--measured {args.measured}: not the rows of an earlier run ({type(err).__name__}: {err})")
     prof = load_profile(args.profile)
@@ -343,7 +348,7 @@ def main() -> None:
     kept = OUT / f"{name}.rows.jsonl"
     done = {}
     if args.resume and kept.is_file():
-        done = {(r["model"], r["batch"]): Row(**r) for r in map(json.loads, kept.read_text().splitlines())}
+        done = read_rows(kept)
     elif kept.is_file() and not wanted:
         kept.unlink()
     for label, target, shape, batch in targets(args.set):

@@ -2,39 +2,34 @@
 
     python benchmarks/refit_correction.py benchmarks/out/cpu-1t-v11.json [-o benchmarks/out/cpu-1t-v11-refit.json]
 
-The correction (`cnncalc.latency.context`) is fitted on the calibration's random networks: their times are in the
-measurements file calibration wrote beside the profile (PROFILE.calls.jsonl), and their ops' times alone come from
-the profile's own per-kind models. A change to the correction's form can so be scored on the very calibration, and
-then, with `benchmarks/predict.py --measured`, on the very measurements, that the form before it was: the one
-difference between the two is the correction.
+The correction (`cnncalc.latency.context`) is fitted on the calibration's random networks: the profile keeps their
+times (`calibration.network_seconds`), and their ops' times alone come from the profile's own per-kind models. A
+change to the correction's form can so be scored on the very calibration, and then, with `benchmarks/predict.py
+--measured`, on the very measurements, that the form before it was: the one difference between the two is the
+correction.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("profile", help="a profile that calibrate wrote, with its PROFILE.calls.jsonl beside it")
+    parser.add_argument("profile", help="a profile that calibrate wrote")
     parser.add_argument("-o", "--output", help="where to write the refitted profile (default: over PROFILE)")
     args = parser.parse_args()
 
     import torch
 
     from cnncalc.errors import CnncalcError
-    from cnncalc.latency.calibrate import measurements_file, refit_correction
+    from cnncalc.latency.calibrate import refit_correction
+    from cnncalc.latency.profile import load_profile
 
     torch.set_num_threads(1)
     try:
-        source, target = measurements_file(args.profile), measurements_file(args.output or args.profile)
-        if source.resolve() != target.resolve():  # beside the new profile too: it can be refitted and drift-checked
-            shutil.copyfile(source, target)
-        from cnncalc.latency.profile import load_profile
-
         before = load_profile(args.profile).context
         after = refit_correction(args.profile, args.output).context
     except (CnncalcError, OSError) as err:

@@ -236,8 +236,7 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
              "network_seconds": [[int(f[0]), t] for f, t, _ in store.by_kind.get("network", [])]},
             str(out))
         _report(progress, "networks: fitting", 0.0)
-        profile = replace(profile, context=_fit_networks(
-            profile, [(int(f[0]), t) for f, t, _ in store.by_kind.get("network", [])], seed))
+        profile = replace(profile, context=_fit_networks(profile, network_times(profile), seed))
     finally:
         store.close()
         torch.set_num_threads(before)
@@ -287,31 +286,23 @@ def _fit_networks(profile: Profile, measured: Sequence[tuple[int, float]], seed:
     return fit_context(traced, [seconds for _, seconds in measured])
 
 
+def network_times(profile: Profile) -> list[tuple[int, float]]:
+    """The calibration's random networks, by index, and the seconds each took, as the profile keeps them."""
+    return [(int(index), float(seconds)) for index, seconds in profile.calibration.get("network_seconds", [])]
+
+
 def refit_correction(path: str | Path, output: str | Path | None = None) -> Profile:
     """The profile at `path` with its network correction fitted again, by this version's `fit_context`, on the
-    network times in the measurements file calibration wrote beside it; nothing is timed. Written to `output`
-    (default: over `path`)."""
+    network times the profile keeps (`network_times`); nothing is timed. Written to `output` (default: over
+    `path`)."""
     from cnncalc.latency.profile import load_profile
 
     profile = load_profile(str(path))
-    file = measurements_file(Path(path))
-    if not file.is_file():
-        raise CnncalcError(f"profile={str(path)!r}: its measurements file {str(file)!r} does not exist")
-    measured = []
-    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines()[1:], 2):
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:  # the line an interruption cut short
-            continue
-        if isinstance(item, dict) and item.get("kind") == "network":
-            try:
-                measured.append((int(item["features"][0]), float(item["seconds"])))
-            except (KeyError, IndexError, TypeError, ValueError):
-                raise CnncalcError(f"{str(file)!r}, line {number}: a network's measurement needs 'features' "
-                                   "(its index first) and 'seconds'") from None
+    measured = network_times(profile)
     context = _fit_networks(profile, measured, int(profile.calibration.get("seed", 0)))
     if context is None:
-        raise CnncalcError(f"profile={str(path)!r}: {len(measured)} networks measured; the correction needs 10")
+        raise CnncalcError(f"profile={str(path)!r} keeps the times of {len(measured)} networks; the correction "
+                           "needs 10")
     profile = replace(profile, context=context)
     profile.save(Path(output) if output is not None else Path(path))
     return profile

@@ -74,8 +74,8 @@ class Context:
         return {"heavy": self.heavy, "light": self.light, "view": self.view}[cls]
 
     def gate(self, written: float) -> float:
-        """How much of its ops' bytes a network that writes `written` bytes per forward fetches (0 to 1)."""
-        return 1.0 if self.gate_bytes <= 0 else min(1.0, written / self.gate_bytes)
+        """How much of its ops' bytes a network that writes `written` bytes per forward fetches (`gate`)."""
+        return gate(written, self.gate_bytes)
 
     def fixed(self, cls: str) -> float:
         """The fixed cost that being in a network adds to one op of class `cls`."""
@@ -110,14 +110,20 @@ class Context:
                    math.inf if cap is None else float(cap), float(data.get("gate_bytes", 0.0)))
 
 
+def gate(written: float, threshold: float) -> float:
+    """How much of its ops' bytes a network that writes `written` bytes per forward fetches, 0 to 1, under a gate
+    of `threshold` bytes (0: every network fetches them all)."""
+    return 1.0 if threshold <= 0 else min(1.0, written / threshold)
+
+
 def written(ops: Sequence[Op]) -> float:
     """The bytes a network's ops with a kernel write in one forward: what its gate is taken on."""
     return sum(out for kind, _, out, _ in ops if op_class(kind) != "view")
 
 
-def features(ops: Sequence[Op], module_calls: int, cap: float = math.inf, gate: float = 1.0) -> list[float]:
-    """A network's features (FEATURES) from its ops and module calls, each op's bytes counted up to `cap` and the
-    byte sums multiplied by the network's `gate` (see the module's docstring)."""
+def features(ops: Sequence[Op], module_calls: int, cap: float = math.inf) -> list[float]:
+    """A network's features (FEATURES) from its ops and module calls, each op's bytes counted up to `cap`, before
+    its gate (see the module's docstring)."""
     sums = {"heavy": 0.0, "light": 0.0, "view": 0.0}
     count, out_sum, weight_sum = 0, 0.0, 0.0
     for kind, seconds, out_bytes, weight_bytes in ops:
@@ -126,8 +132,7 @@ def features(ops: Sequence[Op], module_calls: int, cap: float = math.inf, gate: 
         if cls != "view":
             count += 1
             out_sum, weight_sum = out_sum + min(out_bytes, cap), weight_sum + min(weight_bytes, cap)
-    return [sums["heavy"], sums["light"], sums["view"], float(count), float(module_calls), gate * out_sum,
-            gate * weight_sum]
+    return [sums["heavy"], sums["light"], sums["view"], float(count), float(module_calls), out_sum, weight_sum]
 
 
 def _solve(rows: Sequence[Sequence[float]], times: Sequence[float], heavy_fixed: bool) -> list[float]:
@@ -168,8 +173,7 @@ def form_errors(networks: Sequence[tuple[Sequence[Op], int]],
     for cap in CAPS:
         plain = [features(ops, calls, cap) for ops, calls in networks]
         for threshold in GATES:
-            probe = Context(gate_bytes=threshold)
-            rows = [[*row[:5], probe.gate(total) * row[5], probe.gate(total) * row[6]]
+            rows = [[*row[:5], gate(total, threshold) * row[5], gate(total, threshold) * row[6]]
                     for row, total in zip(plain, totals, strict=True)]
             for heavy_fixed in (False, True):
                 out.append(((cap, threshold, heavy_fixed), _held_out(rows, times, heavy_fixed), rows))

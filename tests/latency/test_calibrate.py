@@ -91,3 +91,25 @@ def test_bad_arguments_are_refused_before_measuring(tmp_path: Path, kwargs: dict
 
     with pytest.raises(CnncalcError, match=message):
         cnncalc.calibrate(**{"output": tmp_path / "p.json", **kwargs})  # type: ignore[arg-type]
+
+
+def test_the_correction_is_refitted_on_the_network_times_the_profile_keeps(tiny: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from cnncalc.errors import CnncalcError
+    from cnncalc.latency.calibrate import refit_correction
+
+    prof = load_profile(tiny)
+    kept = len(prof.calibration["network_seconds"])
+    assert kept < 10  # a 3-second calibration times a few networks: too few to fit on, said in one line
+    with pytest.raises(CnncalcError, match=rf"keeps the times of {kept} networks; the correction needs 10"):
+        refit_correction(tiny, tmp_path / "refit.json")
+    # twelve networks kept (their times made up: nothing is timed), written beside, the rest of the profile as it was
+    twelve = replace(prof, calibration={**prof.calibration,
+                                        "network_seconds": [[i, 0.01 * (i + 1)] for i in range(12)]})
+    twelve.save(tmp_path / "twelve.json")
+    refitted = refit_correction(tmp_path / "twelve.json", tmp_path / "refit.json")
+    assert refitted.context is not None and refitted.context.networks == 12
+    assert load_profile(tmp_path / "refit.json").to_data() == refitted.to_data()
+    assert {k: v for k, v in refitted.to_data().items() if k != "context"} == \
+        {k: v for k, v in twelve.to_data().items() if k != "context"}
