@@ -22,8 +22,8 @@
   share of each network's time that its ops, predicted alone, account for. A correction that misses its own
   networks by a share's trend cannot be tuned out of it.
 - `forms`: the network correction's leave-one-out error on the calibration's networks in each form it chooses
-  between (`cnncalc.latency.context.form_errors`: each per-op cap on bytes, gate threshold, and a_heavy fitted or
-  held at 1), and the one it chooses.
+  between (`cnncalc.latency.context.form_errors`: each per-op cap on bytes, second bound on weight bytes, gate
+  threshold, and a_heavy fitted or held at 1), and the one it chooses.
 
 At one thread, with nothing else running.
 """
@@ -148,15 +148,13 @@ def depth(calls: str, kind: str, depths: list[int]) -> None:
 
 def _calibration(path: str) -> tuple[Any, list[tuple[Any, float]]]:
     """The profile at `path` and its calibration's random networks (their specs) with their measured seconds."""
-    from cnncalc.latency import networks
-    from cnncalc.latency.calibrate import network_times
+    from cnncalc.latency.calibrate import calibration_networks
     from cnncalc.latency.profile import load_profile
 
     prof = load_profile(path)
     if prof.context is None:
         raise SystemExit(f"latency_diagnostics: {path} has no network correction")
-    seed = int(prof.calibration.get("seed", 0))
-    return prof, [(networks.draw(seed, index), seconds) for index, seconds in network_times(prof)]
+    return prof, calibration_networks(prof)
 
 
 def context(path: str) -> None:
@@ -188,24 +186,27 @@ def context(path: str) -> None:
 
 def forms(path: str) -> None:
     from cnncalc.latency import networks
-    from cnncalc.latency.context import GATES, form_errors
+    from cnncalc.latency.context import CAPS, GATES, MIDS, choose_form, form_errors
     from cnncalc.latency.predict import op_times
 
     prof, measured = _calibration(path)
     traced = [op_times(networks.build(spec), spec.input_shape, prof) for spec, _ in measured]
-    errors = {form: held for form, held, _ in form_errors(traced, [seconds for _, seconds in measured])}
-    chosen = min(errors, key=lambda f: (errors[f].median, errors[f].p90))
+    every = form_errors(traced, [seconds for _, seconds in measured])
+    errors = {f.form: f.held_out for f in every}
+    chosen = choose_form(every).form
     mib = 2**20
     print(f"{len(measured)} networks: the correction's leave-one-out median |error| in each form, a_heavy fitted / "
           "held at 1 (* the form fit_context chooses)")
-    print("cap \\ gate " + "".join(f"{'none' if not g else f'{g / mib:g} MiB':>16s}" for g in GATES))
-    for cap in sorted({c for c, _, _ in errors}):
-        cells = []
-        for gate in GATES:
-            pair = [f"{errors[(cap, gate, held)].median:.1%}{'*' if (cap, gate, held) == chosen else ''}"
-                    for held in (False, True)]
-            cells.append(f"{' / '.join(pair):>16s}")
-        print(f"{cap / mib:g} MiB".ljust(11) + "".join(cells))
+    for mid in MIDS:
+        print(f"second bound on weight bytes: {f'{mid / mib:g} MiB' if mid else 'none'}")
+        print("cap \\ gate " + "".join(f"{'none' if not g else f'{g / mib:g} MiB':>16s}" for g in GATES))
+        for cap in CAPS:
+            cells = []
+            for gate in GATES:
+                pair = [f"{errors[(cap, gate, held, mid)].median:.1%}{'*' if (cap, gate, held, mid) == chosen else ''}"
+                        for held in (False, True)]
+                cells.append(f"{' / '.join(pair):>16s}")
+            print(f"{cap / mib:g} MiB".ljust(11) + "".join(cells))
 
 
 def main() -> None:

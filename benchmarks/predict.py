@@ -180,16 +180,15 @@ def drift(prof: Any, device: str, most: int = 12) -> dict[str, Any] | None:
     networks (up to `most` of them, those under 50 ms) timed again as calibration timed them, now ÷ then. None when
     the profile kept no network times (made before they were kept) or has another device."""
     from cnncalc.latency import networks
-    from cnncalc.latency.calibrate import network_times
+    from cnncalc.latency.calibrate import calibration_networks
     from cnncalc.latency.measure import time_network
 
-    kept = [(index, then) for index, then in network_times(prof) if then < 0.05]
+    kept = [(spec, then) for spec, then in calibration_networks(prof) if then < 0.05]
     if not kept or device != prof.device.type:
         return None
-    seed = int(prof.calibration.get("seed", 0))
     ratios = []
-    for index, then in kept[:most]:
-        module, x = networks.instance(networks.draw(seed, index), device, prof.dtype, prof.channels_last)
+    for spec, then in kept[:most]:
+        module, x = networks.instance(spec, device, prof.dtype, prof.channels_last)
         ratios.append(time_network(module, x, seconds=0.4) / then)
     ratios.sort()
     return {"networks": len(ratios), "median": statistics.median(ratios), "low": ratios[0], "high": ratios[-1]}

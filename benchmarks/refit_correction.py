@@ -43,11 +43,13 @@ def main() -> None:
         held = ctx.held_out
         cap = "none" if ctx.cap_bytes == float("inf") else f"{ctx.cap_bytes / 2**20:g} MiB"
         gate = "none" if not ctx.gate_bytes else f"{ctx.gate_bytes / 2**20:g} MiB"
+        mid = (f", per weight byte from the cap to {ctx.mid_bytes / 2**20:g} MiB {ctx.per_mid_byte * 1e12:.1f} ps"
+               if ctx.mid_bytes else ", no second bound")
         left_out = f"left out: median {held.median:.1%}, p90 {held.p90:.1%}" if held else "no error left out"
         print(f"{label}: heavy {ctx.heavy:.3f}, light {ctx.light:.3f}, view {ctx.view:.3f}, per op "
               f"{ctx.per_op * 1e6:.2f} µs, per module call {ctx.per_module * 1e6:.2f} µs, per byte written "
-              f"{ctx.per_output_byte * 1e12:.1f} ps, per weight byte {ctx.per_weight_byte * 1e12:.1f} ps; cap {cap}, "
-              f"gate {gate}; {ctx.networks} networks, {left_out}")
+              f"{ctx.per_output_byte * 1e12:.1f} ps, per weight byte {ctx.per_weight_byte * 1e12:.1f} ps{mid}; "
+              f"cap {cap}, gate {gate}; {ctx.networks} networks, {left_out}")
     print(f"written: {Path(args.output or args.profile)}")
 
 

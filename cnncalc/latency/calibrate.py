@@ -16,10 +16,10 @@ import json
 import platform
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnncalc.analysis.calls import Call
 from cnncalc.errors import CnncalcError
@@ -28,6 +28,9 @@ from cnncalc.latency.context import Context, fit_context
 from cnncalc.latency.fitting import fit_model, held_out
 from cnncalc.latency.kinds import kind_of
 from cnncalc.latency.profile import DeviceInfo, KindModel, Profile
+
+if TYPE_CHECKING:
+    from cnncalc.latency.networks import Spec
 
 Drawer = Callable[[random.Random, str, bool], Call]
 Progress = Callable[[str, float], None]
@@ -186,7 +189,7 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
 
     from cnncalc.devices import resolve_device
     from cnncalc.dtypes import parse_dtype
-    from cnncalc.latency import measure
+    from cnncalc.latency import measure, networks
 
     dev = resolve_device(device)
     name = str(dev)
@@ -231,12 +234,13 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
             datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             {"seconds": round(time.perf_counter() - started, 1), "budget": budget, "seed": seed,
              "calls": sum(len(v) for k, v in store.by_kind.items() if k != "network"),
-             "networks": len(store.by_kind.get("network", [])), "measurements": store.path.name,
+             "networks": len(store.by_kind.get("network", [])), "networks_version": networks.VERSION,
+             "measurements": store.path.name,
              # each network's index and measured seconds: timing some again later shows how far the device drifted
              "network_seconds": [[int(f[0]), t] for f, t, _ in store.by_kind.get("network", [])]},
             str(out))
         _report(progress, "networks: fitting", 0.0)
-        profile = replace(profile, context=_fit_networks(profile, network_times(profile), seed))
+        profile = replace(profile, context=_fit_networks(profile))
     finally:
         store.close()
         torch.set_num_threads(before)
@@ -272,37 +276,43 @@ def _run_networks(store: Measurements, device: str, dtype: str, channels_last: b
     _report(progress, "networks", 1.0)
 
 
-def _fit_networks(profile: Profile, measured: Sequence[tuple[int, float]], seed: int) -> Context | None:
-    """The network correction from the networks measured, by index and seconds (None with fewer than ten)."""
+def _fit_networks(profile: Profile) -> Context | None:
+    """The network correction from the networks the profile keeps the times of (None with fewer than ten)."""
     from cnncalc.latency import networks
     from cnncalc.latency.predict import op_times
 
+    measured = calibration_networks(profile)
     if len(measured) < 10:
         return None
-    traced = []
-    for index, _ in measured:
-        spec = networks.draw(seed, index)
-        traced.append(op_times(networks.build(spec), spec.input_shape, profile))
+    traced = [op_times(networks.build(spec), spec.input_shape, profile) for spec, _ in measured]
     return fit_context(traced, [seconds for _, seconds in measured])
 
 
-def network_times(profile: Profile) -> list[tuple[int, float]]:
-    """The calibration's random networks, by index, and the seconds each took, as the profile keeps them."""
-    return [(int(index), float(seconds)) for index, seconds in profile.calibration.get("network_seconds", [])]
+def calibration_networks(profile: Profile) -> list[tuple[Spec, float]]:
+    """The calibration's random networks, as the profile keeps them (each one's index and measured seconds), drawn
+    again from its seed in the version it drew them with (a profile made before versions: 1)."""
+    from cnncalc.latency import networks
+
+    version = int(profile.calibration.get("networks_version", 1))
+    if version not in networks.FAMILIES_OF:
+        raise CnncalcError(f"profile={profile.source!r} timed networks of version {version}; this cnncalc draws "
+                           f"versions {', '.join(map(str, networks.FAMILIES_OF))}: upgrade cnncalc")
+    seed = int(profile.calibration.get("seed", 0))
+    return [(networks.draw(seed, int(index), version), float(seconds))
+            for index, seconds in profile.calibration.get("network_seconds", [])]
 
 
 def refit_correction(path: str | Path, output: str | Path | None = None) -> Profile:
     """The profile at `path` with its network correction fitted again, by this version's `fit_context`, on the
-    network times the profile keeps (`network_times`); nothing is timed. Written to `output` (default: over
+    network times the profile keeps (`calibration_networks`); nothing is timed. Written to `output` (default: over
     `path`)."""
     from cnncalc.latency.profile import load_profile
 
     profile = load_profile(str(path))
-    measured = network_times(profile)
-    context = _fit_networks(profile, measured, int(profile.calibration.get("seed", 0)))
+    context = _fit_networks(profile)
     if context is None:
-        raise CnncalcError(f"profile={str(path)!r} keeps the times of {len(measured)} networks; the correction "
-                           "needs 10")
+        raise CnncalcError(f"profile={str(path)!r} keeps the times of {len(calibration_networks(profile))} "
+                           "networks; the correction needs 10")
     profile = replace(profile, context=context)
     profile.save(Path(output) if output is not None else Path(path))
     return profile

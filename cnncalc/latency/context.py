@@ -6,19 +6,23 @@ networks whole (`cnncalc.latency.networks`) and fits, by non-negative least squa
 (scipy.optimize.nnls),
 
     network time ≈ a_heavy · H + a_light · L + a_view · V + per_op · N + per_module · M
-                   + g · (per_output_byte · O + per_weight_byte · W)
+                   + g · (per_output_byte · O + per_weight_byte · W + per_mid_byte · W')
 
 where H, L and V are the predicted times of its ops alone (heavy: convolutions and matrix products; light: every
-other op with a kernel; view: views and factories), N its ops with a kernel and M its module calls. O and W are
-the bytes its ops write and the bytes of its convolutions' and linear layers' weights, each op's counted up to a
-cap: an op timed alone keeps what fits in the caches hot, and in a network must fetch it, while an op whose data
-is larger than the cap streams it from memory either way. The gate g = min(1, bytes the network writes ÷ a
-threshold) says how much of that is fetched: a network that writes less than the caches hold finds its weights
-where the last forward left them. The cap and the threshold are chosen from a few sizes (CAPS, GATES), and a_heavy
-either fitted or held at 1, by the error on networks left out of the fit (leave-one-out); the chosen form, its
-coefficients and that error go in the profile. `predict` applies them op by op, so that every module's time still
-sums to the total. Without a correction (a profile made without networks) the coefficients are 1, 1, 1, 0, the
-measured cost of one module call, 0 and 0; a profile made before the cap and gate counts every byte in full.
+other op with a kernel; view: views and factories), N its ops with a kernel and M its module calls. O and W are the
+bytes its ops write and the bytes of its convolutions' and linear layers' weights, each op's counted up to a cap: an
+op timed alone keeps what fits in the caches hot, and in a network must fetch it, while an op whose data is larger
+than the cap streams it from memory either way. W' is the weight bytes between the cap and a second, larger bound
+(none, 16, 64 or 256 MiB): a weight of a few dozen megabytes that the last-level cache holds while its op is timed
+alone, and that a network whose other weights pass through the cache must fetch from memory (a ViT's linear layers).
+The gate g = min(1, bytes the network writes ÷ a threshold) says how much of that is fetched: a network that writes
+less than the caches hold finds its weights where the last forward left them. The cap, the second bound and the
+threshold are chosen from a few sizes (CAPS, MIDS, GATES), and a_heavy either fitted or held at 1, by the error on
+networks left out of the fit (leave-one-out), a_heavy held at 1 unless fitting it is better by more than the error's
+standard error (`choose_form`); the chosen form, its coefficients and that error go in the profile. `predict`
+applies them op by op, so that every module's time still sums to the total. Without a correction (a profile made
+without networks) the coefficients are 1, 1, 1, 0, the measured cost of one module call, 0 and 0; a profile made
+before the cap and gate counts every byte in full.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cnncalc.latency.fitting import HeldOut
 
@@ -35,12 +39,15 @@ HEAVY = frozenset({"conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_trans
                    "addmm", "mm", "bmm", "attention", "deform_conv2d"})
 #: the kinds that run no kernel worth the name
 VIEWS = frozenset({"view", "factory"})
-FEATURES = ("heavy_s", "light_s", "view_s", "ops", "module_calls", "output_bytes", "weight_bytes")
+FEATURES = ("heavy_s", "light_s", "view_s", "ops", "module_calls", "output_bytes", "weight_bytes",
+            "mid_weight_bytes")
 MIB = 1 << 20
 #: the per-op caps on bytes written and weight bytes the fit chooses between. Every cache has a size, so there is
 #: always a cap (only a profile made before the cap existed has none): without one, the correction charges VGG's
 #: 411 MB classifier weight as fetched in a network, though its time alone already streams it from memory
 CAPS: tuple[float, ...] = (1 * MIB, 2 * MIB, 4 * MIB, 8 * MIB)
+#: the second bounds on weight bytes the fit chooses between (0: no second term)
+MIDS = (0.0, 16 * MIB, 64 * MIB, 256 * MIB)
 #: the network thresholds the fit chooses between (0: every network pays in full)
 GATES = (0.0, 2 * MIB, 4 * MIB, 8 * MIB, 16 * MIB)
 
@@ -69,6 +76,8 @@ class Context:
     held_out: HeldOut | None = None
     cap_bytes: float = math.inf
     gate_bytes: float = 0.0
+    per_mid_byte: float = 0.0
+    mid_bytes: float = 0.0
 
     def scale(self, cls: str) -> float:
         return {"heavy": self.heavy, "light": self.light, "view": self.view}[cls]
@@ -86,14 +95,16 @@ class Context:
         if cls == "view":
             return 0.0
         return gate * (self.per_output_byte * min(out_bytes, self.cap_bytes)
-                       + self.per_weight_byte * min(weight_bytes, self.cap_bytes))
+                       + self.per_weight_byte * min(weight_bytes, self.cap_bytes)
+                       + self.per_mid_byte * between(weight_bytes, self.cap_bytes, self.mid_bytes))
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"heavy": self.heavy, "light": self.light, "view": self.view, "per_op": self.per_op,
                                 "per_module": self.per_module, "per_output_byte": self.per_output_byte,
                                 "per_weight_byte": self.per_weight_byte, "networks": self.networks,
                                 "cap_bytes": None if math.isinf(self.cap_bytes) else self.cap_bytes,
-                                "gate_bytes": self.gate_bytes}
+                                "gate_bytes": self.gate_bytes, "per_mid_byte": self.per_mid_byte,
+                                "mid_bytes": self.mid_bytes}
         if self.held_out is not None:
             data["held_out"] = {"median": self.held_out.median, "p90": self.held_out.p90,
                                 "samples": self.held_out.samples}
@@ -107,7 +118,8 @@ class Context:
                    float(data["per_module"]), float(data.get("per_output_byte", 0.0)),
                    float(data.get("per_weight_byte", 0.0)), int(data.get("networks", 0)),
                    HeldOut(float(h["median"]), float(h["p90"]), int(h["samples"])) if h else None,
-                   math.inf if cap is None else float(cap), float(data.get("gate_bytes", 0.0)))
+                   math.inf if cap is None else float(cap), float(data.get("gate_bytes", 0.0)),
+                   float(data.get("per_mid_byte", 0.0)), float(data.get("mid_bytes", 0.0)))
 
 
 def gate(written: float, threshold: float) -> float:
@@ -121,18 +133,25 @@ def written(ops: Sequence[Op]) -> float:
     return sum(out for kind, _, out, _ in ops if op_class(kind) != "view")
 
 
-def features(ops: Sequence[Op], module_calls: int, cap: float = math.inf) -> list[float]:
-    """A network's features (FEATURES) from its ops and module calls, each op's bytes counted up to `cap`, before
-    its gate (see the module's docstring)."""
+def between(weight_bytes: float, cap: float, mid: float) -> float:
+    """The bytes of a weight between `cap` and `mid` (none when `mid` is 0)."""
+    return max(0.0, min(weight_bytes, mid) - cap) if mid else 0.0
+
+
+def features(ops: Sequence[Op], module_calls: int, cap: float = math.inf, mid: float = 0.0) -> list[float]:
+    """A network's features (FEATURES) from its ops and module calls, each op's bytes counted up to `cap` and its
+    weight's between `cap` and `mid`, before its gate (see the module's docstring)."""
     sums = {"heavy": 0.0, "light": 0.0, "view": 0.0}
-    count, out_sum, weight_sum = 0, 0.0, 0.0
+    count, out_sum, weight_sum, mid_sum = 0, 0.0, 0.0, 0.0
     for kind, seconds, out_bytes, weight_bytes in ops:
         cls = op_class(kind)
         sums[cls] += seconds
         if cls != "view":
             count += 1
             out_sum, weight_sum = out_sum + min(out_bytes, cap), weight_sum + min(weight_bytes, cap)
-    return [sums["heavy"], sums["light"], sums["view"], float(count), float(module_calls), out_sum, weight_sum]
+            mid_sum += between(weight_bytes, cap, mid)
+    return [sums["heavy"], sums["light"], sums["view"], float(count), float(module_calls), out_sum, weight_sum,
+            mid_sum]
 
 
 def _solve(rows: Sequence[Sequence[float]], times: Sequence[float], heavy_fixed: bool) -> list[float]:
@@ -144,12 +163,18 @@ def _solve(rows: Sequence[Sequence[float]], times: Sequence[float], heavy_fixed:
     b = np.ones(len(times))
     if heavy_fixed:
         b, a = b - a[:, 0], a[:, 1:]
-    coef, _ = nnls(a, b)
-    return ([1.0] if heavy_fixed else []) + [float(c) for c in coef]
+    # columns of seconds and of bytes differ by twelve orders of magnitude: solved at unit norm, then scaled back
+    # (a column of zeros, a bound that nothing reaches, keeps a coefficient of 0)
+    norms = np.linalg.norm(a, axis=0)
+    norms[norms == 0] = 1.0
+    coef, _ = nnls(a / norms, b, maxiter=50 * a.shape[1])
+    return ([1.0] if heavy_fixed else []) + [float(c) for c in coef / norms]
 
 
-def _held_out(rows: Sequence[Sequence[float]], times: Sequence[float], heavy_fixed: bool) -> HeldOut:
-    """The relative error on each network when the coefficients are fitted on all the others."""
+def _held_out(rows: Sequence[Sequence[float]], times: Sequence[float],
+              heavy_fixed: bool) -> tuple[HeldOut, float]:
+    """The relative error on each network when the coefficients are fitted on all the others: its median and p90,
+    and the median's standard error (`median_se`)."""
     n = len(times)
     errors = []
     for i in range(n):
@@ -157,37 +182,75 @@ def _held_out(rows: Sequence[Sequence[float]], times: Sequence[float], heavy_fix
                       heavy_fixed)
         errors.append(abs(sum(c * f for c, f in zip(coef, rows[i], strict=True)) / times[i] - 1))
     errors.sort()
-    return HeldOut(errors[n // 2], errors[min(n - 1, int(0.9 * n))], n)
+    return HeldOut(errors[n // 2], errors[min(n - 1, int(0.9 * n))], n), median_se(errors)
 
 
-#: a form of the correction: its cap, its gate threshold, and whether a_heavy is held at 1
-Form = tuple[float, float, bool]
+def median_se(ordered: Sequence[float]) -> float:
+    """The standard error of the median of `ordered` (ascending), free of any distribution: half the width between
+    the order statistics √n/2 ranks either side of the middle (the median's rank has a standard deviation of
+    √n/2), the interval that holds the true median about 68% of the time."""
+    n = len(ordered)
+    if n < 2:
+        return math.inf
+    reach = math.sqrt(n) / 2
+    lo, hi = max(0, math.floor(n / 2 - reach)), min(n - 1, math.ceil(n / 2 + reach) - 1)
+    return (ordered[hi] - ordered[lo]) / 2
 
 
-def form_errors(networks: Sequence[tuple[Sequence[Op], int]],
-                times: Sequence[float]) -> list[tuple[Form, HeldOut, list[list[float]]]]:
-    """Every form (each cap in CAPS, threshold in GATES, a_heavy fitted or held at 1), its error on networks left
-    out, and the networks' features in that form."""
+#: a form of the correction: its cap, its gate threshold, whether a_heavy is held at 1, and its second bound
+Form = tuple[float, float, bool, float]
+
+
+class FormError(NamedTuple):
+    """One form, its error on networks left out (and that median's standard error), and the networks' features
+    in that form."""
+
+    form: Form
+    held_out: HeldOut
+    se: float
+    rows: list[list[float]]
+
+
+def form_errors(networks: Sequence[tuple[Sequence[Op], int]], times: Sequence[float]) -> list[FormError]:
+    """Every form (each cap in CAPS, second bound in MIDS, threshold in GATES, a_heavy fitted or held at 1), its
+    error on networks left out, and the networks' features in that form."""
     out = []
     totals = [written(ops) for ops, _ in networks]
     for cap in CAPS:
-        plain = [features(ops, calls, cap) for ops, calls in networks]
-        for threshold in GATES:
-            rows = [[*row[:5], gate(total, threshold) * row[5], gate(total, threshold) * row[6]]
-                    for row, total in zip(plain, totals, strict=True)]
-            for heavy_fixed in (False, True):
-                out.append(((cap, threshold, heavy_fixed), _held_out(rows, times, heavy_fixed), rows))
+        for mid in MIDS:
+            plain = [features(ops, calls, cap, mid) for ops, calls in networks]
+            for threshold in GATES:
+                rows = [[*row[:5], *(gate(total, threshold) * b for b in row[5:])]
+                        for row, total in zip(plain, totals, strict=True)]
+                for heavy_fixed in (False, True):
+                    held, se = _held_out(rows, times, heavy_fixed)
+                    out.append(FormError((cap, threshold, heavy_fixed, mid), held, se, rows))
     return out
 
 
+def choose_form(errors: Sequence[FormError]) -> FormError:
+    """The form the correction takes: the one with the least median error on networks left out (then the least
+    p90, then the earliest in CAPS and GATES), unless a form with a_heavy held at 1 comes within one standard
+    error of it (the one-standard-error rule): then the best of those. Fitting a_heavy buys a fraction of a point
+    on the calibration's small networks, and the scale it fits multiplies the arithmetic of every large model,
+    which running in a network does not slow."""
+    def rank(f: FormError) -> tuple[float, float]:
+        return f.held_out.median, f.held_out.p90
+
+    best = min(errors, key=rank)
+    held = [f for f in errors if f.form[2] and f.held_out.median <= best.held_out.median + best.se]
+    return min(held, key=rank) if held else best
+
+
 def fit_context(networks: Sequence[tuple[Sequence[Op], int]], times: Sequence[float]) -> Context:
-    """The correction fitted on networks' ops and module calls and their measured seconds: of every form
-    (`form_errors`), the one with the least median error on networks left out (then the least p90, then the
-    earliest in CAPS and GATES), with its coefficients fitted on all of them."""
+    """The correction fitted on networks' ops and module calls and their measured seconds: the form `choose_form`
+    takes of every form (`form_errors`), with its coefficients fitted on all the networks."""
     if not times:
         return Context()
-    (cap, threshold, heavy_fixed), held, rows = min(form_errors(networks, times),
-                                                   key=lambda f: (f[1].median, f[1].p90))
-    heavy, light, view, per_op, per_module, per_output_byte, per_weight_byte = _solve(rows, times, heavy_fixed)
+    chosen = choose_form(form_errors(networks, times))
+    cap, threshold, heavy_fixed, mid = chosen.form
+    heavy, light, view, per_op, per_module, per_output_byte, per_weight_byte, per_mid_byte = _solve(
+        chosen.rows, times, heavy_fixed)
     return Context(heavy, light, view, per_op, per_module, per_output_byte, per_weight_byte, networks=len(times),
-                   held_out=held, cap_bytes=cap, gate_bytes=threshold)
+                   held_out=chosen.held_out, cap_bytes=cap, gate_bytes=threshold, per_mid_byte=per_mid_byte,
+                   mid_bytes=mid)

@@ -113,3 +113,24 @@ def test_the_correction_is_refitted_on_the_network_times_the_profile_keeps(tiny:
     assert load_profile(tmp_path / "refit.json").to_data() == refitted.to_data()
     assert {k: v for k, v in refitted.to_data().items() if k != "context"} == \
         {k: v for k, v in twelve.to_data().items() if k != "context"}
+
+
+def test_a_profile_keeps_the_version_its_networks_were_drawn_in(tiny: Path) -> None:
+    from dataclasses import replace
+
+    from cnncalc.errors import CnncalcError
+    from cnncalc.latency import networks
+    from cnncalc.latency.calibrate import calibration_networks
+
+    prof = load_profile(tiny)
+    seed = prof.calibration["seed"]
+    assert prof.calibration["networks_version"] == networks.VERSION
+    kept = [[6, 0.01], [7, 0.02]]
+    now = replace(prof, calibration={**prof.calibration, "network_seconds": kept})
+    assert calibration_networks(now) == [(networks.draw(seed, 6), 0.01), (networks.draw(seed, 7), 0.02)]
+    # a profile made before versions drew version 1's networks, and is refitted on them
+    before = replace(now, calibration={k: v for k, v in now.calibration.items() if k != "networks_version"})
+    assert [spec for spec, _ in calibration_networks(before)] == [networks.draw(seed, 6, 1), networks.draw(seed, 7, 1)]
+    later = replace(now, calibration={**now.calibration, "networks_version": 3})
+    with pytest.raises(CnncalcError, match=r"timed networks of version 3; this cnncalc draws versions 1, 2"):
+        calibration_networks(later)

@@ -184,16 +184,29 @@ def test_a_capped_gated_correction_counts_each_ops_bytes_up_to_the_cap_times_the
     assert report.latency_ms == pytest.approx(conv + relu + 0.03, rel=1e-12)
 
 
+def test_a_second_bound_charges_the_weight_bytes_between_the_cap_and_it() -> None:
+    from dataclasses import replace
+
+    from cnncalc.latency.context import Context
+
+    correction = Context(per_weight_byte=1e-9, cap_bytes=100_000, per_mid_byte=2e-9, mid_bytes=120_000)
+    report = cnncalc.predict(conv_relu(), replace(hand_profile(), context=correction), SHAPE)
+    # no gate: the conv pays its 147,456-byte weight up to the cap, 100,000 × 1e-9 s = 0.1 ms, and the 20,000 bytes
+    # between the cap and the second bound (120,000) × 2e-9 s = 0.04 ms; the 27,456 bytes past that, nothing
+    assert report.module("0").latency_ms == pytest.approx(2.0 + 0.1 + 0.04, rel=1e-12)
+    assert report.module("1").latency_ms == pytest.approx(0.1, rel=1e-12)
+
+
 def _networks(rng: random.Random, count: int) -> list[tuple[list[tuple[str, float, float, float]], int]]:
     """Random networks as the correction sees them: ops (kind, seconds alone, bytes written, weight bytes) and
-    module calls. Ops write 10 kB to 12 MB and read up to 12 MB of weights, so caps of 1 to 8 MiB all bite, and
-    networks write 0.1 to 100 MB in all, so every gate does."""
+    module calls. Ops write 10 kB to 12 MB and read weights of 1 kB to 200 MB, so caps of 1 to 8 MiB and second
+    bounds of 16 to 256 MiB all bite, and networks write 0.1 to 100 MB in all, so every gate does."""
     out = []
     for _ in range(count):
         ops = []
         for _ in range(rng.randint(3, 60)):
             kind = rng.choice(("conv2d", "conv2d", "relu", "add", "view"))
-            weights = rng.uniform(0, 1.2e7) if kind == "conv2d" else 0.0
+            weights = 10 ** rng.uniform(3, 8.3) if kind == "conv2d" else 0.0
             ops.append((kind, rng.uniform(1e-6, 1e-2), 10 ** rng.uniform(4, 7.08), weights))
         out.append((ops, rng.randint(5, 400)))
     return out
@@ -201,8 +214,9 @@ def _networks(rng: random.Random, count: int) -> list[tuple[list[tuple[str, floa
 
 def test_the_correction_is_recovered_from_networks_that_follow_it() -> None:
     """Networks whose time is exactly 1.2·H + 0.8·L + 2·V + 3 µs per op + 1 µs per module call + g · (20 ps per
-    byte written + 10 ps per weight byte), each op's bytes capped at 2 MiB and g = min(1, written ÷ 8 MiB), give
-    back that form and those coefficients, and no error on networks left out."""
+    byte written + 10 ps per weight byte + 5 ps per weight byte between 2 and 64 MiB), each op's bytes capped at
+    2 MiB and g = min(1, written ÷ 8 MiB), give back that form and those coefficients, and no error on networks
+    left out."""
     from cnncalc.latency.context import fit_context
 
     nets = _networks(random.Random(0), 40)
@@ -214,11 +228,13 @@ def test_the_correction_is_recovered_from_networks_that_follow_it() -> None:
         kernels = [op for op in ops if op[0] != "view"]
         gate = min(1.0, sum(o for _, _, o, _ in kernels) / 2**23)
         times.append(1.2 * heavy + 0.8 * light + 2 * view + 3e-6 * len(kernels) + 1e-6 * calls
-                     + gate * sum(2e-11 * min(o, 2**21) + 1e-11 * min(w, 2**21) for _, _, o, w in kernels))
+                     + gate * sum(2e-11 * min(o, 2**21) + 1e-11 * min(w, 2**21)
+                                  + 5e-12 * max(0.0, min(w, 2**26) - 2**21) for _, _, o, w in kernels))
     ctx = fit_context(nets, times)
-    assert (ctx.cap_bytes, ctx.gate_bytes) == (2**21, 2**23)
-    got = (ctx.heavy, ctx.light, ctx.view, ctx.per_op, ctx.per_module, ctx.per_output_byte, ctx.per_weight_byte)
-    assert got == pytest.approx((1.2, 0.8, 2.0, 3e-6, 1e-6, 2e-11, 1e-11), rel=1e-6)
+    assert (ctx.cap_bytes, ctx.gate_bytes, ctx.mid_bytes) == (2**21, 2**23, 2**26)
+    got = (ctx.heavy, ctx.light, ctx.view, ctx.per_op, ctx.per_module, ctx.per_output_byte, ctx.per_weight_byte,
+           ctx.per_mid_byte)
+    assert got == pytest.approx((1.2, 0.8, 2.0, 3e-6, 1e-6, 2e-11, 1e-11, 5e-12), rel=1e-6)
     assert ctx.networks == 40 and ctx.held_out is not None and ctx.held_out.median < 1e-9
 
 
@@ -236,13 +252,37 @@ def test_the_correction_can_hold_the_heavy_scale_at_one() -> None:
 
     rows = [features(ops, calls) for ops, calls in nets]
     held = _solve(rows, [seconds(ops, calls, 1.0) for ops, calls in nets], heavy_fixed=True)
-    assert held == pytest.approx([1.0, 0.5, 2.0, 0.0, 4e-6, 0.0, 0.0], abs=1e-9)
+    assert held == pytest.approx([1.0, 0.5, 2.0, 0.0, 4e-6, 0.0, 0.0, 0.0], abs=1e-9)
     slower = [seconds(ops, calls, 1.5) for ops, calls in nets]
     errors = form_errors(nets, slower)
-    assert min(held.median for (_, _, fixed), held, _ in errors if fixed) > 0.01  # held at 1, it cannot fit 1.5
-    assert max(held.median for (_, _, fixed), held, _ in errors if not fixed) < 1e-9
+    assert min(f.held_out.median for f in errors if f.form[2]) > 0.01  # held at 1, it cannot fit 1.5
+    assert max(f.held_out.median for f in errors if not f.form[2]) < 1e-9
     ctx = fit_context(nets, slower)
     assert (ctx.heavy, ctx.light, ctx.view, ctx.per_module) == pytest.approx((1.5, 0.5, 2.0, 4e-6), rel=1e-6)
+
+
+def test_the_medians_standard_error_is_half_the_span_of_the_ranks_either_side() -> None:
+    """Nine errors 0, 1, …, 8 %: the median's rank has a standard deviation of √9/2 = 1.5, so the order statistics
+    at ranks ⌊4.5 − 1.5⌋ = 3 and ⌈4.5 + 1.5⌉ − 1 = 5 (from 0), 3% and 5%, and half their span is 1%. A hundred
+    errors 0, 1, …, 99 ‱: ranks 45 and 54, half the span 4.5 ‱."""
+    from cnncalc.latency.context import median_se
+
+    assert median_se([i / 100 for i in range(9)]) == pytest.approx(0.01)
+    assert median_se([i / 10_000 for i in range(100)]) == pytest.approx(0.00045)
+
+
+def test_a_held_heavy_scale_within_one_standard_error_of_the_best_is_chosen() -> None:
+    """The best form (a_heavy fitted) errs 6.0% with a standard error of 0.8 point. A form holding a_heavy at 1
+    at 6.6% is within it and is chosen; at 6.9% it is not, and the best stays."""
+    from cnncalc.latency.context import FormError, choose_form
+    from cnncalc.latency.fitting import HeldOut
+
+    best = FormError((2**20, 2**21, False), HeldOut(0.060, 0.15, 100), 0.008, [])
+    other = FormError((2**22, 0.0, False), HeldOut(0.064, 0.12, 100), 0.008, [])
+    near = FormError((2**21, 2**22, True), HeldOut(0.066, 0.16, 100), 0.009, [])
+    far = FormError((2**21, 2**22, True), HeldOut(0.069, 0.16, 100), 0.009, [])
+    assert choose_form([best, other, near]) is near
+    assert choose_form([best, other, far]) is best
 
 
 def test_a_profile_made_before_batch_norm_stats_predicts_it_as_batch_norm() -> None:
