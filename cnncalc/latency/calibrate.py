@@ -100,7 +100,7 @@ PLANS: tuple[Plan, ...] = (
 
 
 #: the share of the budget spent timing whole random networks (`cnncalc.latency.networks`), and the most of them
-NETWORK_SHARE, MOST_NETWORKS = 0.18, 120
+NETWORK_SHARE, MOST_NETWORKS = 0.22, 140
 #: a network whose one forward takes longer than this is left out (it would spend the budget on one point)
 LONGEST_NETWORK = 0.25
 

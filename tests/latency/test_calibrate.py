@@ -42,7 +42,7 @@ def test_a_tiny_calibration_writes_a_profile_that_predicts(tiny: Path) -> None:
     # each network timed is kept with its index and seconds, as the file has it (benchmarks/predict.py times some
     # of them again to show the device's drift)
     networks = [json.loads(line) for line in lines[1:] if json.loads(line)["kind"] == "network"]
-    assert networks  # 18% of the budget goes to networks: the first (0.03 s) fits in 0.54 s
+    assert networks  # 22% of the budget goes to networks: the first (0.03 s) fits in 0.66 s
     assert prof.calibration["network_seconds"] == [[int(n["features"][0]), n["seconds"]] for n in networks]
     report = cnncalc.predict("resnet18", prof)
     assert report.latency_ms > 0 and not report.partial
