@@ -191,12 +191,12 @@ def forms(path: str) -> None:
 
     prof, measured = _calibration(path)
     traced = [op_times(networks.build(spec), spec.input_shape, prof) for spec, _ in measured]
-    every = form_errors(traced, [seconds for _, seconds in measured])
+    every = form_errors(traced, [seconds for _, seconds in measured], heavy=(False, True))
     errors = {f.form: f.held_out for f in every}
     chosen = choose_form(every).form
     mib = 2**20
     print(f"{len(measured)} networks: the correction's leave-one-out median |error| in each form, a_heavy fitted / "
-          "held at 1 (* the form fit_context chooses)")
+          "held at 1 (* the form fit_context chooses; it holds a_heavy at 1)")
     for mid in MIDS:
         print(f"second bound on weight bytes: {f'{mid / mib:g} MiB' if mid else 'none'}")
         print("cap \\ gate " + "".join(f"{'none' if not g else f'{g / mib:g} MiB':>16s}" for g in GATES))

@@ -45,8 +45,10 @@ def title(r: LatencyReport) -> str:
 def notes(r: LatencyReport) -> list[str]:
     lines = [f"predicted {ms(r.latency_ms)} ms per forward" + (" (partial: some ops are not predicted)"
                                                               if r.partial else "")
-             + f"; module calls' overhead {ms(r.module_overhead_ms)} ms; bound by compute {ms(r.compute_ms)} ms, "
-               f"memory {ms(r.memory_ms)} ms, overhead {ms(r.overhead_ms)} ms",
+             # a network correction may fit no cost per module call apart from its ops' (then there is none to show)
+             + (f"; module calls' overhead {ms(r.module_overhead_ms)} ms" if r.module_overhead_ms else "")
+             + f"; bound by compute {ms(r.compute_ms)} ms, memory {ms(r.memory_ms)} ms, "
+               f"overhead {ms(r.overhead_ms)} ms",
              f"profile: {r.profile.source} ({r.profile.device}, torch {r.profile.torch}, {r.profile.dtype}"
              + (f", {plural(r.profile.threads, 'thread')}" if r.profile.threads else "")
              + (", channels-last" if r.profile.channels_last else "") + f", made {r.profile.created})"]
