@@ -183,8 +183,10 @@ def drift(prof: Any, device: str, most: int = 12) -> dict[str, Any] | None:
     from cnncalc.latency.calibrate import calibration_networks
     from cnncalc.latency.measure import time_network
 
+    if device != prof.device.type:
+        return None
     kept = [(spec, then) for spec, then in calibration_networks(prof) if then < 0.05]
-    if not kept or device != prof.device.type:
+    if not kept:
         return None
     ratios = []
     for spec, then in kept[:most]:

@@ -106,10 +106,14 @@ LONGEST_NETWORK = 0.25
 
 
 def _header(device: str, threads: int | None, dtype: str, channels_last: bool, seed: int) -> dict[str, Any]:
+    """What a measurements file was measured with: a calibration goes on from a file only if they are the same
+    (the random networks' version too: their times are kept by index)."""
     import torch
 
+    from cnncalc.latency.networks import VERSION as NETWORKS_VERSION
+
     return {"device": device, "threads": threads, "dtype": dtype, "channels_last": channels_last, "seed": seed,
-            "torch": torch.__version__}
+            "torch": torch.__version__, "networks_version": NETWORKS_VERSION}
 
 
 class Measurements:

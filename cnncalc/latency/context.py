@@ -61,8 +61,8 @@ def op_class(kind: str) -> str:
 @dataclass(frozen=True)
 class Context:
     """The correction's coefficients (seconds per second for the three op classes, seconds per op and per module
-    call, seconds per byte), its form (cap and gate, in bytes), the networks it was fitted on, and its error on
-    networks left out."""
+    call, seconds per byte), its form (the cap, the gate's threshold and the second bound, in bytes), the networks it
+    was fitted on, and its error on networks left out."""
 
     heavy: float = 1.0
     light: float = 1.0
@@ -218,7 +218,9 @@ def choose_form(errors: Sequence[FormError]) -> FormError:
     networks left out (then the least p90, then the earliest in CAPS, MIDS and GATES). a_heavy is not fitted: the
     random networks are small, and the scale they fit (1.13 in two calibrations, on a margin of under a point)
     multiplies the arithmetic of every large model, which running in a network does not slow."""
-    held = [f for f in errors if f.form[2]] or list(errors)
+    held = [f for f in errors if f.form[2]]
+    if not held:
+        raise ValueError("no form holds a_heavy at 1: score them with form_errors(..., heavy=(True, …))")
     return min(held, key=lambda f: (f.held_out.median, f.held_out.p90))
 
 

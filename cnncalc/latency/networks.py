@@ -1,4 +1,4 @@
-"""Random networks for calibration: whole CNNs built from torch.nn's layers the way model families build them,
+"""Random networks for calibration: whole networks built from torch.nn's layers the way model families build them,
 timed as a whole so that calibration learns what running ops in a network adds to running them alone.
 
 Ops timed one at a time run hot: their weights, inputs and code stay in the caches from one call to the next, and
@@ -14,13 +14,14 @@ basic and bottleneck blocks (grouped 3×3 as in ResNeXt), MobileNet inverted res
 to 7 and optional squeeze-and-excitation, DenseNet-like concatenation, and ConvNeXt-like blocks (a depthwise 7×7,
 a layer norm, an MLP); activations ReLU, ReLU6, SiLU, Hardswish or GELU.
 
-Version 2 adds what version 1's networks had too little of: large weights read by little arithmetic, which a
-network must fetch from memory where an op timed alone finds them in the last-level cache. A quarter of the
-convolutional networks end in a VGG-like classifier (pooled to 1–7 × 1–7, two hidden linear layers of 1,024 to
-4,096 units: up to 400 MB of weight), and a seventh family is a ViT-like transformer (a patch embedding of 16 or
-32, one to four pre-norm blocks of attention and a 4× MLP at widths 192 to 1,024, over 9 to 256 tokens). A profile
-records the version its networks were drawn with (`VERSION`), and network `i` of seed `s` in version 1 is still
-the network it was, so an older profile's correction can be fitted again.
+Version 2 adds what version 1's networks had too little of: large weights read by little arithmetic, which a network
+must fetch from memory where an op timed alone finds them in the last-level cache. A quarter of the convolutional
+networks end in a VGG-like classifier (pooled to 1–7 × 1–7, two hidden linear layers of 1,024 to 4,096 units: from a
+few megabytes to over a gigabyte of weight; calibration leaves out a network whose first forward takes over a
+quarter of a second), and a seventh family, with no stem or stages, is a ViT-like transformer (a patch embedding of
+16 or 32, one to four pre-norm blocks of attention and a 4× MLP at widths 192 to 1,024, over 9 to 256 tokens). A
+profile records the version its networks were drawn with (`VERSION`), and network `i` of seed `s` in version 1 is
+still the network it was, so an older profile's correction can be fitted again.
 """
 
 from __future__ import annotations

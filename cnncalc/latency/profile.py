@@ -1,6 +1,6 @@
 """A latency profile: what `cnncalc calibrate` measured on one device, as a versioned JSON file.
 
-    {"format": "cnncalc-latency-profile", "version": 1,
+    {"format": "cnncalc-latency-profile", "version": 2,
      "device": {"type": "cpu", "name": "Intel(R) Xeon(R) Processor", "threads": 2, "peak_flops": …, "bandwidth": …},
      "torch": "2.14.1", "dtype": "float32", "channels_last": false, "created": "2026-12-06T…",
      "overheads": {"module_call": 2.1e-06, …},
@@ -25,7 +25,10 @@ from cnncalc.latency.context import Context
 from cnncalc.latency.fitting import HeldOut, Model, model_from
 
 FORMAT = "cnncalc-latency-profile"
-VERSION = 1
+VERSION = 2
+#: the versions this cnncalc reads: 2 added the correction's second bound (`per_mid_byte`, `mid_bytes`), which
+#: a cnncalc that reads only version 1 would leave out of its predictions
+READS = (1, 2)
 #: the profiles that ship with cnncalc, by name (cnncalc/latency/profiles/NAME.json)
 SHIPPED = Path(__file__).with_name("profiles")
 
@@ -139,9 +142,9 @@ def load_profile(name: str | Path | Profile) -> Profile:
 def profile_from(data: Any, source: str = "") -> Profile:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CnncalcError(f"profile={source!r} is not a cnncalc latency profile (its \"format\" is not {FORMAT!r})")
-    if data.get("version") != VERSION:
-        raise CnncalcError(f"profile={source!r} is version {data.get('version')!r}; this cnncalc reads version "
-                           f"{VERSION}: calibrate again")
+    if data.get("version") not in READS:
+        raise CnncalcError(f"profile={source!r} is version {data.get('version')!r}; this cnncalc reads versions "
+                           f"{' and '.join(map(str, READS))}: calibrate again, or use the cnncalc that made it")
     try:
         d = data["device"]
         device = DeviceInfo(str(d["type"]), str(d["name"]), d.get("threads"), float(d["peak_flops"]),

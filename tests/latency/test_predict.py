@@ -189,12 +189,36 @@ def test_a_second_bound_charges_the_weight_bytes_between_the_cap_and_it() -> Non
 
     from cnncalc.latency.context import Context
 
-    correction = Context(per_weight_byte=1e-9, cap_bytes=100_000, per_mid_byte=2e-9, mid_bytes=120_000)
+    correction = Context(per_weight_byte=1e-9, cap_bytes=100_000, per_mid_byte=2e-9, mid_bytes=120_000,
+                         gate_bytes=262_144)
     report = cnncalc.predict(conv_relu(), replace(hand_profile(), context=correction), SHAPE)
-    # no gate: the conv pays its 147,456-byte weight up to the cap, 100,000 × 1e-9 s = 0.1 ms, and the 20,000 bytes
-    # between the cap and the second bound (120,000) × 2e-9 s = 0.04 ms; the 27,456 bytes past that, nothing
-    assert report.module("0").latency_ms == pytest.approx(2.0 + 0.1 + 0.04, rel=1e-12)
+    # the network writes 131,072 bytes: gate 0.5. The conv pays 0.5 × its 147,456-byte weight up to the cap,
+    # 100,000 × 1e-9 s = 0.1 ms, and 0.5 × the 20,000 bytes between the cap and the second bound (120,000) ×
+    # 2e-9 s = 0.04 ms; the 27,456 bytes past that, nothing
+    assert report.module("0").latency_ms == pytest.approx(2.0 + 0.5 * (0.1 + 0.04), rel=1e-12)
     assert report.module("1").latency_ms == pytest.approx(0.1, rel=1e-12)
+
+
+def test_the_fit_and_the_prediction_count_the_same_features() -> None:
+    """The coefficients times a network's features, as the fit builds them (`features`, gated by `gate` on
+    `written`), are the time `predict` gives that network with the same coefficients: the two sides agree."""
+    from dataclasses import replace
+
+    from cnncalc.latency.context import Context, features, gate, written
+    from cnncalc.latency.predict import op_times
+
+    model = nn.Sequential(conv_relu(), nn.Flatten(), nn.Unflatten(1, (64, 16, 16)), conv_relu())
+    correction = Context(1.0, 0.7, 2.0, 1e-5, 2e-5, 1e-10, 1e-9, cap_bytes=100_000, gate_bytes=524_288,
+                         per_mid_byte=2e-9, mid_bytes=120_000)
+    prof = replace(hand_profile(kinds={"conv2d": constant(CONV_MS / 1e3), "relu": constant(RELU_MS / 1e3),
+                                       "view": constant(1e-6)}), context=correction)
+    ops, calls = op_times(model, SHAPE, prof)
+    row = features(ops, calls, correction.cap_bytes, correction.mid_bytes)
+    g = gate(written(ops), correction.gate_bytes)
+    coefficients = (1.0, 0.7, 2.0, 1e-5, 2e-5, 1e-10, 1e-9, 2e-9)
+    fitted = sum(c * f for c, f in zip(coefficients, [*row[:5], *(g * b for b in row[5:])], strict=True))
+    assert 0 < g < 1 and row[7] > 0  # the gate and the second bound both bite
+    assert cnncalc.predict(model, prof, SHAPE).latency_ms == pytest.approx(fitted * 1e3, rel=1e-12)
 
 
 def _networks(rng: random.Random, count: int) -> list[tuple[list[tuple[str, float, float, float]], int]]:
@@ -242,7 +266,7 @@ def test_the_correction_holds_the_heavy_scale_at_one() -> None:
     """Holding a_heavy at 1 fits the other coefficients alone: on networks whose heavy ops take exactly their time
     alone it gives them back. On networks whose heavy ops take 1.5 times that, a fitted scale would err less on
     networks left out (the `forms` diagnostic shows both), but the correction holds it at 1 all the same."""
-    from cnncalc.latency.context import _solve, features, fit_context, form_errors
+    from cnncalc.latency.context import _solve, choose_form, features, fit_context, form_errors
 
     nets = _networks(random.Random(1), 30)
 
@@ -258,6 +282,7 @@ def test_the_correction_holds_the_heavy_scale_at_one() -> None:
     assert min(f.held_out.median for f in errors if f.form[2]) > 0.01  # held at 1, it cannot fit 1.5
     assert max(f.held_out.median for f in errors if not f.form[2]) < 1e-9
     assert all(f.form[2] for f in form_errors(nets, slower))  # calibration scores only the held forms
+    assert choose_form(errors).form[2]  # and of all forms, the diagnostic marks a held one
     ctx = fit_context(nets, slower)
     assert ctx.heavy == 1.0 and ctx.held_out is not None and ctx.held_out.median > 0.01
 

@@ -25,7 +25,8 @@ def three_models() -> object:
 
     prof = profile({"view": Constant(3e-6), "relu": per_byte(1e-9), "conv2d": Trees(-7.0, 0.1, (tree,))})
     return replace(prof, context=Context(1.25, 0.5, 2.0, 1e-6, 3e-6, 2e-11, 1e-11, networks=40,
-                                         held_out=HeldOut(0.04, 0.1, 40), cap_bytes=2**21, gate_bytes=2**23))
+                                         held_out=HeldOut(0.04, 0.1, 40), cap_bytes=2**21, gate_bytes=2**23,
+                                         per_mid_byte=4e-12, mid_bytes=2**26))
 
 
 def test_a_profile_round_trips(tmp_path: Path) -> None:
@@ -80,7 +81,7 @@ def test_held_out_error_is_measured_on_calls_the_model_did_not_see() -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ('{"format": "cnncalc-latency-profile", "version": 1, "dev', "is not a complete JSON document \\(truncated"),
     ('{"format": "something else"}', "is not a cnncalc latency profile"),
-    ('{"format": "cnncalc-latency-profile", "version": 99}', "is version 99; this cnncalc reads version 1"),
+    ('{"format": "cnncalc-latency-profile", "version": 99}', "is version 99; this cnncalc reads versions 1 and 2"),
     ('{"format": "cnncalc-latency-profile", "version": 1, "device": {}}', "is malformed \\(KeyError"),
     ("[1, 2]", "is not a cnncalc latency profile"),
 ])
@@ -132,6 +133,19 @@ def test_a_correction_saved_before_its_cap_and_gate_counts_every_byte() -> None:
            "per_weight_byte": 3e-11, "networks": 109}
     ctx = Context.of(old)
     assert math.isinf(ctx.cap_bytes) and ctx.gate_bytes == 0.0 and ctx.gate(1.0) == 1.0
+    assert ctx.mid_bytes == 0.0 and ctx.per_mid_byte == 0.0  # nor a second bound
     # 1 × (10⁹ bytes written × 3e-11 s + 10⁹ weight bytes × 3e-11 s) = 0.06 s
     assert ctx.fetched("heavy", 1e9, 1e9) == pytest.approx(0.06)
     assert ctx.to_data()["cap_bytes"] is None and Context.of(ctx.to_data()) == ctx
+
+
+def test_a_version_1_profile_still_loads() -> None:
+    """Version 2 added the correction's second bound; a version 1 file has none and loads as it did."""
+    from cnncalc.latency.profile import profile_from
+
+    data = three_models().to_data()  # type: ignore[attr-defined]
+    data["version"] = 1
+    for key in ("per_mid_byte", "mid_bytes"):
+        del data["context"][key]
+    loaded = profile_from(data, "old.json")
+    assert loaded.context is not None and loaded.context.mid_bytes == 0.0 and loaded.context.per_mid_byte == 0.0
