@@ -164,16 +164,21 @@ def from_trace(module: Any, run: Any, report: Any, prof: Profile, dt: str, scale
         error = entry.held_out.median if entry.held_out.median == entry.held_out.median else None
         kinds.append(KindLatency(name, len(members), sum(parts.values()) * 1e3, parts["compute"] * 1e3,
                                  parts["memory"] * 1e3, parts["overhead"] * 1e3, error))
-    per_module: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    # each module's own time (its calls' ops and its calls' overhead), then added to every ancestor once per module
+    own: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for i, shares in seconds.items():
-        for ancestor in _ancestors(calls[i].module):
-            for t, bound in shares:
-                per_module[ancestor][bound] += t
+        mine = own[calls[i].module]
+        for t, bound in shares:
+            mine[bound] += t
     overhead = ctx.per_module
     module_calls = {name: call.calls for name, call in run.tracer.modules.items()}
     for name, count in module_calls.items():
+        own[name]["overhead"] += count * overhead
+    per_module: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for name, costs in own.items():
         for ancestor in _ancestors(name):
-            per_module[ancestor]["overhead"] += count * overhead
+            for bound, t in costs.items():
+                per_module[ancestor][bound] += t
     rows = []
     for name, sub in module.named_modules():
         costs = per_module.get(name, {})
