@@ -185,13 +185,11 @@ def context(path: str) -> None:
 
 
 def forms(path: str) -> None:
-    from cnncalc.latency import networks
+    from cnncalc.latency.calibrate import traced_networks
     from cnncalc.latency.context import CAPS, GATES, MIDS, choose_form, form_errors
-    from cnncalc.latency.predict import op_times
 
     prof, measured = _calibration(path)
-    traced = [op_times(networks.build(spec), spec.input_shape, prof) for spec, _ in measured]
-    every = form_errors(traced, [seconds for _, seconds in measured], heavy=(False, True))
+    every = form_errors(*traced_networks(prof), heavy=(False, True))
     errors = {f.form: f.held_out for f in every}
     chosen = choose_form(every).form
     mib = 2**20

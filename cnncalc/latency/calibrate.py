@@ -282,14 +282,20 @@ def _run_networks(store: Measurements, device: str, dtype: str, channels_last: b
 
 def _fit_networks(profile: Profile) -> Context | None:
     """The network correction from the networks the profile keeps the times of (None with fewer than ten)."""
+    if len(profile.calibration.get("network_seconds", [])) < 10:
+        return None
+    return fit_context(*traced_networks(profile))
+
+
+def traced_networks(profile: Profile) -> tuple[list[tuple[list[tuple[str, float, float, float]], int]], list[float]]:
+    """The calibration's random networks as the correction is fitted on them: each one's ops (predicted alone by
+    the profile) and module calls (`predict.op_times`), and the seconds each took."""
     from cnncalc.latency import networks
     from cnncalc.latency.predict import op_times
 
     measured = calibration_networks(profile)
-    if len(measured) < 10:
-        return None
-    traced = [op_times(networks.build(spec), spec.input_shape, profile) for spec, _ in measured]
-    return fit_context(traced, [seconds for _, seconds in measured])
+    return ([op_times(networks.build(spec), spec.input_shape, profile) for spec, _ in measured],
+            [seconds for _, seconds in measured])
 
 
 def calibration_networks(profile: Profile) -> list[tuple[Spec, float]]:
@@ -315,8 +321,8 @@ def refit_correction(path: str | Path, output: str | Path | None = None) -> Prof
     profile = load_profile(str(path))
     context = _fit_networks(profile)
     if context is None:
-        raise CnncalcError(f"profile={str(path)!r} keeps the times of {len(calibration_networks(profile))} "
-                           "networks; the correction needs 10")
+        raise CnncalcError(f"profile={str(path)!r} keeps the times of "
+                           f"{len(profile.calibration.get('network_seconds', []))} networks; the correction needs 10")
     profile = replace(profile, context=context)
     profile.save(Path(output) if output is not None else Path(path))
     return profile
