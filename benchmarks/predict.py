@@ -78,6 +78,9 @@ class Row:
     roofline_ms: float
     macs: int
     partial: bool
+    #: the device's speed against calibration (`Reference.read`, now ÷ then) read just before this model, every
+    #: `REFERENCE_EVERY` models; None between readings and on rows measured before readings were taken
+    drift: float | None = None
 
     @property
     def error(self) -> float:
@@ -196,6 +199,51 @@ def drift(prof: Any, device: str, most: int = 12) -> dict[str, Any] | None:
     return {"networks": len(ratios), "median": statistics.median(ratios), "low": ratios[0], "high": ratios[-1]}
 
 
+#: a reference reading every this many models: 137 models take about 16 readings of about 2 s each
+REFERENCE_EVERY = 8
+
+
+class Reference:
+    """A few of the calibration's own random networks (those it timed at 5 to 50 ms), built once and timed again
+    between the models as calibration timed them: their median now ÷ then is the device's speed against calibration
+    at that point of the run, so that the run can tell the machine's drift from the prediction's error."""
+
+    def __init__(self, prof: Any, device: str, count: int = 4) -> None:
+        from cnncalc.latency import networks
+        from cnncalc.latency.calibrate import calibration_networks
+
+        self.kept = []
+        if device == prof.device.type:
+            for spec, then in calibration_networks(prof):
+                if 0.005 <= then <= 0.05 and len(self.kept) < count:
+                    self.kept.append((*networks.instance(spec, device, prof.dtype, prof.channels_last), then))
+
+    def read(self) -> float | None:
+        """The median of the networks' times now ÷ their times during calibration (None: no network to time)."""
+        from cnncalc.latency.measure import time_network
+
+        if not self.kept:
+            return None
+        return statistics.median(time_network(module, x, seconds=0.4) / then for module, x, then in self.kept)
+
+
+def drift_factors(rows: list[Row], after: float | None) -> list[float] | None:
+    """Each row's device speed against calibration: its readings (`Row.drift`) joined linearly in measuring order,
+    the end of the run at `after` (None: no readings to join)."""
+    points: list[tuple[int, float]] = [(i, r.drift) for i, r in enumerate(rows) if r.drift is not None]
+    if after is not None:
+        points.append((len(rows), after))
+    if not points:
+        return None
+    out = []
+    for i in range(len(rows)):
+        lo = max((p for p in points if p[0] <= i), default=points[0], key=lambda p: p[0])
+        hi = min((p for p in points if p[0] >= i), default=points[-1], key=lambda p: p[0])
+        t = (i - lo[0]) / (hi[0] - lo[0]) if hi[0] > lo[0] else 0.0
+        out.append(lo[1] + t * (hi[1] - lo[1]))
+    return out
+
+
 def drift_text(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
     """One sentence on the device's drift since calibration (see `drift`), or nothing without a measurement."""
     parts = [f"{d['median']:.2f}× as long as during calibration {when} (median; {d['low']:.2f}–{d['high']:.2f}×)"
@@ -213,11 +261,19 @@ def spearman(a: list[float], b: list[float]) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def summary(rows: list[Row]) -> dict[str, dict[str, float]]:
+#: the name of the drift-adjusted line (`summary`): a reading of the machine, not a method one could use elsewhere
+ADJUSTED = "cnncalc predict × the device's drift"
+
+
+def summary(rows: list[Row], factors: list[float] | None = None) -> dict[str, dict[str, float]]:
+    """Each method's scores on `rows`; with `factors` (each row's device speed against calibration,
+    `drift_factors`), also cnncalc's prediction scaled by them: how it would score had the device kept its speed."""
     measured = [r.measured_ms for r in rows]
     scale = statistics.median(r.measured_ms / r.macs for r in rows if r.macs)
     methods = {"cnncalc predict": [r.predicted_ms for r in rows], "roofline bound": [r.roofline_ms for r in rows],
                "MACs-proportional (fitted here)": [r.macs * scale for r in rows]}
+    if factors is not None:
+        methods[ADJUSTED] = [r.predicted_ms * f for r, f in zip(rows, factors, strict=True)]
     out = {}
     for name, guess in methods.items():
         errors = sorted(abs(g / m - 1) for g, m in zip(guess, measured, strict=True))
@@ -262,7 +318,8 @@ def stats_table(stats: dict[str, Any]) -> list[str]:
     return lines
 
 
-def markdown(meta: dict[str, Any], rows: list[Row], stats: dict[str, Any], pair_rows: list[dict[str, Any]]) -> str:
+def markdown(meta: dict[str, Any], rows: list[Row], stats: dict[str, Any], pair_rows: list[dict[str, Any]],
+             factors: list[float] | None = None) -> str:
     at = (f" at {meta['threads']} thread{'s' if meta['threads'] != 1 else ''}" if meta["threads"] else "")
     how = (f"Scored on the times an earlier run measured (`{meta['measured']}`, not timed again)"
            if meta.get("measured") else "Measured")
@@ -273,7 +330,9 @@ def markdown(meta: dict[str, Any], rows: list[Row], stats: dict[str, Any], pair_
     batches = sorted({r.batch for r in rows})
     for batch in batches if len(batches) > 1 else ():
         lines += ["", f"At batch {batch} ({sum(r.batch == batch for r in rows)} models):", "",
-                  *stats_table(summary([r for r in rows if r.batch == batch]))]
+                  *stats_table(summary([r for r in rows if r.batch == batch],
+                                       [f for r, f in zip(rows, factors, strict=True) if r.batch == batch]
+                                       if factors is not None else None))]
     spread = stats["measurement spread"]
     lines += ["", f"Each measurement's own spread (interquartile range ÷ median of its blocks): median "
               f"{spread['median']:.1%}, p90 {spread['p90']:.1%}, over the {spread['models']} models measured in four "
@@ -281,6 +340,13 @@ def markdown(meta: dict[str, Any], rows: list[Row], stats: dict[str, Any], pair_
     clock = drift_text(meta.get("drift_before"), meta.get("drift_after"))
     if clock:
         lines += [clock, ""]
+    if factors is not None:
+        lines += [f"The line \"{ADJUSTED}\" is not a method: it reads the machine. Every {REFERENCE_EVERY} models, "
+                  f"{meta['reference_networks']} of the calibration's random networks were timed again; their median "
+                  f"now ÷ then, joined linearly between readings ({min(factors):.2f}× to {max(factors):.2f}× over "
+                  "this run), scales each prediction to the speed the device had when the model was measured. The "
+                  "gap between that line and cnncalc's is the machine's drift since calibration, not the "
+                  "prediction's; the targets are judged on cnncalc's line.", ""]
     if pair_rows:
         lines += ["| design vs standard | cin→cout, size | measured speed-up | predicted | error |",
                   "|---|---|---:|---:|---:|"]
@@ -352,6 +418,8 @@ def main() -> None:
         done = read_rows(kept)
     elif kept.is_file() and not wanted:
         kept.unlink()
+    reference = Reference(prof, device) if timed else None
+    fresh = 0
     for label, target, shape, batch in targets(args.set):
         if wanted and label not in wanted:
             continue
@@ -361,6 +429,7 @@ def main() -> None:
         if taken is not None and (label, batch) not in taken:
             print(f"{label} batch {batch}: skipped (not in {args.measured})", file=sys.stderr)
             continue
+        reading = reference.read() if reference is not None and fresh % REFERENCE_EVERY == 0 else None
         try:
             row = one(label, target, shape, batch, prof, threads, args.min_time, device,
                       taken[(label, batch)] if taken is not None else None)
@@ -368,6 +437,8 @@ def main() -> None:
             print(f"{label} batch {batch}: skipped ({type(err).__name__}: {str(err).splitlines()[0][:100]})",
                   file=sys.stderr)
             continue
+        row.drift = reading
+        fresh += 1
         rows.append(row)
         if not wanted:
             with kept.open("a") as f:
@@ -375,19 +446,22 @@ def main() -> None:
         print(f"{label:40s} b{batch:<2d} measured {row.measured_ms:9.2f} ms ({spread_text(row.spread)})  predicted "
               f"{row.predicted_ms:9.2f} ({row.error:+6.1%})  roofline {row.roofline_ms:8.2f}", file=sys.stderr,
               flush=True)
-    stats = summary(rows)
     pair_rows = pairs(prof, threads, args.min_time, device) if args.set in ("report", "gpu") and timed else []
     after = drift(prof, device) if timed else None
+    factors = drift_factors(rows, after["median"] if after else None) if timed else None
+    stats = summary(rows, factors)
     meta = {"device": prof.device.name, "threads": threads if device == "cpu" else None, "dtype": prof.dtype,
             "torch": torch.__version__, "profile": args.profile, "calibration_s": prof.calibration.get("seconds", 0.0),
             "set": args.set, "python": platform.python_version(), "seconds": time.perf_counter() - started,
             "command": "python benchmarks/predict.py " + " ".join(sys.argv[1:]), "drift_before": before,
-            "drift_after": after, "measured": args.measured}
+            "drift_after": after, "measured": args.measured,
+            "reference_networks": len(reference.kept) if reference is not None else 0}
+    row_factors: list[float | None] = list(factors) if factors is not None else [None] * len(rows)
     result = {"meta": meta, "summary": stats, "pairs": pair_rows,
-              "rows": [{**asdict(r), "spread": None if math.isnan(r.spread) else r.spread, "error": r.error}
-                       for r in rows]}
+              "rows": [{**asdict(r), "spread": None if math.isnan(r.spread) else r.spread, "error": r.error,
+                        "drift_factor": f} for r, f in zip(rows, row_factors, strict=True)]}
     (OUT / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
-    text = markdown(meta, rows, stats, pair_rows)
+    text = markdown(meta, rows, stats, pair_rows, factors)
     print(text)
     if args.write_docs and args.set == "report" and not wanted:
         doc = DOC.read_text(encoding="utf-8")

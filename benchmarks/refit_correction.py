@@ -1,12 +1,15 @@
 """Fit a calibrated profile's network correction again, by this version of cnncalc, without timing anything.
 
     python benchmarks/refit_correction.py benchmarks/out/cpu-1t-v11.json [-o benchmarks/out/cpu-1t-v11-refit.json]
+    python benchmarks/refit_correction.py P.json --kinds measured -o P-measured.json   # the op models too
 
 The correction (`cnncalc.latency.context`) is fitted on the calibration's random networks: the profile keeps their
 times (`calibration.network_seconds`), and their ops' times alone come from the profile's own per-kind models. A
 change to the correction's form can so be scored on the very calibration, and then, with `benchmarks/predict.py
 --measured`, on the very measurements, that the form before it was: the one difference between the two is the
-correction.
+correction. With `--kinds steady` or `--kinds measured`, the per-kind models are fitted again too, from the
+measurements file beside the profile: on the times divided by the device's speed when each was taken (as calibrate
+fits them since it reads the speed) or on the times as measured; so the two can be scored on one calibration.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("profile", help="a profile that calibrate wrote")
     parser.add_argument("-o", "--output", help="where to write the refitted profile (default: over PROFILE)")
+    parser.add_argument("--kinds", choices=("steady", "measured"), help="fit the per-kind models again too")
     args = parser.parse_args()
 
     import torch
@@ -31,7 +35,7 @@ def main() -> None:
     torch.set_num_threads(1)
     try:
         before = load_profile(args.profile).context
-        after = refit_correction(args.profile, args.output).context
+        after = refit_correction(args.profile, args.output, args.kinds).context
     except (CnncalcError, OSError) as err:
         print(f"refit_correction: {err}", file=sys.stderr)
         sys.exit(1)

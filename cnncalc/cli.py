@@ -549,6 +549,10 @@ def calibrate(
     print(f"cnncalc: wrote {output}: {len(profile.kinds)} op kinds from {profile.calibration.get('calls')} calls in "
           f"{profile.calibration.get('seconds')} s on {profile.device.name}"
           + (f" ({profile.device.threads} threads)" if profile.device.threads else ""), file=sys.stderr)
+    speed = profile.calibration.get("speed", {})
+    if speed.get("readings", 0) >= 3:
+        print(f"cnncalc: the reference calls, timed {speed['readings']} times, took {speed['low']:.2f}× to "
+              f"{speed['high']:.2f}× their median time; every call was fitted as at the median", file=sys.stderr)
     for name, kind in worst[:3]:
         print(f"cnncalc: {name}: held-out error median {100 * kind.held_out.median:.1f}%, p90 "
               f"{100 * kind.held_out.p90:.1f}% ({kind.held_out.samples} calls)", file=sys.stderr)

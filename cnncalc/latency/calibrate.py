@@ -7,14 +7,24 @@ measured and the same command goes on from there. Multi-feature kinds (convoluti
 spend the second half of their share where the model fitted on the first half misses most (the calls whose
 held-out error is highest get neighbours), as nn-Meter does. Then every kind's model is fitted on all its calls,
 and its k-fold error recorded with it.
+
+A shared machine does not keep its speed for the eight minutes a calibration takes: the development VM ran the same
+networks a tenth slower from one quarter of an hour to the next. So every five seconds calibration times four
+fixed calls again (`sampling.reference`: a convolution, a depthwise one, an add, a tiny ReLU), and fits every model
+on each time divided by the device's speed when it was taken (`speeds`, `Measurements.steady`): the profile
+describes the device at its median speed over the calibration, the op models and the networks they are corrected
+on alike. The profile keeps how far the speed went (`calibration.speed`).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import json
+import math
 import platform
 import random
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -117,11 +127,16 @@ def _header(device: str, threads: int | None, dtype: str, channels_last: bool, s
 
 
 class Measurements:
-    """The calls measured so far, by kind, kept in a JSON-lines file as they are taken."""
+    """The calls measured so far, by kind, kept in a JSON-lines file as they are taken, in the order they were taken
+    (`order`: each one's line), with the device's speed read between them (`tick`, `steady`)."""
 
-    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+    def __init__(self, path: Path, header: dict[str, Any], reader: Callable[[], tuple[float, ...]] | None = None,
+                 every: float = 5.0) -> None:
         self.path = path
         self.by_kind: dict[str, list[tuple[tuple[float, ...], float, str]]] = {}
+        self.order: dict[str, list[int]] = {}
+        self.lines = 0
+        self.reader, self.every, self.last = reader, every, -math.inf
         if path.is_file():
             lines = path.read_text(encoding="utf-8").splitlines()
             try:
@@ -136,23 +151,84 @@ class Measurements:
                         item = json.loads(line)
                     except json.JSONDecodeError:  # the line an interruption cut short
                         continue
-                    self.by_kind.setdefault(item["kind"], []).append((tuple(item["features"]), item["seconds"],
-                                                                      item["stage"]))
+                    self._keep(item["kind"], tuple(item["features"]), item["seconds"], item["stage"])
         if not path.is_file():
             path.write_text(json.dumps(header) + "\n", encoding="utf-8")
         self._file = path.open("a", encoding="utf-8")
+
+    def _keep(self, kind: str, features: tuple[float, ...], seconds: float, stage: str) -> None:
+        self.by_kind.setdefault(kind, []).append((features, seconds, stage))
+        self.order.setdefault(kind, []).append(self.lines)
+        self.lines += 1
 
     def count(self, kind: str, stage: str) -> int:
         return sum(1 for *_, s in self.by_kind.get(kind, ()) if s == stage)
 
     def add(self, kind: str, features: tuple[float, ...], seconds: float, stage: str) -> None:
-        self.by_kind.setdefault(kind, []).append((features, seconds, stage))
+        self._keep(kind, features, seconds, stage)
         self._file.write(json.dumps({"kind": kind, "features": list(features), "seconds": seconds,
                                      "stage": stage}) + "\n")
         self._file.flush()
 
+    def tick(self, force: bool = False) -> None:
+        """Read the device's speed (the reference calls' seconds, kept as kind `REFERENCE`) if `every` seconds
+        have passed since the last reading, or `force`."""
+        if self.reader is not None and (force or time.perf_counter() - self.last >= self.every):
+            self.add(REFERENCE, self.reader(), 0.0, REFERENCE)
+            self.last = time.perf_counter()
+
+    def steady(self, kind: str) -> list[tuple[tuple[float, ...], float, str]]:
+        """The kind's measurements, each time divided by the device's speed when it was taken (`speeds`): as if
+        the device had run at its median speed over the calibration throughout."""
+        factors = speeds(self._readings(), self.order.get(kind, []))
+        return [(features, seconds / f, stage)
+                for (features, seconds, stage), f in zip(self.by_kind.get(kind, []), factors, strict=True)]
+
+    def _readings(self) -> list[tuple[int, tuple[float, ...]]]:
+        return [(line, features) for line, (features, _, _) in
+                zip(self.order.get(REFERENCE, []), self.by_kind.get(REFERENCE, []), strict=True)]
+
+    def speed_range(self) -> dict[str, float | int]:
+        """How steady the device was: the number of readings and the slowest and fastest speed they gave (the
+        smoothed speeds of `speeds`, 1 the median)."""
+        readings = self._readings()
+        at = speeds(readings, [line for line, _ in readings]) or [1.0]
+        return {"readings": len(readings), "low": round(min(at), 4), "high": round(max(at), 4)}
+
     def close(self) -> None:
         self._file.close()
+
+
+#: the kind (and stage) the reference calls' readings are kept as in a measurements file
+REFERENCE = "reference"
+#: fewer readings than this and `speeds` leaves the times as measured
+FEWEST_READINGS = 3
+
+
+def speeds(readings: list[tuple[int, tuple[float, ...]]], lines: list[int]) -> list[float]:
+    """The device's speed at each of `lines` (> 1: slower than its median over the calibration), from `readings`
+    (each one's line and the reference calls' seconds, `sampling.reference`): a reading's speed is the median over
+    the calls of its time ÷ that call's median time; speeds are smoothed by a running median of three (a step stays
+    a step, one stray reading goes) and joined linearly between the readings' lines (the first and the last held
+    beyond them). All 1 with fewer than `FEWEST_READINGS` readings."""
+    if len(readings) < FEWEST_READINGS:
+        return [1.0] * len(lines)
+    calls = len(readings[0][1])
+    typical = [statistics.median(times[c] for _, times in readings) for c in range(calls)]
+    raw = [statistics.median(times[c] / typical[c] for c in range(calls)) for _, times in readings]
+    smooth = [statistics.median(raw[max(0, i - 1): i + 2]) for i in range(len(raw))]
+    at = [line for line, _ in readings]
+    out = []
+    for line in lines:
+        hi = bisect.bisect_left(at, line)
+        if hi == 0:
+            out.append(smooth[0])
+        elif hi == len(at):
+            out.append(smooth[-1])
+        else:
+            t = (line - at[hi - 1]) / (at[hi] - at[hi - 1])
+            out.append(smooth[hi - 1] + t * (smooth[hi] - smooth[hi - 1]))
+    return out
 
 
 def measurements_file(output: str | Path) -> Path:
@@ -161,11 +237,13 @@ def measurements_file(output: str | Path) -> Path:
 
 
 def measured_so_far(output: str | Path) -> int:
-    """How many calls the measurements file of `output` holds (after an interruption: what the next run keeps)."""
+    """How many calls (and networks) the measurements file of `output` holds, its readings of the device's speed
+    aside (after an interruption: what the next run keeps)."""
     path = measurements_file(output)
     if not path.is_file():
         return 0
-    return max(0, sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()) - 1)
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    return sum(1 for line in lines if f'"kind": "{REFERENCE}"' not in line)
 
 
 def _device_name(device: str) -> str:
@@ -212,36 +290,32 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
         measure.steady_allocator()
     used_threads = torch.get_num_threads() if dev.type == "cpu" else None
     started = time.perf_counter()
-    store = Measurements(measurements_file(out), _header(name, used_threads, dt, channels_last, seed))
+    references = S.reference(dt, channels_last)
+    store = Measurements(measurements_file(out), _header(name, used_threads, dt, channels_last, seed),
+                         lambda: tuple(measure.time_call(call, name, seconds=0.01) for call in references))
     try:
         _report(progress, "peaks and overheads", 0.0)
         peak = measure.peak_flops(name, getattr(torch, dt))
         bw = measure.bandwidth(name)
         module_call = measure.time_module_call(name)
         _report(progress, "peaks and overheads", 1.0)
+        store.tick(force=True)
         ops = budget * (1 - NETWORK_SHARE) / sum(plan.share for plan in PLANS)
         for plan in PLANS:
             _run_plan(plan, store, name, dt, channels_last, ops * plan.share, seed, progress)
         _run_networks(store, name, dt, channels_last, budget * NETWORK_SHARE, seed, progress)
-        kinds: dict[str, KindModel] = {}
-        for plan in PLANS:
-            measured = store.by_kind.get(plan.kind, [])
-            if not measured:
-                continue
-            rows = [f for f, _, _ in measured]
-            times = [t for _, t, _ in measured]
-            error, _ = held_out(plan.kind, rows, times, seed=seed)
-            kinds[plan.kind] = KindModel(fit_model(plan.kind, rows, times), error, min(times))
+        store.tick(force=True)
+        kinds = fit_kinds(store, seed)
         profile = Profile(
             DeviceInfo(dev.type, _device_name(name), used_threads, peak, bw), torch.__version__, dt, channels_last,
             kinds, {"module_call": module_call},
             datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             {"seconds": round(time.perf_counter() - started, 1), "budget": budget, "seed": seed,
-             "calls": sum(len(v) for k, v in store.by_kind.items() if k != "network"),
+             "calls": sum(len(v) for k, v in store.by_kind.items() if k not in ("network", REFERENCE)),
              "networks": len(store.by_kind.get("network", [])), "networks_version": networks.VERSION,
-             "measurements": store.path.name,
+             "measurements": store.path.name, "speed": store.speed_range(),
              # each network's index and measured seconds: timing some again later shows how far the device drifted
-             "network_seconds": [[int(f[0]), t] for f, t, _ in store.by_kind.get("network", [])]},
+             "network_seconds": [[int(f[0]), t] for f, t, _ in store.steady("network")]},
             str(out))
         _report(progress, "networks: fitting", 0.0)
         profile = replace(profile, context=_fit_networks(profile))
@@ -250,6 +324,21 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
         torch.set_num_threads(before)
     profile.save(out)
     return profile
+
+
+def fit_kinds(store: Measurements, seed: int = 0, steady: bool = True) -> dict[str, KindModel]:
+    """One latency model per op kind the store measured, with its k-fold error, fitted on the times as if the
+    device had kept its median speed (`Measurements.steady`; `steady=False`: as measured)."""
+    kinds: dict[str, KindModel] = {}
+    for plan in PLANS:
+        measured = store.steady(plan.kind) if steady else store.by_kind.get(plan.kind, [])
+        if not measured:
+            continue
+        rows = [f for f, _, _ in measured]
+        times = [t for _, t, _ in measured]
+        error, _ = held_out(plan.kind, rows, times, seed=seed)
+        kinds[plan.kind] = KindModel(fit_model(plan.kind, rows, times), error, min(times))
+    return kinds
 
 
 def _run_networks(store: Measurements, device: str, dtype: str, channels_last: bool, seconds: float, seed: int,
@@ -277,6 +366,7 @@ def _run_networks(store: Measurements, device: str, dtype: str, channels_last: b
         if time.perf_counter() - once > LONGEST_NETWORK:
             continue
         store.add("network", (float(index),), time_network(module, x, seconds=0.4), "network")
+        store.tick()
     _report(progress, "networks", 1.0)
 
 
@@ -312,13 +402,17 @@ def calibration_networks(profile: Profile) -> list[tuple[Spec, float]]:
             for index, seconds in profile.calibration.get("network_seconds", [])]
 
 
-def refit_correction(path: str | Path, output: str | Path | None = None) -> Profile:
+def refit_correction(path: str | Path, output: str | Path | None = None, kinds: str | None = None) -> Profile:
     """The profile at `path` with its network correction fitted again, by this version's `fit_context`, on the
-    network times the profile keeps (`calibration_networks`); nothing is timed. Written to `output` (default: over
-    `path`)."""
+    network times the profile keeps (`calibration_networks`); nothing is timed. With `kinds` ('steady' or
+    'measured'), the per-kind models and the networks' times are first taken again from the measurements file
+    beside the profile (`fit_kinds`), as if the device had kept its speed or as measured. Written to `output`
+    (default: over `path`)."""
     from cnncalc.latency.profile import load_profile
 
     profile = load_profile(str(path))
+    if kinds is not None:
+        profile = _refit_kinds(profile, Path(path), kinds == "steady")
     context = _fit_networks(profile)
     if context is None:
         raise CnncalcError(f"profile={str(path)!r} keeps the times of "
@@ -326,6 +420,24 @@ def refit_correction(path: str | Path, output: str | Path | None = None) -> Prof
     profile = replace(profile, context=context)
     profile.save(Path(output) if output is not None else Path(path))
     return profile
+
+
+def _refit_kinds(profile: Profile, path: Path, steady: bool) -> Profile:
+    """`profile` with its per-kind models and network times fitted again from its measurements file."""
+    calls = path.with_name(str(profile.calibration.get("measurements", measurements_file(path).name)))
+    try:
+        header = json.loads(calls.read_text(encoding="utf-8").splitlines()[0])
+    except (OSError, IndexError, json.JSONDecodeError):
+        raise CnncalcError(f"profile={str(path)!r}: its measurements file {str(calls)!r} is missing or empty") from None
+    store = Measurements(calls, header)
+    try:
+        seed = int(profile.calibration.get("seed", 0))
+        networks = store.steady("network") if steady else store.by_kind.get("network", [])
+        calibration = {**profile.calibration, "speed": store.speed_range(),
+                       "network_seconds": [[int(f[0]), t] for f, t, _ in networks]}
+        return replace(profile, kinds=fit_kinds(store, seed, steady), calibration=calibration)
+    finally:
+        store.close()
 
 
 def _report(progress: Progress | None, label: str, fraction: float) -> None:
@@ -343,7 +455,7 @@ def _run_plan(plan: Plan, store: Measurements, device: str, dtype: str, channels
                    seconds / 2 if plan.adaptive else seconds, device, progress, 0.0)
     if not plan.adaptive:
         return
-    measured = [m for m in store.by_kind.get(plan.kind, []) if m[2] == "draw"]
+    measured = [m for m in store.steady(plan.kind) if m[2] == "draw"]
     if len(measured) < 10:
         return
     replay = random.Random(f"{seed}:{plan.kind}")  # the draw stage's calls again, to find the worst ones' configs
@@ -377,6 +489,7 @@ def _stage(plan: Plan, store: Measurements, stage: str, draw: Callable[[], Call]
         except (AttributeError, ImportError):  # an op this install lacks (torchvision's): the kind is left out
             break
         store.add(plan.kind, kind.features, seconds_taken, stage)
+        store.tick()
         elapsed = time.perf_counter() - began
         _report(progress, plan.kind, start + (0.5 if plan.adaptive else 1.0) * min(1.0, (i + 1) / count))
         if elapsed >= seconds:

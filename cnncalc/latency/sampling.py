@@ -422,3 +422,16 @@ def near(call: Call, rng: random.Random) -> Call:
                           bool(call.args[6]))
         return moved if moved is not None and _macs(moved) <= 8e9 else call
     return replace(call)
+
+
+def reference(dtype: str = "float32", channels_last: bool = False) -> tuple[Call, ...]:
+    """The calls calibration times again and again to read the device's speed as it goes: a 3×3 convolution of
+    64 channels on 56² (116 M MACs: compute), a depthwise 3×3 of 144 channels on 56² (memory and fixed costs), a
+    residual add of 64 × 56² floats (memory), and a ReLU of 64 floats (the fixed cost of a call)."""
+    conv = conv_call(1, 64, 64, (56, 56), (3, 3), 1, 1, 1, False, dtype, channels_last)
+    depthwise = conv_call(1, 144, 144, (56, 56), (3, 3), 1, 1, 144, False, dtype, channels_last)
+    assert conv is not None and depthwise is not None
+    x = tensor((1, 64, 56, 56), dtype, channels_last)
+    small = tensor((1, 64, 1, 1), dtype)
+    return (conv, depthwise, Call("aten.add.Tensor", (x, x), (), (x,), ""),
+            Call("aten.relu.default", (small,), (), (small,), ""))

@@ -181,5 +181,7 @@ def test_an_interrupted_calibrate_says_what_it_kept(cli, tmp_path: Path, monkeyp
     output = tmp_path / "p.json"
     code, _, err = cli("calibrate", "-o", str(output), "--threads", "1", "--budget", "1")
     assert code == 130
-    assert (f"cnncalc: interrupted: the 11 calls measured so far are kept in {tmp_path / 'p.calls.jsonl'}; the "
+    # eleven calls timed before the twelfth is interrupted: the first four read the device's speed (the four
+    # reference calls of cnncalc.latency.sampling.reference), seven are measured calls
+    assert (f"cnncalc: interrupted: the 7 calls measured so far are kept in {tmp_path / 'p.calls.jsonl'}; the "
             "same command goes on from there") in err
