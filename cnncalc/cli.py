@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -233,8 +234,11 @@ def _progress() -> Iterator[Callable[[str, float], None]]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     tasks: dict[str, Any] = {}
+    # no refresh thread: it would take the interpreter from the ops calibrate and profile are timing ten times a
+    # second; the bar is drawn here, between measurements, at most four times a second
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                   console=Console(stderr=True), transient=True)
+                   console=Console(stderr=True), transient=True, auto_refresh=False)
+    drawn = [0.0]
 
     def update(label: str, fraction: float) -> None:
         if not tasks:
@@ -242,6 +246,9 @@ def _progress() -> Iterator[Callable[[str, float], None]]:
         if label not in tasks:
             tasks[label] = bar.add_task(label, total=1.0)
         bar.update(tasks[label], completed=fraction)
+        if time.monotonic() - drawn[0] >= 0.25 or fraction >= 1.0:
+            bar.refresh()
+            drawn[0] = time.monotonic()
 
     try:
         yield update
@@ -545,10 +552,13 @@ def calibrate(
         print(f"cnncalc: interrupted: the {measured_so_far(output)} calls measured so far are kept in "
               f"{measurements_file(output)}; the same command goes on from there", file=sys.stderr)
         raise typer.Exit(130) from None
-    worst = sorted(profile.kinds.items(), key=lambda item: -(item[1].held_out.median or 0))
+    # the kinds whose held-out error is known (too few calls for five folds: NaN), the worst first
+    worst = sorted((item for item in profile.kinds.items() if item[1].held_out.median == item[1].held_out.median),
+                   key=lambda item: -item[1].held_out.median)
+    threads = profile.device.threads
     print(f"cnncalc: wrote {output}: {len(profile.kinds)} op kinds from {profile.calibration.get('calls')} calls in "
           f"{profile.calibration.get('seconds')} s on {profile.device.name}"
-          + (f" ({profile.device.threads} threads)" if profile.device.threads else ""), file=sys.stderr)
+          + (f" ({threads} thread{'s' if threads != 1 else ''})" if threads else ""), file=sys.stderr)
     speed = profile.calibration.get("speed", {})
     if speed.get("readings", 0) >= 3:
         print(f"cnncalc: the reference calls, timed {speed['readings']} times, took {speed['low']:.2f}× to "
