@@ -62,6 +62,14 @@ def _conv(rank: int, transposed: bool = False) -> Drawer:
     return lambda rng, dtype, cl: S.draw_conv(rng, rank, dtype, cl, transposed)
 
 
+def _conv2d(rng: random.Random, dtype: str, channels_last: bool) -> Call:
+    """A 2-D convolution: a third of them layers of random networks (`sampling.network_conv`), the rest drawn
+    over the range (`sampling.draw_conv`)."""
+    if rng.random() < S.NETWORK_LAYERS:
+        return S.network_conv(rng, dtype, channels_last)
+    return S.draw_conv(rng, 2, dtype, channels_last)
+
+
 def _matmul(op: str) -> Drawer:
     return lambda rng, dtype, cl: S.draw_matmul(rng, op, dtype)
 
@@ -85,7 +93,7 @@ def _sized(draw: Drawer, share: float, most: int) -> Plan:
 
 
 PLANS: tuple[Plan, ...] = (
-    Plan("conv2d", _conv(2), 0.50, 6000, adaptive=True),
+    Plan("conv2d", _conv2d, 0.50, 6000, adaptive=True),
     Plan("conv1d", _conv(1), 0.03, 300, adaptive=True),
     Plan("conv3d", _conv(3), 0.05, 400, adaptive=True),
     Plan("conv_transpose2d", _conv(2, transposed=True), 0.03, 300, adaptive=True),
@@ -109,6 +117,9 @@ PLANS: tuple[Plan, ...] = (
 )
 
 
+#: how the calls are drawn: 2 since a third of the 2-D convolutions are layers of random networks (a measurements
+#: file drawn otherwise is not resumed: its calls are found again by drawing them again)
+SAMPLING = 2
 #: the share of the budget spent timing whole random networks (`cnncalc.latency.networks`), and the most of them
 NETWORK_SHARE, MOST_NETWORKS = 0.22, 140
 #: a network whose one forward takes longer than this is left out (it would spend the budget on one point)
@@ -123,7 +134,7 @@ def _header(device: str, threads: int | None, dtype: str, channels_last: bool, s
     from cnncalc.latency.networks import VERSION as NETWORKS_VERSION
 
     return {"device": device, "threads": threads, "dtype": dtype, "channels_last": channels_last, "seed": seed,
-            "torch": torch.__version__, "networks_version": NETWORKS_VERSION}
+            "torch": torch.__version__, "networks_version": NETWORKS_VERSION, "sampling": SAMPLING}
 
 
 class Measurements:
@@ -313,7 +324,7 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
             {"seconds": round(time.perf_counter() - started, 1), "budget": budget, "seed": seed,
              "calls": sum(len(v) for k, v in store.by_kind.items() if k not in ("network", REFERENCE)),
              "networks": len(store.by_kind.get("network", [])), "networks_version": networks.VERSION,
-             "measurements": store.path.name, "speed": store.speed_range(),
+             "sampling": SAMPLING, "measurements": store.path.name, "speed": store.speed_range(),
              # each network's index and measured seconds: timing some again later shows how far the device drifted
              "network_seconds": [[int(f[0]), t] for f, t, _ in store.steady("network")]},
             str(out))

@@ -4,7 +4,8 @@ Convolutions are drawn as CNN layers are built (nn-Meter's lesson: sample where 
 depthwise, grouped and pointwise, kernels 1 to 7, strides 1 and 2, dilations; three in four widths and map sizes
 from the values networks use (multiples of 8; 224, 256, 288 and 320 halved), the rest anywhere from 3 to 2,048
 channels and 3 to 224 pixels; grouped ones mostly with the channels per group networks use (4 to 320); batches 1
-to 32;
+to 32. A third of the 2-D ones are instead the layers of random networks (`network_conv`): widths and maps drawn
+apart reach the pairs networks have (64 channels on 224², 512 on 14²) only now and then;
 matrix products as linear layers and attention's products; element-wise ops, norms, pooling, copies and
 interpolation over sizes from a few dozen elements to tens of millions. `near(call)` draws calls close to one
 whose time the fitted model missed, to sample more densely where the held-out error is high (as nn-Meter does).
@@ -13,10 +14,12 @@ Every call is a `cnncalc.analysis.calls.Call`: the same description a traced mod
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from cnncalc.analysis.calls import Call, TensorArg
 
@@ -81,10 +84,12 @@ def _size(rng: random.Random, lo: int = 3, hi: int = 224) -> int:
 
 def conv_call(batch: int, cin: int, cout: int, spatial: tuple[int, ...], kernel: tuple[int, ...],
               stride: int, dilation: int, groups: int, bias: bool, dtype: str = "float32",
-              channels_last: bool = False, transposed: bool = False) -> Call | None:
-    """aten.convolution with 'same' padding (dilation·(k−1)/2); None when the map is too small for the kernel."""
+              channels_last: bool = False, transposed: bool = False,
+              padding: tuple[int, ...] | None = None) -> Call | None:
+    """aten.convolution with `padding` (default 'same': dilation·(k−1)/2); None when the map is too small for the
+    kernel."""
     rank = len(spatial)
-    padding = tuple(dilation * (k - 1) // 2 for k in kernel)
+    padding = padding if padding is not None else tuple(dilation * (k - 1) // 2 for k in kernel)
     if transposed:
         out = tuple((s - 1) * stride - 2 * p + dilation * (k - 1) + 1 for s, k, p in zip(spatial, kernel, padding,
                                                                                         strict=True))
@@ -138,6 +143,60 @@ def draw_conv(rng: random.Random, rank: int = 2, dtype: str = "float32", channel
         # a transposed convolution's CPU kernel runs a few GFLOP/s: at 8e9 MACs one call would take seconds
         if call is not None and _macs(call) <= (1e9 if transposed else 8e9) and _bytes(call) <= 4e8:
             return call
+
+
+#: the share of calibration's 2-D convolutions that are layers of random networks (`network_conv`), and how many
+#: networks they come from
+NETWORK_LAYERS, LAYER_NETWORKS = 1 / 3, 250
+#: the seed of those networks: not the seeds calibration times networks whole with (0 unless told)
+LAYER_SEED = 1_000_003
+
+
+def network_conv(rng: random.Random, dtype: str = "float32", channels_last: bool = False) -> Call:
+    """A 2-D convolution of a random network (`cnncalc.latency.networks`, drawn from `LAYER_SEED`): its channels,
+    map, kernel, stride, groups and batch together as a network has them, which `draw_conv`'s independent draws
+    reach only now and then (nn-Meter samples the layers of real networks for that reason). Every layer of the
+    networks is about as likely as any other: a network is kept with a chance of its count of layers ÷ 64, so that
+    the stems and patch embeddings of small networks are not drawn as often as the layers of large ones."""
+    while True:
+        layers = _network_layers(rng.randrange(LAYER_NETWORKS))
+        if not layers or rng.random() >= len(layers) / 64:
+            continue
+        batch, cin, cout, spatial, kernel, stride, padding, dilation, groups, bias = rng.choice(layers)
+        call = conv_call(batch, cin, cout, spatial, kernel, stride, dilation, groups, bias, dtype, channels_last,
+                         padding=padding)
+        if call is not None and _macs(call) <= 8e9 and _bytes(call) <= 4e8:
+            return call
+
+
+@functools.cache
+def _network_layers(index: int) -> tuple[tuple[Any, ...], ...]:
+    """The 2-D convolutions of random network `index` of `LAYER_SEED`, as its forward on the meta device calls
+    them: batch, channels in and out, map, kernel, stride, padding, dilation, groups, bias."""
+    import torch
+
+    from cnncalc.latency import networks
+
+    spec = networks.draw(LAYER_SEED, index)
+    with torch.device("meta"):
+        module = networks.build(spec)
+    found: list[tuple[Any, ...]] = []
+
+    def hook(conv: torch.nn.Module, args: tuple[Any, ...]) -> None:
+        assert isinstance(conv, torch.nn.Conv2d)
+        x = args[0]
+        found.append((int(x.shape[0]), conv.in_channels, conv.out_channels, tuple(int(v) for v in x.shape[2:]),
+                      tuple(conv.kernel_size), int(conv.stride[0]), tuple(conv.padding), int(conv.dilation[0]),
+                      conv.groups, conv.bias is not None))
+
+    hooks = [m.register_forward_pre_hook(hook) for m in module.modules() if isinstance(m, torch.nn.Conv2d)]
+    try:
+        with torch.inference_mode():
+            module(torch.empty(spec.input_shape, device="meta"))
+    finally:
+        for h in hooks:
+            h.remove()
+    return tuple(found)
 
 
 def _grouped(rng: random.Random, cin: int) -> tuple[int, int]:

@@ -141,3 +141,45 @@ def test_the_legit_batch_norm_op_is_named_by_its_training_flag() -> None:
     names = [kind_of(Call("aten._native_batch_norm_legit.default", (x, c, c, c, c, flag, 0.1, 1e-5), (),
                           (x, c, c), "")) for flag in (False, True)]
     assert [k.name for k in names if k is not None] == ["native_batch_norm", "batch_norm_stats"]
+
+
+def test_network_layers_are_every_convolution_a_random_network_runs_with_its_output_shape() -> None:
+    import torch
+
+    from cnncalc.latency import networks
+
+    for index in (0, 1, 2, 7):  # a plain, a basic, a bottleneck and a mobile-or-other network of LAYER_SEED
+        spec = networks.draw(sampling.LAYER_SEED, index)
+        layers = sampling._network_layers(index)
+        module = networks.build(spec)
+        # every Conv2d of these networks runs once a forward: as many layers as modules
+        assert len(layers) == sum(isinstance(m, torch.nn.Conv2d) for m in module.modules())
+        seen: list[tuple[int, ...]] = []
+        hooks = [m.register_forward_hook(lambda _m, _a, out, into=seen: into.append(tuple(out.shape)))
+                 for m in module.modules() if isinstance(m, torch.nn.Conv2d)]
+        with torch.inference_mode():
+            module(torch.randn(spec.input_shape))
+        for h in hooks:
+            h.remove()
+        # each layer made again as a call has the output shape the real forward gave
+        made = []
+        for batch, cin, cout, spatial, kernel, stride, padding, dilation, groups, bias in layers:
+            call = sampling.conv_call(batch, cin, cout, spatial, kernel, stride, dilation, groups, bias,
+                                      padding=padding)
+            assert call is not None
+            made.append(call.outputs[0].shape)
+        assert made == seen
+
+
+def test_a_third_of_the_2d_convolutions_are_layers_of_random_networks(monkeypatch) -> None:  # type: ignore
+    from cnncalc.latency.calibrate import PLANS
+
+    draw = next(p.draw for p in PLANS if p.kind == "conv2d")
+    taken: list[Call] = []
+    real = sampling.network_conv
+    monkeypatch.setattr(sampling, "network_conv", lambda *a: taken.append(real(*a)) or taken[-1])
+    rng = random.Random(3)
+    drawn = [draw(rng, "float32", False) for _ in range(300)]
+    # a third by design: 100 of 300, within the binomial's spread (sd 8.2)
+    assert 75 <= len(taken) <= 125
+    assert all(any(c is t for c in drawn) for t in taken)
