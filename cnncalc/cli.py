@@ -245,7 +245,8 @@ def _progress() -> Iterator[Callable[[str, float], None]]:
             bar.start()
         if label not in tasks:
             tasks[label] = bar.add_task(label, total=1.0)
-        bar.update(tasks[label], completed=fraction)
+        # a finished task leaves the bar: calibrate runs some seventy, one after another
+        bar.update(tasks[label], completed=fraction, visible=fraction < 1.0)
         if time.monotonic() - drawn[0] >= 0.25 or fraction >= 1.0:
             bar.refresh()
             drawn[0] = time.monotonic()

@@ -467,7 +467,8 @@ def _run_plan(plan: Plan, store: Measurements, device: str, dtype: str, channels
     if not plan.adaptive:
         return
     measured = [m for m in store.steady(plan.kind) if m[2] == "draw"]
-    if len(measured) < 10:
+    if len(measured) < 10:  # too few to know where the model misses: the plan ends here
+        _report(progress, plan.kind, 1.0)
         return
     replay = random.Random(f"{seed}:{plan.kind}")  # the draw stage's calls again, to find the worst ones' configs
     calls = [plan.draw(replay, dtype, channels_last) for _ in measured]
