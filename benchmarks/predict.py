@@ -182,20 +182,9 @@ def drift(prof: Any, device: str, most: int = 12) -> dict[str, Any] | None:
     """How much slower (> 1) or faster the device runs now than when it was calibrated: the calibration's own random
     networks (up to `most` of them, those under 50 ms) timed again as calibration timed them, now ÷ then. None when
     the profile kept no network times (made before they were kept) or has another device."""
-    from cnncalc.latency import networks
-    from cnncalc.latency.calibrate import calibration_networks
-    from cnncalc.latency.measure import time_network
-
-    if device != prof.device.type:
+    ratios = sorted(Reference(prof, device, most, shortest=0.0).ratios())
+    if not ratios:
         return None
-    kept = [(spec, then) for spec, then in calibration_networks(prof) if then < 0.05]
-    if not kept:
-        return None
-    ratios = []
-    for spec, then in kept[:most]:
-        module, x = networks.instance(spec, device, prof.dtype, prof.channels_last)
-        ratios.append(time_network(module, x, seconds=0.4) / then)
-    ratios.sort()
     return {"networks": len(ratios), "median": statistics.median(ratios), "low": ratios[0], "high": ratios[-1]}
 
 
@@ -204,44 +193,43 @@ REFERENCE_EVERY = 8
 
 
 class Reference:
-    """A few of the calibration's own random networks (those it timed at 5 to 50 ms), built once and timed again
-    between the models as calibration timed them: their median now ÷ then is the device's speed against calibration
-    at that point of the run, so that the run can tell the machine's drift from the prediction's error."""
+    """A few of the calibration's own random networks (the first `count` it timed at `shortest` to 50 ms), built
+    once and timed again as calibration timed them: now ÷ then is the device's speed against calibration at that
+    point of the run, so that the run can tell the machine's drift from the prediction's error. None are kept for a
+    profile of another device."""
 
-    def __init__(self, prof: Any, device: str, count: int = 4) -> None:
+    def __init__(self, prof: Any, device: str, count: int = 4, shortest: float = 0.005) -> None:
         from cnncalc.latency import networks
         from cnncalc.latency.calibrate import calibration_networks
 
         self.kept = []
         if device == prof.device.type:
             for spec, then in calibration_networks(prof):
-                if 0.005 <= then <= 0.05 and len(self.kept) < count:
+                if shortest <= then < 0.05 and len(self.kept) < count:
                     self.kept.append((*networks.instance(spec, device, prof.dtype, prof.channels_last), then))
 
-    def read(self) -> float | None:
-        """The median of the networks' times now ÷ their times during calibration (None: no network to time)."""
+    def ratios(self) -> list[float]:
+        """Each network's time now ÷ its time during calibration."""
         from cnncalc.latency.measure import time_network
 
-        if not self.kept:
-            return None
-        return statistics.median(time_network(module, x, seconds=0.4) / then for module, x, then in self.kept)
+        return [time_network(module, x, seconds=0.4) / then for module, x, then in self.kept]
+
+    def read(self) -> float | None:
+        """The median of `ratios` (None: no network to time)."""
+        return statistics.median(self.ratios()) if self.kept else None
 
 
 def drift_factors(rows: list[Row], after: float | None) -> list[float] | None:
     """Each row's device speed against calibration: its readings (`Row.drift`) joined linearly in measuring order,
     the end of the run at `after` (None: no readings to join)."""
+    from cnncalc.latency.calibrate import joined
+
     points: list[tuple[int, float]] = [(i, r.drift) for i, r in enumerate(rows) if r.drift is not None]
     if after is not None:
         points.append((len(rows), after))
     if not points:
         return None
-    out = []
-    for i in range(len(rows)):
-        lo = max((p for p in points if p[0] <= i), default=points[0], key=lambda p: p[0])
-        hi = min((p for p in points if p[0] >= i), default=points[-1], key=lambda p: p[0])
-        t = (i - lo[0]) / (hi[0] - lo[0]) if hi[0] > lo[0] else 0.0
-        out.append(lo[1] + t * (hi[1] - lo[1]))
-    return out
+    return joined([i for i, _ in points], [v for _, v in points], list(range(len(rows))))
 
 
 def drift_text(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:

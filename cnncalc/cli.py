@@ -238,18 +238,19 @@ def _progress() -> Iterator[Callable[[str, float], None]]:
     # second; the bar is drawn here, between measurements, at most four times a second
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                    console=Console(stderr=True), transient=True, auto_refresh=False)
-    drawn = [0.0]
+    drawn = 0.0
 
     def update(label: str, fraction: float) -> None:
+        nonlocal drawn
         if not tasks:
             bar.start()
         if label not in tasks:
             tasks[label] = bar.add_task(label, total=1.0)
         # a finished task leaves the bar: calibrate runs some seventy, one after another
         bar.update(tasks[label], completed=fraction, visible=fraction < 1.0)
-        if time.monotonic() - drawn[0] >= 0.25 or fraction >= 1.0:
+        if time.monotonic() - drawn >= 0.25 or fraction >= 1.0:
             bar.refresh()
-            drawn[0] = time.monotonic()
+            drawn = time.monotonic()
 
     try:
         yield update

@@ -228,17 +228,22 @@ def speeds(readings: list[tuple[int, tuple[float, ...]]], lines: list[int]) -> l
     typical = [statistics.median(times[c] for _, times in readings) for c in range(calls)]
     raw = [statistics.median(times[c] / typical[c] for c in range(calls)) for _, times in readings]
     smooth = [statistics.median(raw[max(0, i - 1): i + 2]) for i in range(len(raw))]
-    at = [line for line, _ in readings]
+    return joined([line for line, _ in readings], smooth, lines)
+
+
+def joined(at: list[int], values: list[float], lines: list[int]) -> list[float]:
+    """`values`, read at the increasing positions `at`, joined linearly at each of `lines`; the first and the last
+    held beyond them."""
     out = []
     for line in lines:
         hi = bisect.bisect_left(at, line)
         if hi == 0:
-            out.append(smooth[0])
+            out.append(values[0])
         elif hi == len(at):
-            out.append(smooth[-1])
+            out.append(values[-1])
         else:
             t = (line - at[hi - 1]) / (at[hi] - at[hi - 1])
-            out.append(smooth[hi - 1] + t * (smooth[hi] - smooth[hi - 1]))
+            out.append(values[hi - 1] + t * (values[hi] - values[hi - 1]))
     return out
 
 
