@@ -1,9 +1,10 @@
-"""Six checks behind docs/prediction.md's account of what limits latency prediction on a CPU.
+"""Seven checks behind docs/prediction.md's account of what limits latency prediction on a CPU.
 
     python benchmarks/latency_diagnostics.py subnormals swin_t resnet50       # a network with and without them
     python benchmarks/latency_diagnostics.py ops dpn68 --profile dev-cpu-1t   # each op: predicted against timed
     python benchmarks/latency_diagnostics.py cold tf_mixnet_s vgg11 --flush-mib 8   # ops alone, hot and cold
     python benchmarks/latency_diagnostics.py depth P.calls.jsonl conv2d 5 7   # trees' 5-fold error by depth
+    python benchmarks/latency_diagnostics.py offsets P.json conv2d max_pool2d # by the work they take off
     python benchmarks/latency_diagnostics.py context P.json                   # the correction on its own networks
     python benchmarks/latency_diagnostics.py forms P.json                     # every form of it, left out
 
@@ -17,6 +18,11 @@
   more alike that ratio across networks, the less the network correction (`cnncalc.latency.context`) has to do.
 - `depth`: the 5-fold held-out error of a kind's model, fitted as calibration fits it but at each tree depth, on
   the measurements file that a calibration wrote beside its profile (`PROFILE.calls.jsonl`).
+- `offsets`: each kind's 5-fold error as calibration scores it, on the calls of the calibration that made the
+  profile P.json, with the trees fitted on log time less each of two offsets: that of profiles before version 3
+  (log MACs for the convolutions and matrix products, none for the poolings) and today's
+  (`cnncalc.latency.kinds.offset`: the bytes moved too, at the profile's MACs per byte; a pooling's reads and
+  window comparisons). Also time-weighted (Σ |error| · time ÷ Σ time): the large calls weigh most in a network.
 - `context`: the network correction (`cnncalc.latency.context`) on the very networks it was fitted on (from the
   profile, which keeps their times; nothing is timed): how many it puts within ±10%, and its error against the
   share of each network's time that its ops, predicted alone, account for. A correction that misses its own
@@ -33,6 +39,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -124,26 +131,65 @@ def cold(models: list[str], flush_mib: list[int]) -> None:
         print(f"{name:18s} {network * 1e3:9.2f} " + " ".join(f"{v * 1e3:9.2f}" for v in sums), flush=True)
 
 
+def _measured(calls: str) -> dict[str, tuple[list[list[float]], list[float]]]:
+    """A measurements file's calls by kind: their features and seconds (as measured)."""
+    by_kind: dict[str, tuple[list[list[float]], list[float]]] = {}
+    with open(calls, encoding="utf-8") as f:
+        for line in f.read().splitlines()[1:]:
+            if line.strip():
+                m = json.loads(line)
+                rows, times = by_kind.setdefault(m["kind"], ([], []))
+                rows.append(m["features"])
+                times.append(m["seconds"])
+    return by_kind
+
+
 def depth(calls: str, kind: str, depths: list[int]) -> None:
     from sklearn.model_selection import KFold
 
-    from cnncalc.latency.fitting import PER_MAC, Trees
+    from cnncalc.latency.fitting import Trees
+    from cnncalc.latency.kinds import offset
 
-    with open(calls, encoding="utf-8") as f:
-        measured = [json.loads(line) for line in f.read().splitlines()[1:] if line.strip()]
-    rows = [m["features"] for m in measured if m["kind"] == kind]
-    times = [m["seconds"] for m in measured if m["kind"] == kind]
+    rows, times = _measured(calls).get(kind, ([], []))
     print(f"{kind}: {len(rows)} calls")
     for d in depths:
         errors = [0.0] * len(rows)
         for train, test in KFold(5, shuffle=True, random_state=0).split(rows):
             model = Trees.fit([rows[i] for i in train], [times[i] for i in train], trees=600, depth=d,
-                              offset=kind in PER_MAC)
+                              offset=offset(kind))
             for i, p in zip(test, model.predict([rows[i] for i in test]), strict=True):
                 errors[i] = abs(p / times[i] - 1)
         errors.sort()
         print(f"  depth {d}: 5-fold |error| median {errors[len(errors) // 2]:.1%}, "
               f"p90 {errors[min(len(errors) - 1, int(0.9 * len(errors)))]:.1%}")
+
+
+def offsets(profile: str, kinds: list[str]) -> None:
+    """Each kind's 5-fold error as calibration scores it (`held_out`, on the calls as measured), with the offset of
+    profiles before version 3 (a convolution's or matrix product's MACs; none for a pooling) and with today's
+    (`cnncalc.latency.kinds.offset`, bytes at the profile's MACs per byte); time-weighted: Σ |error| · time ÷ Σ
+    time."""
+    from cnncalc.latency import fitting
+    from cnncalc.latency.kinds import ARITHMETIC, offset
+    from cnncalc.latency.profile import load_profile
+
+    prof = load_profile(profile)
+    balance = prof.device.peak_flops / 2 / prof.device.bandwidth
+    calls = Path(profile).with_name(str(prof.calibration["measurements"]))
+    measured = _measured(str(calls))
+    print(f"{calls}: bytes at {balance:.2f} MACs per byte")
+    for kind in kinds:
+        rows, times = measured.get(kind, ([], []))
+        if len(rows) < 10:
+            print(f"  {kind:12s} {len(rows):5d} calls: too few to score")
+            continue
+        cells = []
+        for label, terms in (("before", fitting.FIRST_FEATURE if kind in ARITHMETIC else ()),
+                             ("now", offset(kind, balance))):
+            error, each = fitting.held_out(rows, times, offset=terms)
+            weighted = sum(e * t for e, t in zip(each, times, strict=True)) / sum(times)
+            cells.append(f"{label} {error.median:.1%} (p90 {error.p90:.1%}, time-weighted {weighted:.1%})")
+        print(f"  {kind:12s} {len(rows):5d} calls  " + "  ".join(cells), flush=True)
 
 
 def _calibration(path: str) -> tuple[Any, list[tuple[Any, float]]]:
@@ -219,6 +265,9 @@ def main() -> None:
     c = sub.add_parser("cold")
     c.add_argument("models", nargs="+")
     c.add_argument("--flush-mib", type=int, nargs="*", default=[2, 8], help="scratch sizes to write, MiB")
+    t = sub.add_parser("offsets")
+    t.add_argument("profile", help="a profile whose measurements file is beside it")
+    t.add_argument("kinds", nargs="*", default=["conv2d", "conv1d", "addmm", "bmm", "max_pool2d", "avg_pool2d"])
     d = sub.add_parser("depth")
     d.add_argument("calls")
     d.add_argument("kind")
@@ -243,6 +292,8 @@ def main() -> None:
             cold(args.models, args.flush_mib)
         elif args.check == "depth":
             depth(args.calls, args.kind, args.depths)
+        elif args.check == "offsets":
+            offsets(args.profile, args.kinds)
         elif args.check == "forms":
             forms(args.profile)
         else:

@@ -232,6 +232,16 @@ def drift_factors(rows: list[Row], after: float | None) -> list[float] | None:
     return joined([i for i, _ in points], [v for _, v in points], list(range(len(rows))))
 
 
+def earlier_drift_after(rows_file: Path) -> dict[str, Any] | None:
+    """The drift check after the models of the run that kept `rows_file` (its JSON beside it), if it had one."""
+    try:
+        meta = json.loads(rows_file.with_name(rows_file.name.replace(".rows.jsonl", ".json")).read_text())["meta"]
+    except (OSError, ValueError, KeyError):
+        return None
+    after = meta.get("drift_after")
+    return after if isinstance(after, dict) else None
+
+
 def drift_text(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
     """One sentence on the device's drift since calibration (see `drift`), or nothing without a measurement."""
     parts = [f"{d['median']:.2f}× as long as during calibration {when} (median; {d['low']:.2f}–{d['high']:.2f}×)"
@@ -249,6 +259,15 @@ def spearman(a: list[float], b: list[float]) -> float:
     return float(spearmanr(a, b).statistic)
 
 
+def scores(guess: list[float], measured: list[float]) -> dict[str, float]:
+    """How well `guess` predicts `measured`: the share within ±10% and ±5%, the median and 90th-percentile |error|
+    (|guess ÷ measured − 1|), Spearman's rank correlation."""
+    errors = sorted(abs(g / m - 1) for g, m in zip(guess, measured, strict=True))
+    n = len(errors)
+    return {"within_10": sum(e <= 0.10 for e in errors) / n, "within_5": sum(e <= 0.05 for e in errors) / n,
+            "median": errors[n // 2], "p90": errors[min(n - 1, int(0.9 * n))], "spearman": spearman(guess, measured)}
+
+
 #: the name of the drift-adjusted line (`summary`): a reading of the machine, not a method one could use elsewhere
 ADJUSTED = "cnncalc predict × the device's drift"
 
@@ -262,13 +281,7 @@ def summary(rows: list[Row], factors: list[float] | None = None) -> dict[str, di
                "MACs-proportional (fitted here)": [r.macs * scale for r in rows]}
     if factors is not None:
         methods[ADJUSTED] = [r.predicted_ms * f for r, f in zip(rows, factors, strict=True)]
-    out = {}
-    for name, guess in methods.items():
-        errors = sorted(abs(g / m - 1) for g, m in zip(guess, measured, strict=True))
-        n = len(errors)
-        out[name] = {"within_10": sum(e <= 0.10 for e in errors) / n, "within_5": sum(e <= 0.05 for e in errors) / n,
-                     "median": errors[n // 2], "p90": errors[min(n - 1, int(0.9 * n))],
-                     "spearman": spearman(guess, measured)}
+    out: dict[str, dict[str, float]] = {name: scores(guess, measured) for name, guess in methods.items()}
     spreads = sorted(r.spread for r in rows if not math.isnan(r.spread)) or [math.nan]
     out["measurement spread"] = {"median": spreads[len(spreads) // 2],
                                  "p90": spreads[min(len(spreads) - 1, int(0.9 * len(spreads)))],
@@ -425,7 +438,7 @@ def main() -> None:
             print(f"{label} batch {batch}: skipped ({type(err).__name__}: {str(err).splitlines()[0][:100]})",
                   file=sys.stderr)
             continue
-        row.drift = reading
+        row.drift = reading if taken is None else taken[(label, batch)].drift  # rescored: the readings taken then
         fresh += 1
         rows.append(row)
         if not wanted:
@@ -436,7 +449,9 @@ def main() -> None:
               flush=True)
     pair_rows = pairs(prof, threads, args.min_time, device) if args.set in ("report", "gpu") and timed else []
     after = drift(prof, device) if timed else None
-    factors = drift_factors(rows, after["median"] if after else None) if timed else None
+    if taken is not None:  # the readings of the run rescored, closed by its drift check after the models
+        after = earlier_drift_after(Path(args.measured))
+    factors = drift_factors(rows, after["median"] if after else None) if timed or taken is not None else None
     stats = summary(rows, factors)
     meta = {"device": prof.device.name, "threads": threads if device == "cpu" else None, "dtype": prof.dtype,
             "torch": torch.__version__, "profile": args.profile, "calibration_s": prof.calibration.get("seconds", 0.0),

@@ -36,7 +36,7 @@ from cnncalc.errors import CnncalcError
 from cnncalc.latency import sampling as S
 from cnncalc.latency.context import Context, fit_context
 from cnncalc.latency.fitting import fit_model, held_out
-from cnncalc.latency.kinds import kind_of
+from cnncalc.latency.kinds import kind_of, offset
 from cnncalc.latency.profile import DeviceInfo, KindModel, Profile
 
 if TYPE_CHECKING:
@@ -313,15 +313,16 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
         _report(progress, "peaks and overheads", 0.0)
         peak = measure.peak_flops(name, getattr(torch, dt))
         bw = measure.bandwidth(name)
+        balance = DeviceInfo(dev.type, name, used_threads, peak, bw).macs_per_byte
         module_call = measure.time_module_call(name)
         _report(progress, "peaks and overheads", 1.0)
         store.tick(force=True)
         ops = budget * (1 - NETWORK_SHARE) / sum(plan.share for plan in PLANS)
         for plan in PLANS:
-            _run_plan(plan, store, name, dt, channels_last, ops * plan.share, seed, progress)
+            _run_plan(plan, store, name, dt, channels_last, ops * plan.share, seed, balance, progress)
         _run_networks(store, name, dt, channels_last, budget * NETWORK_SHARE, seed, progress)
         store.tick(force=True)
-        kinds = fit_kinds(store, seed)
+        kinds = fit_kinds(store, seed, macs_per_byte=balance)
         profile = Profile(
             DeviceInfo(dev.type, _device_name(name), used_threads, peak, bw), torch.__version__, dt, channels_last,
             kinds, {"module_call": module_call},
@@ -342,9 +343,11 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
     return profile
 
 
-def fit_kinds(store: Measurements, seed: int = 0, steady: bool = True) -> dict[str, KindModel]:
+def fit_kinds(store: Measurements, seed: int = 0, steady: bool = True,
+              macs_per_byte: float = 0.0) -> dict[str, KindModel]:
     """One latency model per op kind the store measured, with its k-fold error, fitted on the times as if the
-    device had kept its median speed (`Measurements.steady`; `steady=False`: as measured)."""
+    device had kept its median speed (`Measurements.steady`; `steady=False`: as measured), less each kind's offset
+    (`kinds.offset`, a byte moved counted as `macs_per_byte` MACs: the device's balance)."""
     kinds: dict[str, KindModel] = {}
     for plan in PLANS:
         measured = store.steady(plan.kind) if steady else store.by_kind.get(plan.kind, [])
@@ -352,8 +355,9 @@ def fit_kinds(store: Measurements, seed: int = 0, steady: bool = True) -> dict[s
             continue
         rows = [f for f, _, _ in measured]
         times = [t for _, t, _ in measured]
-        error, _ = held_out(plan.kind, rows, times, seed=seed)
-        kinds[plan.kind] = KindModel(fit_model(plan.kind, rows, times), error, min(times))
+        terms = offset(plan.kind, macs_per_byte)
+        error, _ = held_out(rows, times, seed=seed, offset=terms)
+        kinds[plan.kind] = KindModel(fit_model(rows, times, terms), error, min(times))
     return kinds
 
 
@@ -451,7 +455,8 @@ def _refit_kinds(profile: Profile, path: Path, steady: bool) -> Profile:
         networks = store.steady("network") if steady else store.by_kind.get("network", [])
         calibration = {**profile.calibration, "speed": store.speed_range(),
                        "network_seconds": [[int(f[0]), t] for f, t, _ in networks]}
-        return replace(profile, kinds=fit_kinds(store, seed, steady), calibration=calibration)
+        return replace(profile, kinds=fit_kinds(store, seed, steady, profile.device.macs_per_byte),
+                       calibration=calibration)
     finally:
         store.close()
 
@@ -462,7 +467,7 @@ def _report(progress: Progress | None, label: str, fraction: float) -> None:
 
 
 def _run_plan(plan: Plan, store: Measurements, device: str, dtype: str, channels_last: bool, seconds: float,
-              seed: int, progress: Progress | None) -> None:
+              seed: int, macs_per_byte: float, progress: Progress | None) -> None:
     """Draw and time the plan's calls until its share of the budget or its most calls are spent; an adaptive
     plan spends its second half near the calls the first half's model predicted worst."""
     rng = random.Random(f"{seed}:{plan.kind}")
@@ -477,7 +482,8 @@ def _run_plan(plan: Plan, store: Measurements, device: str, dtype: str, channels
         return
     replay = random.Random(f"{seed}:{plan.kind}")  # the draw stage's calls again, to find the worst ones' configs
     calls = [plan.draw(replay, dtype, channels_last) for _ in measured]
-    _, errors = held_out(plan.kind, [f for f, _, _ in measured], [t for _, t, _ in measured], seed=seed)
+    _, errors = held_out([f for f, _, _ in measured], [t for _, t, _ in measured], seed=seed,
+                         offset=offset(plan.kind, macs_per_byte))
     ranked = [c for _, c in sorted(zip(errors, calls, strict=True), key=lambda pair: -pair[0])]
     worst = ranked[: max(1, len(ranked) // 5)]
     near = random.Random(f"{seed}:{plan.kind}:near")

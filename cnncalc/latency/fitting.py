@@ -5,7 +5,9 @@
   measured range the end segments go on (clamped to grow no faster than the data).
 - `Trees`: time against many features (a convolution's channels, map, kernel, stride, groups, …), a gradient-
   boosted ensemble of regression trees fitted by scikit-learn (an optional extra: `pip install cnncalc[calibrate]`)
-  on log time, and stored as its trees' arrays so that predicting needs neither scikit-learn nor a fit.
+  on log time, less the log of the work the call does to first order (its `Offset`: a convolution's MACs and
+  bytes, a pooling's reads and window comparisons; `cnncalc.latency.kinds.offset`), and stored as its trees' arrays
+  so that predicting needs neither scikit-learn nor a fit.
 
 Every model predicts seconds from feature rows, and carries its own held-out error: the median and 90th
 percentile of |predicted / measured − 1| over calls it was not fitted on (k-fold).
@@ -107,11 +109,33 @@ class Curve(Model):
         return cls(tuple(xs), tuple(ys))
 
 
+#: a term of an offset: a log coefficient and the features (logs) it adds to, exp(c + Σ row[j] for j in them)
+Term = tuple[float, tuple[int, ...]]
+#: an offset: the log of the sum of its terms (no terms: none)
+Offset = tuple[Term, ...]
+#: the offset of a profile made before offsets had terms: the row's first feature (log MACs)
+FIRST_FEATURE: Offset = ((0.0, (0,)),)
+
+
+def offset_values(rows: Any, offset: Offset) -> Any:
+    """Each row's offset, log Σ exp(c + Σ row[j]) over the offset's terms (0 without terms): numpy, rows as a 2-D
+    array."""
+    import numpy as np
+
+    x = np.asarray(rows, dtype=np.float64)
+    if not offset:
+        return np.zeros(len(x))
+    logs = np.stack([c + x[:, list(j)].sum(axis=1) for c, j in offset])
+    top = logs.max(axis=0)
+    return top + np.log(np.exp(logs - top).sum(axis=0))
+
+
 @dataclass(frozen=True)
 class Trees(Model):
-    """A sum of regression trees on log time: `base + rate · Σ tree(row)`, plus the row's first feature when
-    `offset` (the trees then model log seconds per MAC: a convolution's time is mostly its MACs, and trees,
-    constant between their splits, need not learn that slope). Each tree is five arrays: the feature tested (−1 at
+    """A sum of regression trees on log time: `base + rate · Σ tree(row)`, plus the row's `offset` (the log of
+    the work it does to first order: a convolution's MACs and the bytes it moves at the device's MACs per byte, a
+    pooling's bytes read and its window's comparisons). The trees then model log seconds per unit of work, and,
+    constant between their splits, need not learn that slope. Each tree is five arrays: the feature tested (−1 at
     a leaf), the threshold, the left and right children, and the leaf values."""
 
     TYPE = "trees"
@@ -119,7 +143,7 @@ class Trees(Model):
     base: float
     rate: float
     trees: tuple[tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...], tuple[int, ...], tuple[float, ...]], ...]
-    offset: bool = False
+    offset: Offset = ()
 
     def predict(self, rows: Sequence[Sequence[float]]) -> list[float]:
         """Every row down every tree at once: one level of all the trees per step (numpy), as deep as the deepest."""
@@ -139,8 +163,7 @@ class Trees(Model):
             goes_left = x[at, np.where(inner, tested, 0)] <= threshold[node]
             node = np.where(inner, np.where(goes_left, left[node], right[node]), node)
         total = value[node].sum(axis=1)
-        shift = x[:, 0] if self.offset else 0.0
-        return [float(v) for v in np.exp(self.base + self.rate * total + shift)]
+        return [float(v) for v in np.exp(self.base + self.rate * total + offset_values(x, self.offset))]
 
     @cached_property
     def _flat(self) -> tuple[Any, ...]:
@@ -163,13 +186,14 @@ class Trees(Model):
                 np.concatenate(value), np.asarray(roots))
 
     def to_data(self) -> dict[str, Any]:
-        return {"type": self.TYPE, "base": self.base, "rate": self.rate, "offset": self.offset,
+        return {"type": self.TYPE, "base": self.base, "rate": self.rate,
+                "offset": [[c, list(j)] for c, j in self.offset],
                 "trees": [[[_short(v) for v in a] for a in tree] for tree in self.trees]}
 
     @classmethod
     def fit(cls, rows: Sequence[Sequence[float]], times: Sequence[float], trees: int = 300, depth: int = 4,
-            rate: float = 0.05, seed: int = 0, offset: bool = False) -> Trees:
-        """Gradient-boosted regression trees (scikit-learn) on log time (less the first feature, with `offset`)."""
+            rate: float = 0.05, seed: int = 0, offset: Offset = ()) -> Trees:
+        """Gradient-boosted regression trees (scikit-learn) on log time less the rows' `offset`."""
         try:
             from sklearn.ensemble import GradientBoostingRegressor
         except ImportError:
@@ -177,7 +201,7 @@ class Trees(Model):
                                "products): pip install 'cnncalc[calibrate]' (or scikit-learn)") from None
         model = GradientBoostingRegressor(n_estimators=trees, max_depth=depth, learning_rate=rate, subsample=0.8,
                                           random_state=seed)
-        shift = [r[0] if offset else 0.0 for r in rows]
+        shift = [float(v) for v in offset_values(rows, offset)]
         model.fit([list(r) for r in rows], [math.log(t) - d for t, d in zip(times, shift, strict=True)])
         exported = []
         for estimator in model.estimators_[:, 0]:
@@ -206,8 +230,16 @@ def model_from(data: dict[str, Any]) -> Model:
     if kind == "trees":
         trees = tuple((tuple(int(v) for v in t[0]), tuple(float(v) for v in t[1]), tuple(int(v) for v in t[2]),
                        tuple(int(v) for v in t[3]), tuple(float(v) for v in t[4])) for t in data["trees"])
-        return Trees(float(data["base"]), float(data["rate"]), trees, bool(data.get("offset", False)))
+        return Trees(float(data["base"]), float(data["rate"]), trees, _offset(data.get("offset", False)))
     raise ValueError(f"unknown model type {kind!r}: accepted are {', '.join(MODELS)}")
+
+
+def _offset(data: Any) -> Offset:
+    """An offset as stored: its terms, [[c, [j, …]], …]; a profile of version 2 or before stored true (the first
+    feature) or false (none)."""
+    if isinstance(data, bool):
+        return FIRST_FEATURE if data else ()
+    return tuple((float(c), tuple(int(j) for j in features)) for c, features in data)
 
 
 def _short(value: float) -> float | int:
@@ -215,9 +247,6 @@ def _short(value: float) -> float | int:
     return value if isinstance(value, int) else float(f"{value:.7g}")
 
 
-#: kinds whose first feature is log MACs: their trees model log seconds per MAC
-PER_MAC = frozenset({"conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-                     "addmm", "mm", "bmm", "attention", "deform_conv2d"})
 #: fewer calls than this are too few for trees: a multi-feature kind gets a curve of its first feature (log MACs
 #: or log bytes) instead
 FEWEST_FOR_TREES = 40
@@ -227,21 +256,21 @@ FEWEST_FOR_TREES = 40
 DEEP_FROM = 1500
 
 
-def fit_model(kind: str, rows: Sequence[Sequence[float]], times: Sequence[float]) -> Model:
-    """The model a kind's calls call for: no features, a constant; one (or too few calls), a curve of the first
-    feature; several, trees."""
+def fit_model(rows: Sequence[Sequence[float]], times: Sequence[float], offset: Offset = ()) -> Model:
+    """The model calls call for: no features, a constant; one (or too few calls), a curve of the first feature;
+    several, trees, on log time less `offset` (the kind's: `cnncalc.latency.kinds.offset`)."""
     width = len(rows[0]) if rows else 0
     if width == 0:
         return Constant.fit(times)
     if width == 1 or len(rows) < FEWEST_FOR_TREES:
         return Curve.fit(rows, times)
-    return Trees.fit(rows, times, trees=600, depth=7 if len(rows) >= DEEP_FROM else 5, offset=kind in PER_MAC)
+    return Trees.fit(rows, times, trees=600, depth=7 if len(rows) >= DEEP_FROM else 5, offset=offset)
 
 
-def held_out(kind: str, rows: Sequence[Sequence[float]], times: Sequence[float], folds: int = 5,
-             seed: int = 0) -> tuple[HeldOut, list[float]]:
-    """k-fold error of the kind's model: each call predicted by a model fitted without its fold. Also each
-    call's own error (for sampling more where it is high)."""
+def held_out(rows: Sequence[Sequence[float]], times: Sequence[float], folds: int = 5, seed: int = 0,
+             offset: Offset = ()) -> tuple[HeldOut, list[float]]:
+    """k-fold error of the model `fit_model` fits: each call predicted by a model fitted without its fold. Also
+    each call's own error (for sampling more where it is high)."""
     n = len(times)
     if n < folds * 2:
         return HeldOut(float("nan"), float("nan"), n), [0.0] * n
@@ -251,7 +280,7 @@ def held_out(kind: str, rows: Sequence[Sequence[float]], times: Sequence[float],
         test = [order[i] for i in range(f, n, folds)]
         chosen = set(test)
         train = [i for i in range(n) if i not in chosen]
-        model = fit_model(kind, [rows[i] for i in train], [times[i] for i in train])
+        model = fit_model([rows[i] for i in train], [times[i] for i in train], offset)
         predicted = model.predict([rows[i] for i in test])
         for i, p in zip(test, predicted, strict=True):
             errors[i] = abs(p / times[i] - 1) if times[i] > 0 else 0.0

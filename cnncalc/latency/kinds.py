@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cnncalc.analysis.calls import Call, TensorArg
+from cnncalc.latency.fitting import Offset
 
 #: the features of multi-dimensional kinds, by family (the order of the vector)
 CONV_FEATURES = ("log_macs", "log_in_bytes", "log_out_bytes", "log_weight_bytes", "log_batch", "log_cin_g",
@@ -202,6 +203,32 @@ FALLBACKS = {"batch_norm_stats": "native_batch_norm"}
 _SPECIAL: dict[str, Callable[[Call], Kind | None]] = {
     **dict.fromkeys(CONVS, _conv), **dict.fromkeys(MATMULS, _matmul), **dict.fromkeys(POOLS, _pool),
     **dict.fromkeys(ATTENTION, _attention), "deform_conv2d": _deform}
+
+
+#: the kinds whose time is mostly arithmetic, and the features (logs) of the bytes they move: their offset is their
+#: MACs and those bytes at the device's MACs per byte. Not deformable convolution's: its time is its sampling, and
+#: its bytes doubled its 5-fold error (5.7% to 10.8%, the 20:48 calibration's 102 calls)
+ARITHMETIC: dict[str, tuple[int, ...]] = {
+    **dict.fromkeys(("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"),
+                    (1, 2, 3)),
+    **dict.fromkeys(("addmm", "mm", "bmm", "attention"), (5,)), "deform_conv2d": ()}
+#: the pooling kinds: their offset is the bytes they read and, per output byte, the window's comparisons or adds
+POOL_KINDS = frozenset(name.removesuffix("_with_indices") for name in POOLS)
+
+
+def offset(kind: str, macs_per_byte: float = 0.0) -> Offset:
+    """The work a call of `kind` does to first order, as terms of its features (`cnncalc.latency.fitting.Trees`
+    models log time less its log): a convolution's or matrix product's MACs plus its bytes at `macs_per_byte`
+    (the device's balance, peak MAC/s ÷ bandwidth; 0: MACs alone), a pooling's input bytes plus its output bytes
+    times its window; none for other kinds. Fitted on the 20:48 calibration's calls (5-fold), the bytes took
+    conv2d's median error from 12.0% to 11.1% and its time-weighted error from 29% to 22%, the window max_pool2d's
+    from 7.6% to 4.2% (benchmarks/latency_diagnostics.py offsets)."""
+    if kind in POOL_KINDS:
+        return ((0.0, (0,)), (0.0, (1, 2)))  # log_in_bytes; log_out_bytes + log_window
+    if kind in ARITHMETIC:
+        moved = ARITHMETIC[kind] if macs_per_byte > 0 else ()  # bytes at no MACs per byte: MACs alone
+        return ((0.0, (0,)), *((math.log(macs_per_byte), (j,)) for j in moved))
+    return ()
 
 
 def kind_of(call: Call) -> Kind | None:

@@ -1,6 +1,6 @@
 """A latency profile: what `cnncalc calibrate` measured on one device, as a versioned JSON file.
 
-    {"format": "cnncalc-latency-profile", "version": 2,
+    {"format": "cnncalc-latency-profile", "version": 3,
      "device": {"type": "cpu", "name": "Intel(R) Xeon(R) Processor", "threads": 2, "peak_flops": …, "bandwidth": …},
      "torch": "2.14.1", "dtype": "float32", "channels_last": false, "created": "2026-12-06T…",
      "overheads": {"module_call": 2.1e-06, …},
@@ -25,10 +25,11 @@ from cnncalc.latency.context import Context
 from cnncalc.latency.fitting import HeldOut, Model, model_from
 
 FORMAT = "cnncalc-latency-profile"
-VERSION = 2
+VERSION = 3
 #: the versions this cnncalc reads: 2 added the correction's second bound (`per_mid_byte`, `mid_bytes`), which
-#: a cnncalc that reads only version 1 would leave out of its predictions
-READS = (1, 2)
+#: a cnncalc that reads only version 1 would leave out of its predictions; 3 the trees' offsets as terms of their
+#: features (`cnncalc.latency.fitting.Offset`), which one that reads version 2 would take for log MACs alone
+READS = (1, 2, 3)
 #: the profiles that ship with cnncalc, by name (cnncalc/latency/profiles/NAME.json)
 SHIPPED = Path(__file__).with_name("profiles")
 
@@ -43,6 +44,11 @@ class DeviceInfo:
     threads: int | None
     peak_flops: float
     bandwidth: float
+
+    @property
+    def macs_per_byte(self) -> float:
+        """The device's balance: MACs per second at its peak ÷ bytes per second (0 when either is unknown)."""
+        return self.peak_flops / 2 / self.bandwidth if self.peak_flops > 0 and self.bandwidth > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,8 @@ def profile_from(data: Any, source: str = "") -> Profile:
         raise CnncalcError(f"profile={source!r} is not a cnncalc latency profile (its \"format\" is not {FORMAT!r})")
     if data.get("version") not in READS:
         raise CnncalcError(f"profile={source!r} is version {data.get('version')!r}; this cnncalc reads versions "
-                           f"{' and '.join(map(str, READS))}: calibrate again, or use the cnncalc that made it")
+                           f"{', '.join(map(str, READS[:-1]))} and {READS[-1]}: calibrate again, or use the cnncalc "
+                           f"that made it")
     try:
         d = data["device"]
         device = DeviceInfo(str(d["type"]), str(d["name"]), d.get("threads"), float(d["peak_flops"]),

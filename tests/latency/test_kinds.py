@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import random
 
+import pytest
+
 from cnncalc.analysis.calls import Call, TensorArg
 from cnncalc.latency import sampling
 from cnncalc.latency.kinds import kind_of
@@ -183,3 +185,38 @@ def test_a_third_of_the_2d_convolutions_are_layers_of_random_networks(monkeypatc
     # a third by design: 100 of 300, within the binomial's spread (sd 8.2)
     assert 75 <= len(taken) <= 125
     assert all(any(c is t for c in drawn) for t in taken)
+
+
+def _offset_of(call: Call, macs_per_byte: float) -> float:
+    from cnncalc.latency.fitting import offset_values
+    from cnncalc.latency.kinds import offset
+
+    kind = kind_of(call)
+    assert kind is not None
+    return math.exp(float(offset_values([kind.features], offset(kind.name, macs_per_byte))[0]))
+
+
+def test_a_convolutions_offset_is_its_macs_and_its_bytes_at_the_devices_balance() -> None:
+    # VGG-16's second conv: 64 → 64 channels, 3×3, 224², batch 1, float32, with a bias
+    x, w, b, y = _t(1, 64, 224, 224), _t(64, 64, 3, 3), _t(64), _t(1, 64, 224, 224)
+    call = Call("aten.convolution.default", (x, w, b, (1, 1), (1, 1), (1, 1), False, (0, 0), 1), (), (y,), "")
+    macs = 64 * 9 * 64 * 224 * 224  # 1,849,688,064
+    moved = 4 * (64 * 224 * 224) * 2 + 4 * 64 * 64 * 9  # input 12,845,056 + output 12,845,056 + weight 147,456 bytes
+    assert _offset_of(call, 0.0) == pytest.approx(macs, rel=1e-9)  # no balance: MACs alone
+    assert _offset_of(call, 5.5) == pytest.approx(macs + 5.5 * moved, rel=1e-9)
+
+
+def test_a_poolings_offset_is_its_reads_and_its_windows_comparisons() -> None:
+    # VGG's first max pool: 2×2, stride 2, on 64 × 224² → 112², float32
+    call = Call("aten.max_pool2d_with_indices.default", (_t(1, 64, 224, 224), (2, 2), (2, 2)), (),
+                (_t(1, 64, 112, 112), _t(1, 64, 112, 112)), "")
+    reads = 4 * 64 * 224 * 224  # 12,845,056 bytes
+    compared = 4 * 64 * 112 * 112 * 4  # the values' bytes (the indices are not counted), 4 window cells each
+    assert _offset_of(call, 5.5) == pytest.approx(reads + compared, rel=1e-9)  # the balance is not the pool's
+
+
+def test_a_deformable_convolutions_offset_is_its_macs_alone() -> None:
+    args = (_t(1, 256, 28, 28), _t(256, 256, 3, 3), _t(1, 18, 14, 14), _t(1, 1), _t(256), 2, 2, 1, 1, 1, 1, 1, 1,
+            False)
+    call = Call("torchvision.deform_conv2d.default", args, (), (_t(1, 256, 14, 14),), "")
+    assert _offset_of(call, 5.5) == pytest.approx(256 * 9 * 256 * 196, rel=1e-9)

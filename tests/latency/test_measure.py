@@ -69,8 +69,8 @@ def test_trees_grow_two_levels_deeper_from_deep_from_calls(monkeypatch: pytest.M
     rng = random.Random(0)
     rows = [(rng.uniform(10, 20), rng.uniform(0, 1), rng.uniform(0, 1)) for _ in range(120)]
     times = [1e-9 * 2.7 ** r[0] * (1 + r[1] * r[2] + rng.random()) for r in rows]
-    shallow = fitting.fit_model("conv2d", rows[:119], times[:119])
-    deep = fitting.fit_model("conv2d", rows, times)
+    shallow = fitting.fit_model(rows[:119], times[:119])
+    deep = fitting.fit_model(rows, times)
     assert isinstance(shallow, fitting.Trees) and isinstance(deep, fitting.Trees)
     assert max(_depth(t) for t in shallow.trees) == 5
     assert max(_depth(t) for t in deep.trees) == 7

@@ -70,18 +70,18 @@ def test_held_out_error_is_measured_on_calls_the_model_did_not_see() -> None:
     # times exactly proportional to bytes: a curve fitted on four folds predicts the fifth within the bins' width
     rows = [[math.log(b)] for b in range(1000, 101000, 1000)]
     times = [math.exp(r[0]) * 1e-9 for r in rows]
-    error, each = held_out("relu", rows, times)
+    error, each = held_out(rows, times)
     assert error.samples == 100 and len(each) == 100
     assert error.median < 0.02
     # a kind whose time does not depend on its feature at all is predicted perfectly by its curve's flat line
-    flat, _ = held_out("relu", rows, [1e-5] * 100)
+    flat, _ = held_out(rows, [1e-5] * 100)
     assert flat.median == pytest.approx(0.0, abs=1e-12)
 
 
 @pytest.mark.parametrize(("text", "message"), [
     ('{"format": "cnncalc-latency-profile", "version": 1, "dev', "is not a complete JSON document \\(truncated"),
     ('{"format": "something else"}', "is not a cnncalc latency profile"),
-    ('{"format": "cnncalc-latency-profile", "version": 99}', "is version 99; this cnncalc reads versions 1 and 2"),
+    ('{"format": "cnncalc-latency-profile", "version": 99}', "is version 99; this cnncalc reads versions 1, 2 and 3"),
     ('{"format": "cnncalc-latency-profile", "version": 1, "device": {}}', "is malformed \\(KeyError"),
     ("[1, 2]", "is not a cnncalc latency profile"),
 ])
@@ -149,3 +149,28 @@ def test_a_version_1_profile_still_loads() -> None:
         del data["context"][key]
     loaded = profile_from(data, "old.json")
     assert loaded.context is not None and loaded.context.mid_bytes == 0.0 and loaded.context.per_mid_byte == 0.0
+
+
+def test_trees_take_their_offset_off_log_time_and_keep_it_in_the_file(tmp_path: Path) -> None:
+    # one tree: feature 0 ≤ 5 → 0.5, else 1.5; base −7, rate 0.1; offset log(e^{x0} + e^{ln 2 + x1 + x2})
+    tree = ((0, -1, -1), (5.0, -2.0, -2.0), (1, -1, -1), (2, -1, -1), (0.0, 0.5, 1.5))
+    terms = ((0.0, (0,)), (math.log(2.0), (1, 2)))
+    prof = profile({"max_pool2d": Trees(-7.0, 0.1, (tree,), terms)})
+    prof.save(tmp_path / "p.json")
+    loaded = load_profile(tmp_path / "p.json").kinds["max_pool2d"].model
+    assert isinstance(loaded, Trees) and loaded.offset == terms
+    row = [math.log(1000), math.log(30), math.log(4)]  # x0 = 6.9 > 5: leaf 1.5; offset 1,000 + 2 · 30 · 4 = 1,240
+    assert loaded.predict([row]) == pytest.approx([math.exp(-7.0 + 0.1 * 1.5) * 1240], rel=1e-12)
+
+
+@pytest.mark.parametrize(("stored", "terms"), [(True, ((0.0, (0,)),)), (False, ())])
+def test_a_version_2_trees_offset_is_read_as_the_first_feature_or_none(stored: bool, terms: object) -> None:
+    from cnncalc.latency.fitting import model_from
+
+    tree = [[0, -1, -1], [5.0, -2.0, -2.0], [1, -1, -1], [2, -1, -1], [0.0, 0.5, 1.5]]
+    data = {"type": "trees", "base": -7.0, "rate": 0.1, "offset": stored, "trees": [tree]}
+    model = model_from(data)
+    assert isinstance(model, Trees) and model.offset == terms
+    # x0 = 3 ≤ 5: leaf 0.5; times e^{x0} when the first feature was the offset
+    expected = math.exp(-7.0 + 0.1 * 0.5) * (math.exp(3.0) if stored else 1.0)
+    assert model.predict([[3.0, 1.0]]) == pytest.approx([expected], rel=1e-12)
