@@ -1,7 +1,7 @@
 """How far this machine's measurements agree with themselves: the ceiling any latency predictor meets here.
 
-    python benchmarks/repeatability.py out/v16/predict-report-dev-cpu-1t.rows.jsonl out/predict-report-dev-cpu-1t.rows.jsonl
-    python benchmarks/repeatability.py --sitting out/predict-report-dev-cpu-1t.rows.jsonl out/v*/predict-report-*.rows.jsonl
+    python benchmarks/repeatability.py out/v16/predict-report-dev-cpu-1t.rows.jsonl out/v17/predict-report-….rows.jsonl
+    python benchmarks/repeatability.py --sitting out/predict-report-….rows.jsonl out/v*/predict-report-….rows.jsonl
 
 Each file is the rows one run of `benchmarks/predict.py` kept (a sitting: the same models, measured in the same way,
 at another time). For each ordered pair of sittings, one's measured times are taken as the prediction of the

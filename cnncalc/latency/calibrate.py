@@ -302,8 +302,8 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
     before = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
-    if dev.type == "cpu":
-        measure.steady_allocator()
+    if dev.type == "cpu" and measure.steady_allocator():
+        measure.warm_heap()
     used_threads = torch.get_num_threads() if dev.type == "cpu" else None
     started = time.perf_counter()
     references = S.reference(dt, channels_last)

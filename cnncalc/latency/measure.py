@@ -108,6 +108,21 @@ def steady_allocator() -> bool:
     return bool(mallopt(M_MMAP_THRESHOLD, 1 << 30)) and bool(mallopt(M_TRIM_THRESHOLD, 1 << 30))
 
 
+#: the bytes of heap calibration faults in before it times anything (`warm_heap`)
+WARM_HEAP = 768 << 20
+
+
+def warm_heap(nbytes: int = WARM_HEAP) -> None:
+    """Fault in `nbytes` of the process's heap once and hand them back to the allocator, which keeps them under
+    `steady_allocator`. Otherwise the first call in a process that needs more memory than any call before it pays
+    the page faults of growing the heap, and calibration, which times each shape once, records that first time: a
+    1×1 convolution of 3 → 256 channels on 224² (a 51 MB output) took 20–22 ms timed first in a process and 4 ms
+    timed after a larger one, on the development CPU (tests/latency/test_measure.py counts the page faults)."""
+    buffer = torch.empty(nbytes // 4, dtype=torch.float32)
+    buffer.fill_(0.0)
+    del buffer
+
+
 def time_network(module: torch.nn.Module, x: torch.Tensor, seconds: float = 1.0) -> float:
     """The median seconds of one forward of a whole network, as benchmarks measure one: torch.utils.benchmark's
     blocked_autorange under inference_mode, at torch's thread count, with subnormal floats flushed to zero

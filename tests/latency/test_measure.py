@@ -82,3 +82,34 @@ def test_what_runs_before_every_run_runs_before_each_warm_up_and_timed_run() -> 
     measure.time_call(_nap_call(0.001), seconds=0.01, before=lambda: befores.append(len(RUNS)))
     # called once per run, each time before that run (RUNS grows by one after each call of `before`)
     assert befores == list(range(len(RUNS))) and len(RUNS) >= 2 + 5
+
+
+FAULTS = """
+import resource, sys, torch
+from cnncalc.latency import measure
+if not measure.steady_allocator():
+    print(-1)
+    raise SystemExit
+if sys.argv[1] == "warm":
+    measure.warm_heap(64 << 20)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+torch.empty(8 << 20).fill_(1.0)  # 32 MiB, written once
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.slow
+def test_a_warmed_heap_gives_a_large_tensor_without_page_faults() -> None:
+    import subprocess
+    import sys
+
+    faults = {}
+    for how in ("cold", "warm"):
+        done = subprocess.run([sys.executable, "-c", FAULTS, how], capture_output=True, text=True, check=True)
+        faults[how] = int(done.stdout.split()[-1])
+    if faults["cold"] < 0:
+        pytest.skip("no glibc mallopt here")
+    # 32 MiB is 8,192 pages of 4 KiB: a fresh process faults each one in as it is first written; after warm_heap
+    # the allocator hands out pages already faulted in
+    assert faults["cold"] >= 8192
+    assert faults["warm"] < 1024
