@@ -17,7 +17,8 @@
   buffer before every run that pushes their data out of the caches. The closer the sum is to the network, and the
   more alike that ratio across networks, the less the network correction (`cnncalc.latency.context`) has to do.
 - `depth`: the 5-fold held-out error of a kind's model, fitted as calibration fits it but at each tree depth, on
-  the measurements file that a calibration wrote beside its profile (`PROFILE.calls.jsonl`).
+  the measurements file that a calibration wrote beside its profile (`PROFILE.calls.jsonl`); with no profile to
+  read the device's balance from, the offset is the kind's at no MACs per byte (MACs alone, a pooling's window).
 - `offsets`: each kind's 5-fold error as calibration scores it, on the calls of the calibration that made the
   profile P.json, with the trees fitted on log time less each of two offsets: that of profiles before version 3
   (log MACs for the convolutions and matrix products, none for the poolings) and today's
@@ -165,7 +166,8 @@ def depth(calls: str, kind: str, depths: list[int]) -> None:
 
 
 def offsets(profile: str, kinds: list[str]) -> None:
-    """Each kind's 5-fold error as calibration scores it (`held_out`, on the calls as measured), with the offset of
+    """Each kind's 5-fold error as calibration scores it (`held_out`; on the calls as measured, where calibration
+    fits them as at the device's median speed), with the offset of
     profiles before version 3 (a convolution's or matrix product's MACs; none for a pooling) and with today's
     (`cnncalc.latency.kinds.offset`, bytes at the profile's MACs per byte); time-weighted: Σ |error| · time ÷ Σ
     time."""
@@ -174,7 +176,7 @@ def offsets(profile: str, kinds: list[str]) -> None:
     from cnncalc.latency.profile import load_profile
 
     prof = load_profile(profile)
-    balance = prof.device.peak_flops / 2 / prof.device.bandwidth
+    balance = prof.device.macs_per_byte
     calls = Path(profile).with_name(str(prof.calibration["measurements"]))
     measured = _measured(str(calls))
     print(f"{calls}: bytes at {balance:.2f} MACs per byte")

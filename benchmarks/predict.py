@@ -451,7 +451,9 @@ def main() -> None:
     after = drift(prof, device) if timed else None
     if taken is not None:  # the readings of the run rescored, closed by its drift check after the models
         after = earlier_drift_after(Path(args.measured))
-    factors = drift_factors(rows, after["median"] if after else None) if timed or taken is not None else None
+    # a rescored run's readings are placed by row: only when every row of the run it rescores is there
+    whole = taken is not None and not wanted and len(rows) == len(taken)
+    factors = drift_factors(rows, after["median"] if after else None) if timed or whole else None
     stats = summary(rows, factors)
     meta = {"device": prof.device.name, "threads": threads if device == "cpu" else None, "dtype": prof.dtype,
             "torch": torch.__version__, "profile": args.profile, "calibration_s": prof.calibration.get("seconds", 0.0),

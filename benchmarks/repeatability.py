@@ -42,6 +42,8 @@ def compared(guess: Times, measured: Times) -> tuple[dict[str, float], dict[str,
     """`guess` scored as a prediction of `measured` on their common models, as it is and scaled by the median
     ratio; the ratio, and the models compared."""
     common = sorted(set(guess) & set(measured))
+    if not common:
+        raise ValueError("no model in common")
     g, m = [guess[k] for k in common], [measured[k] for k in common]
     ratio = statistics.median(b / a for a, b in zip(g, m, strict=True))
     return scores(g, m), scores([v * ratio for v in g], m), ratio, len(common)
@@ -60,7 +62,8 @@ def main() -> None:
     parser.add_argument("rows", nargs="+", type=Path, help="predict.py's rows files, one per sitting")
     parser.add_argument("--sitting", type=Path, help="score every other file against this one only")
     args = parser.parse_args()
-    files = [p for p in args.rows if p != args.sitting]
+    # a rescored run's rows repeat the measurements of the run it rescored: not a sitting of their own
+    files = [p for p in args.rows if p != args.sitting and not p.name.endswith("-rescored.rows.jsonl")]
     if len(files) + (args.sitting is not None) < 2:
         raise SystemExit("repeatability: give at least two sittings' rows files")
     try:
@@ -72,11 +75,17 @@ def main() -> None:
     print(HEADER)
     raw, scaled = [], []
     for a, b in pairs:
-        s, t, ratio, n = compared(sittings[a][0], sittings[b][0])
+        try:
+            s, t, ratio, n = compared(sittings[a][0], sittings[b][0])
+        except ValueError:
+            print(f"{a.parent.name}/ and {b.parent.name}/ measured no model in common: left out")
+            continue
         raw.append(s)
         scaled.append(t)
         print(line(f"{a.parent.name}/ as {b.parent.name}/ ({n} models)", s))
         print(line(f"  × {ratio:.3f} (the median ratio)", t))
+    if not raw:
+        raise SystemExit("repeatability: no two sittings measured a model in common")
     for label, group in (("as measured", raw), ("scaled by the median ratio", scaled)):
         shares = sorted(s["within_10"] for s in group)
         medians = sorted(s["median"] for s in group)

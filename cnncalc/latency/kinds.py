@@ -220,9 +220,9 @@ def offset(kind: str, macs_per_byte: float = 0.0) -> Offset:
     """The work a call of `kind` does to first order, as terms of its features (`cnncalc.latency.fitting.Trees`
     models log time less its log): a convolution's or matrix product's MACs plus its bytes at `macs_per_byte`
     (the device's balance, peak MAC/s ÷ bandwidth; 0: MACs alone), a pooling's input bytes plus its output bytes
-    times its window; none for other kinds. Fitted on the 20:48 calibration's calls (5-fold), the bytes took
-    conv2d's median error from 12.0% to 11.1% and its time-weighted error from 29% to 22%, the window max_pool2d's
-    from 7.6% to 4.2% (benchmarks/latency_diagnostics.py offsets)."""
+    times its window; none for other kinds. On the 20:48 calibration's calls (5-fold, as measured), the bytes took
+    conv2d's median error from 12.0% to 11.5% and its time-weighted error from 29.0% to 25.8%, the window
+    max_pool2d's from 7.6% to 4.4% (benchmarks/latency_diagnostics.py offsets)."""
     if kind in POOL_KINDS:
         return ((0.0, (0,)), (0.0, (1, 2)))  # log_in_bytes; log_out_bytes + log_window
     if kind in ARITHMETIC:

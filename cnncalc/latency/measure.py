@@ -114,10 +114,11 @@ WARM_HEAP = 768 << 20
 
 def warm_heap(nbytes: int = WARM_HEAP) -> None:
     """Fault in `nbytes` of the process's heap once and hand them back to the allocator, which keeps them under
-    `steady_allocator`. Otherwise the first call in a process that needs more memory than any call before it pays
-    the page faults of growing the heap, and calibration, which times each shape once, records that first time: a
-    1×1 convolution of 3 → 256 channels on 224² (a 51 MB output) took 20–22 ms timed first in a process and 4 ms
-    timed after a larger one, on the development CPU (tests/latency/test_measure.py counts the page faults)."""
+    `steady_allocator`. Otherwise, until the heap has grown past what a call needs, the call's runs keep taking
+    fresh pages from the kernel, and calibration, which times each shape once, records that: in a fresh process on
+    the development CPU, every timed run of a 1×1 convolution of 3 → 256 channels on 224² (a 51 MB output) took
+    20–22 ms when it was the first large call, and 4 ms after a larger call or after `warm_heap`
+    (tests/latency/test_measure.py counts the page faults of a tensor written in a fresh process)."""
     buffer = torch.empty(nbytes // 4, dtype=torch.float32)
     buffer.fill_(0.0)
     del buffer

@@ -109,7 +109,8 @@ def test_a_warmed_heap_gives_a_large_tensor_without_page_faults() -> None:
         faults[how] = int(done.stdout.split()[-1])
     if faults["cold"] < 0:
         pytest.skip("no glibc mallopt here")
-    # 32 MiB is 8,192 pages of 4 KiB: a fresh process faults each one in as it is first written; after warm_heap
-    # the allocator hands out pages already faulted in
-    assert faults["cold"] >= 8192
-    assert faults["warm"] < 1024
+    # 32 MiB is 8,192 pages of 4 KiB: a fresh process faults each one in as it is first written (fewer where
+    # transparent huge pages back the heap); after warm_heap the allocator hands out pages already faulted in
+    # (measured on the development VM: 8,212 and 0)
+    assert faults["cold"] >= 16
+    assert faults["warm"] * 8 < faults["cold"]
