@@ -313,19 +313,18 @@ def calibrate(device: str = "cpu", output: str | Path = "profile.json", threads:
         _report(progress, "peaks and overheads", 0.0)
         peak = measure.peak_flops(name, getattr(torch, dt))
         bw = measure.bandwidth(name)
-        balance = DeviceInfo(dev.type, name, used_threads, peak, bw).macs_per_byte
+        info = DeviceInfo(dev.type, _device_name(name), used_threads, peak, bw)
         module_call = measure.time_module_call(name)
         _report(progress, "peaks and overheads", 1.0)
         store.tick(force=True)
         ops = budget * (1 - NETWORK_SHARE) / sum(plan.share for plan in PLANS)
         for plan in PLANS:
-            _run_plan(plan, store, name, dt, channels_last, ops * plan.share, seed, balance, progress)
+            _run_plan(plan, store, name, dt, channels_last, ops * plan.share, seed, info.macs_per_byte, progress)
         _run_networks(store, name, dt, channels_last, budget * NETWORK_SHARE, seed, progress)
         store.tick(force=True)
-        kinds = fit_kinds(store, seed, macs_per_byte=balance)
+        kinds = fit_kinds(store, seed, macs_per_byte=info.macs_per_byte)
         profile = Profile(
-            DeviceInfo(dev.type, _device_name(name), used_threads, peak, bw), torch.__version__, dt, channels_last,
-            kinds, {"module_call": module_call},
+            info, torch.__version__, dt, channels_last, kinds, {"module_call": module_call},
             datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             {"seconds": round(time.perf_counter() - started, 1), "budget": budget, "seed": seed,
              "calls": sum(len(v) for k, v in store.by_kind.items() if k not in ("network", REFERENCE)),
