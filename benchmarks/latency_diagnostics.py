@@ -177,6 +177,9 @@ def offsets(profile: str, kinds: list[str]) -> None:
 
     prof = load_profile(profile)
     balance = prof.device.macs_per_byte
+    if "measurements" not in prof.calibration:
+        raise SystemExit(f"latency_diagnostics: profile={profile!r} names no measurements file (made before they "
+                         "were kept): calibrate again")
     calls = Path(profile).with_name(str(prof.calibration["measurements"]))
     measured = _measured(str(calls))
     print(f"{calls}: bytes at {balance:.2f} MACs per byte")

@@ -50,11 +50,11 @@ def compared(guess: Times, measured: Times) -> tuple[dict[str, float], dict[str,
 
 
 def line(label: str, s: dict[str, float]) -> str:
-    return (f"{label:44s} {s['within_10']:5.0%} {s['within_5']:5.0%} {s['median']:7.1%} {s['p90']:7.1%} "
+    return (f"{label:40s} {s['within_10']:5.0%} {s['within_5']:5.0%} {s['median']:7.1%} {s['p90']:7.1%} "
             f"{s['spearman']:8.3f}")
 
 
-HEADER = f"{'':44s} {'±10%':>5s} {'±5%':>5s} {'median':>7s} {'p90':>7s} {'Spearman':>8s}"
+HEADER = f"{'':40s} {'±10%':>5s} {'±5%':>5s} {'median':>7s} {'p90':>7s} {'Spearman':>8s}"
 
 
 def main() -> None:
@@ -66,10 +66,13 @@ def main() -> None:
     files = [p for p in args.rows if p != args.sitting and not p.name.endswith("-rescored.rows.jsonl")]
     if len(files) + (args.sitting is not None) < 2:
         raise SystemExit("repeatability: give at least two sittings' rows files")
-    try:
-        sittings = {p: read(p) for p in [*files, *([args.sitting] if args.sitting else [])]}
-    except (OSError, KeyError, json.JSONDecodeError) as e:
-        raise SystemExit(f"repeatability: cannot read a rows file: {e}") from None
+    sittings = {}
+    for path in [*files, *([args.sitting] if args.sitting else [])]:
+        try:
+            sittings[path] = read(path)
+        except (OSError, KeyError, TypeError, ValueError) as e:  # ValueError: JSONDecodeError too
+            raise SystemExit(f"repeatability: {path} is not the rows of a benchmarks/predict.py run "
+                             f"({type(e).__name__}: {e})") from None
     pairs = ([(a, args.sitting) for a in files] if args.sitting else
              [(a, b) for a in files for b in files if a != b])
     print(HEADER)
