@@ -1,4 +1,4 @@
-"""Seven checks behind docs/prediction.md's account of what limits latency prediction on a CPU.
+"""Eight checks behind docs/prediction.md's account of what limits latency prediction on a CPU.
 
     python benchmarks/latency_diagnostics.py subnormals swin_t resnet50       # a network with and without them
     python benchmarks/latency_diagnostics.py ops dpn68 --profile dev-cpu-1t   # each op: predicted against timed
@@ -7,6 +7,7 @@
     python benchmarks/latency_diagnostics.py offsets P.json conv2d max_pool2d # by the work they take off
     python benchmarks/latency_diagnostics.py context P.json                   # the correction on its own networks
     python benchmarks/latency_diagnostics.py forms P.json                     # every form of it, left out
+    python benchmarks/latency_diagnostics.py allocator efficientnet_b3 --batch 8   # freed memory kept or not
 
 - `subnormals`: each model (cnncalc's zoo, torchvision's or timm's, random weights, batch 1) timed as
   `benchmarks/predict.py` times it, once as PyTorch runs it by default and once with subnormal floats flushed.
@@ -31,6 +32,9 @@
 - `forms`: the network correction's leave-one-out error on the calibration's networks in each form it chooses
   between (`cnncalc.latency.context.form_errors`: each per-op cap on bytes, second bound on weight bytes, gate
   threshold, and a_heavy fitted or held at 1), and the one it chooses.
+- `allocator`: each model at a batch, timed as `benchmarks/predict.py` times it (subnormals flushed), in a fresh
+  process with glibc's malloc defaults and in one with freed memory kept for reuse (`steady_allocator`, as
+  calibration, the benchmark and `cnncalc profile --predict` measure).
 
 At one thread, with nothing else running.
 """
@@ -54,8 +58,11 @@ def _model(name: str) -> tuple[torch.nn.Module, tuple[int, ...]]:
 
     if name in ZOO:
         return ZOO[name].build().eval(), ZOO[name].input_shape
-    if hasattr(torchvision.models, name):
-        return getattr(torchvision.models, name)().eval(), (1, 3, 224, 224)
+    if hasattr(torchvision.models, name):  # at the input its weights were trained at, as cnncalc reads it
+        from cnncalc.analysis.analyze import subject_for
+
+        shape = subject_for(name, None, None).inputs.positional[0].spec.shape
+        return getattr(torchvision.models, name)().eval(), tuple(shape)
     import timm
 
     if not timm.is_model(name):
@@ -79,6 +86,36 @@ def subnormals(models: list[str]) -> None:
                 times.append(Timer("m(x)", globals={"m": model, "x": x}, num_threads=1).blocked_autorange(
                     min_run_time=1.0).median * 1e3)
         print(f"{name:20s} {times[0]:9.2f} ms as run by default, {times[1]:9.2f} ms with subnormals flushed")
+
+
+TIME_ONE = """
+import sys, torch
+sys.path.insert(0, sys.argv[4])
+from latency_diagnostics import _model
+from cnncalc.latency import measure
+torch.set_num_threads(1)
+if sys.argv[3] == "kept":
+    measure.steady_allocator()
+model, shape = _model(sys.argv[1])
+print(measure.time_network(model, torch.rand((int(sys.argv[2]), *shape[1:])), 2.0) * 1e3)
+"""
+
+
+def allocator(models: list[str], batch: int) -> None:
+    import subprocess
+    import sys
+
+    for name in models:
+        times = []
+        for how in ("default", "kept"):
+            done = subprocess.run([sys.executable, "-c", TIME_ONE, name, str(batch), how, str(Path(__file__).parent)],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else
+                                 f"latency_diagnostics: timing {name} failed")
+            times.append(float(done.stdout.split()[-1]))
+        print(f"{name:20s} batch {batch}: {times[0]:9.2f} ms with glibc's defaults, {times[1]:9.2f} ms with freed "
+              f"memory kept ({times[0] / times[1]:.2f}×)")
 
 
 def distinct_calls(model: torch.nn.Module, shape: tuple[int, ...], dtype: str) -> list[tuple[Any, Any, int]]:
@@ -281,6 +318,9 @@ def main() -> None:
     x.add_argument("profile")
     f = sub.add_parser("forms")
     f.add_argument("profile")
+    a = sub.add_parser("allocator")
+    a.add_argument("models", nargs="+")
+    a.add_argument("--batch", type=int, default=1)
     args = parser.parse_args()
 
     from cnncalc.errors import CnncalcError
@@ -301,6 +341,8 @@ def main() -> None:
             offsets(args.profile, args.kinds)
         elif args.check == "forms":
             forms(args.profile)
+        elif args.check == "allocator":
+            allocator(args.models, args.batch)
         else:
             context(args.profile)
     except (CnncalcError, OSError) as e:  # a missing or malformed profile or measurements file

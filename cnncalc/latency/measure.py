@@ -92,20 +92,35 @@ def time_call(call: Call, device: str = "cpu", seconds: float = 0.02, least: int
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 
 
+def _libc() -> Any:
+    """The C library (None where it cannot be loaded)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
 def steady_allocator() -> bool:
     """Keep the process's freed memory for reuse (glibc: the mmap and trim thresholds at 1 GiB), as a long-running
     server's allocator settles: otherwise a fresh process maps and unmaps its larger activations on every forward
     and pays page faults that make small models up to a third slower, varying with what ran before. True when
     set (Linux with glibc); the setting lasts for the process."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    mallopt = getattr(_libc(), "mallopt", None)
+    if mallopt is None:
         return False
     return bool(mallopt(M_MMAP_THRESHOLD, 1 << 30)) and bool(mallopt(M_TRIM_THRESHOLD, 1 << 30))
+
+
+def release_heap() -> None:
+    """Hand the heap's free memory back to the kernel (glibc's malloc_trim), so that the resident set grows again by
+    what the next calls need: `profile` measures a forward's peak memory as that growth, and freed memory kept for
+    reuse (`steady_allocator`) would hide it. Nothing where there is no glibc."""
+    trim = getattr(_libc(), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 #: the bytes of heap calibration faults in before it times anything (`warm_heap`)

@@ -25,6 +25,11 @@ class Settings:
     compiled: bool
     warmup: int
     min_time: float
+    #: CPU runs: subnormal floats flushed to zero while timed (random weights can make them; trained ones rarely do)
+    flush_subnormals: bool | None = None
+    #: CPU runs beside a prediction: freed memory kept for reuse, as calibration measures
+    #: (`cnncalc.latency.measure.steady_allocator`: glibc's malloc thresholds at 1 GiB, for the rest of the process)
+    steady_heap: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from cnncalc.analysis.report import Costs
 from cnncalc.devices import TORCH_DTYPES, check_amp, check_dtype, device_peaks, resolve_device
 from cnncalc.dtypes import DType, parse_dtype
 from cnncalc.errors import CnncalcError
+from cnncalc.latency import measure
 from cnncalc.profiling.report import LayerTime, ProfileReport, Run, Settings
 from cnncalc.profiling.roofline import bound_ms, op_bound
 from cnncalc.profiling.timing import synchronize, time_calls
@@ -87,7 +88,9 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     `train`, whole training steps (forward, backward, the `optimizer`'s step under `amp`) beside the traced
     step's cost, roofline and predicted peak memory. `threads`: CPU threads (torch.set_num_threads; default:
     torch's). `predict` (a latency profile of this kind of device, a file
-    or a shipped name) sets each forward's predicted latency beside the measured one, per layer too."""
+    or a shipped name) sets each forward's predicted latency beside the measured one, per layer too. On the CPU the
+    runs are timed with subnormal floats flushed to zero, and beside a prediction with freed memory kept for reuse
+    as calibration measures (glibc's malloc thresholds at 1 GiB, for the rest of the process)."""
     from cnncalc.analysis.analyze import StepSpec, trace_training
     from cnncalc.analysis.training import DEFAULT_OPTIMIZER, parse_amp, parse_optimizer
     from cnncalc.profiling.training import make_step, measured_peak
@@ -117,6 +120,9 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     if spec is not None and (compile or per_layer):
         raise CnncalcError("train=True times whole training steps: compile=True and per_layer=True time inference only")
     prof, notes = _prediction(predict, dev, dt, channels_last, spec is not None)
+    on_cpu = dev.type == "cpu"
+    # beside a prediction, the runs are measured as calibration measured the profile: freed memory kept for reuse
+    steady = on_cpu and prof is not None and measure.steady_allocator()
     real = subject.real(0).eval().to(device=dev, dtype=torch_dtype)
     if spec is not None:
         real.train()
@@ -130,11 +136,13 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
         cudnn_benchmark=True if on_cuda else None,
         tf32_conv=torch.backends.cudnn.allow_tf32 if on_cuda else None,
         tf32_matmul=torch.backends.cuda.matmul.allow_tf32 if on_cuda else None,
-        channels_last=channels_last, compiled=compile, warmup=warmup, min_time=min_time)
+        channels_last=channels_last, compiled=compile, warmup=warmup, min_time=min_time,
+        flush_subnormals=True if on_cpu else None, steady_heap=steady if on_cpu else None)
     runs = []
     layers: tuple[LayerTime, ...] = ()
     grad_mode = torch.inference_mode() if spec is None else contextlib.nullcontext()
-    with _cudnn_benchmark(on_cuda), grad_mode:
+    flushed = measure.flushed_subnormals() if on_cpu else contextlib.nullcontext()
+    with _cudnn_benchmark(on_cuda), grad_mode, flushed:
         for b in batches:
             batch_subject = subject_for(model, input_shape, inputs, batch=b)
             with torch.inference_mode(False):
@@ -172,6 +180,7 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
                     torch.cuda.reset_peak_memory_stats(dev)
                     base = torch.cuda.memory_allocated(dev)
                 else:
+                    measure.release_heap()  # what earlier batches freed, so that the resident set grows by this one's
                     base = _rss_reset()
                 stats = time_calls(partial(runner, *args, **kwargs), dev, warmup, min_time, progress=report_progress)
                 peak = (torch.cuda.max_memory_allocated(dev) - base) if on_cuda else max(0, _rss_peak() - base)

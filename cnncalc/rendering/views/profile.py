@@ -38,6 +38,11 @@ def device_lines(report: ProfileReport) -> list[str]:
     how = []
     if s.threads is not None:
         how.append(f"{s.threads} CPU threads (torch.get_num_threads)")
+    if s.flush_subnormals:
+        how.append("subnormals flushed to zero")
+    if s.steady_heap:
+        how.append("freed memory kept for reuse, as calibration measures (glibc's malloc thresholds at 1 GiB for the "
+                   "process)")
     if s.cudnn_benchmark is not None:
         how.append(f"cudnn.benchmark {'on' if s.cudnn_benchmark else 'off'}")
         how.append(f"TF32 for convolutions {'on' if s.tf32_conv else 'off'}, for matmuls "
