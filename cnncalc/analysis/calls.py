@@ -39,6 +39,23 @@ class TensorArg:
         return self.numel * self.itemsize
 
     @property
+    def order(self) -> tuple[int, ...] | None:
+        """The axes from outermost to innermost in memory when the strides lay the tensor out densely (contiguous:
+        0, 1, 2, 3; channels-last: 0, 2, 3, 1; a linear layer's transposed weight: 1, 0); None when they do not
+        (an expanded or sliced view), or when no strides were recorded."""
+        if len(self.stride) != len(self.shape):
+            return None
+        axes = sorted(range(len(self.shape)), key=lambda d: (-self.stride[d], d))
+        expected = 1
+        for d in reversed(axes):
+            if self.shape[d] == 1:  # a length-1 axis's stride is arbitrary
+                continue
+            if self.stride[d] != expected:
+                return None
+            expected *= self.shape[d]
+        return tuple(axes)
+
+    @property
     def channels_last(self) -> bool:
         """N×C×H×W (or N×C×D×H×W) laid out with the channels innermost."""
         return len(self.shape) in (4, 5) and self.stride[1] == 1 and self.shape[1] > 1
@@ -115,20 +132,20 @@ def summary_tensors(out: Any) -> tuple[Any, ...]:
 def materialize(value: Any, generator: torch.Generator | None = None, device: str = "cpu",
                 scale: float = 0.1) -> Any:
     """Real tensors for a summarised argument: values in a benign range (no denormals, no overflow), with its
-    shape, element type and strides; everything else as it was."""
+    shape, element type and, where they lay it out densely (`TensorArg.order`: contiguous, channels-last, a
+    transposed matrix), its strides; everything else as it was."""
     if isinstance(value, TensorArg):
         dtype = getattr(torch, value.dtype)
+        order = value.order or tuple(range(len(value.shape)))
+        stored = [value.shape[d] for d in order]  # the shape in memory order, permuted back below
         if dtype.is_floating_point:
-            base = torch.empty(value.shape).uniform_(-scale, 3 * scale, generator=generator)
+            base = torch.empty(stored).uniform_(-scale, 3 * scale, generator=generator)
         elif dtype == torch.bool:
-            base = torch.zeros(value.shape, dtype=torch.bool)
+            base = torch.zeros(stored, dtype=torch.bool)
         else:
-            base = torch.zeros(value.shape, dtype=dtype)
+            base = torch.zeros(stored, dtype=dtype)
         base = base.to(dtype=dtype, device=device)
-        if value.stride and value.channels_last:
-            return base.contiguous(memory_format=torch.channels_last if len(value.shape) == 4
-                                   else torch.channels_last_3d)
-        return base
+        return base.permute(sorted(range(len(order)), key=order.__getitem__))
     if isinstance(value, tuple):
         return [materialize(v, generator, device, scale) for v in value]
     if isinstance(value, str) and value.startswith("torch.") and hasattr(torch, value[6:]):

@@ -117,9 +117,11 @@ PLANS: tuple[Plan, ...] = (
 )
 
 
-#: how the calls are drawn: 2 since a third of the 2-D convolutions are layers of random networks (a measurements
-#: file drawn otherwise is not resumed: its calls are found again by drawing them again)
-SAMPLING = 2
+#: how the calls are drawn: 2 since a third of the 2-D convolutions are layers of random networks, 3 since matrix
+#: products are drawn mostly as linear layers lay out their weight (transposed) and half the 3-D average pools as
+#: local response norm runs them (a measurements file drawn otherwise is not resumed: its calls are found again by
+#: drawing them again)
+SAMPLING = 3
 #: the share of the budget spent timing whole random networks (`cnncalc.latency.networks`), and the most of them
 NETWORK_SHARE, MOST_NETWORKS = 0.22, 140
 #: a network whose one forward takes longer than this is left out (it would spend the budget on one point)

@@ -25,7 +25,8 @@ CONV_FEATURES = ("log_macs", "log_in_bytes", "log_out_bytes", "log_weight_bytes"
                  "channels_last", "pointwise_unstrided", "cin_by_16", "cout_by_16", "macs_per_in_byte",
                  "macs_per_out_byte", "macs_per_weight_byte", "cin_g_by_4", "cin_g_by_8", "cin_g_by_16",
                  "cout_g_by_4", "cout_g_by_8", "cout_g_by_16", "bias")
-MATMUL_FEATURES = ("log_macs", "log_m", "log_k", "log_n", "log_batch", "log_bytes", "bias")
+#: b_transposed: the second factor laid out as a linear layer's weight is (its transposed view, the k axis innermost)
+MATMUL_FEATURES = ("log_macs", "log_m", "log_k", "log_n", "log_batch", "log_bytes", "bias", "b_transposed")
 POOL_FEATURES = ("log_in_bytes", "log_out_bytes", "log_window", "stride")
 ATTENTION_FEATURES = ("log_macs", "log_batch_heads", "log_l", "log_s", "log_e", "log_bytes")
 #: one feature: the bytes the op reads and writes (element-wise ops, norms, copies, reductions, …)
@@ -126,7 +127,9 @@ def _matmul(call: Call) -> Kind | None:
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
     batch = max(_numel(a.shape[:-2]), _numel(b.shape[:-2]))
     macs = float(batch * m * k * n)
-    features = (_log(macs), _log(m), _log(k), _log(n), _log(batch), _log(_io_bytes(call)), bias)
+    order = b.order
+    transposed = float(order is not None and k > 1 and order[-1] == len(b.shape) - 2)
+    features = (_log(macs), _log(m), _log(k), _log(n), _log(batch), _log(_io_bytes(call)), bias, transposed)
     return Kind("bmm" if name in ("bmm", "baddbmm") else "addmm" if bias else "mm", features, 2 * macs,
                 _io_bytes(call), _out_bytes(call), float(b.nbytes))
 

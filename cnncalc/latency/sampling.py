@@ -6,8 +6,9 @@ from the values networks use (multiples of 8; 224, 256, 288 and 320 halved), the
 channels and 3 to 224 pixels; grouped ones mostly with the channels per group networks use (4 to 320); batches 1
 to 32. A third of the 2-D ones are instead the layers of random networks (`network_conv`): widths and maps drawn
 apart reach the pairs networks have (64 channels on 224², 512 on 14²) only now and then;
-matrix products as linear layers and attention's products; element-wise ops, norms, pooling, copies and
-interpolation over sizes from a few dozen elements to tens of millions. `near(call)` draws calls close to one
+matrix products as linear layers (their weight transposed, as `weight.t()` lays it out) and attention's products;
+3-D average pools half as cubic windows, half as local response norm runs them; element-wise ops, norms, pooling,
+copies and interpolation over sizes from a few dozen elements to tens of millions. `near(call)` draws calls close to one
 whose time the fitted model missed, to sample more densely where the held-out error is high (as nn-Meter does).
 Every call is a `cnncalc.analysis.calls.Call`: the same description a traced model's ops have.
 """
@@ -67,9 +68,15 @@ SIZES = (224, 112, 56, 28, 14, 7, 256, 128, 64, 32, 16, 8, 4, 288, 144, 72, 36, 
 GROUP_WIDTHS = (4, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 120, 128, 160, 192, 232, 256, 320)
 
 
-def _width(rng: random.Random, lo: int = 3, hi: int = 2048) -> int:
+#: the widths linear layers are built with: the convolutions' and the transformers' (ViT-B 768 → 3,072, ViT-L 1,024
+#: → 4,096, ViT-H 1,280 → 5,120, Swin 96 · 2ᵏ · 4); powers of two run slower per MAC than their neighbours
+#: (an addmm of 50 × 1,024 × 4,096: 117 GFLOP/s, of 50 × 1,032 × 4,104: 143, on the development CPU)
+MATMUL_WIDTHS = (*WIDTHS, 2304, 2560, 3072, 4096, 5120, 6144, 8192)
+
+
+def _width(rng: random.Random, lo: int = 3, hi: int = 2048, widths: tuple[int, ...] = WIDTHS) -> int:
     """Mostly a width networks use; now and then any (coverage between them)."""
-    widths = [w for w in WIDTHS if lo <= w <= hi]
+    widths = tuple(w for w in widths if lo <= w <= hi)
     return rng.choice(widths) if widths and rng.random() < 0.75 else _channels(rng, lo, hi)
 
 
@@ -226,32 +233,55 @@ def _bytes(call: Call) -> float:
 MATMUL_BYTES = 8e8
 
 
+def transposed(shape: tuple[int, ...], dtype: str = "float32") -> TensorArg:
+    """A tensor whose last two axes are swapped in memory: a linear layer's weight as addmm reads it (`weight.t()`),
+    attention's keys as q @ kᵀ reads them."""
+    *batch, rows, cols = shape
+    return TensorArg(shape, dtype, (*tensor((*batch, cols, rows)).stride[:-2], 1, rows))
+
+
 def draw_matmul(rng: random.Random, op: str, dtype: str = "float32") -> Call:
     """A linear layer (addmm: tokens × features), its bias-free form (mm), or attention's batched products. One in
     ten linear layers reads 8,192 to 32,768 features, as the classifiers of VGG (25,088 → 4,096: a 411 MB weight)
     and AlexNet (9,216 → 4,096) do: beyond the calls it was fitted on, a model's time per MAC is a guess (VGG-11's
-    first classifier layer was predicted at 0.7× and 1.7× its time by two calibrations drawing up to 8,192)."""
+    first classifier layer was predicted at 0.7× and 1.7× its time by two calibrations drawing up to 8,192).
+    Three in four products read their second factor transposed, as a linear layer reads its weight (`weight.t()`)
+    and attention its keys: at 8 × 1,280 × 1,000 (a classifier at batch 8) that took 2.3× the time of the same
+    product with the factor contiguous, at 50 × 1,024 × 4,096 (ViT-L/32's MLP) 1.1×. Widths are mostly those
+    networks use (`MATMUL_WIDTHS`), and one output in ten is ImageNet's 1,000 classes."""
     while True:
-        k = _channels(rng, 4, 8192) if op == "bmm" or rng.random() < 0.9 else _channels(rng, 8192, 32768)
-        n = _channels(rng, 2, 8192)
-        m = rng.choice((1, 1, 2, 4, 8, 16)) if rng.random() < 0.5 else _size(rng, 1, 4096)
-        if op == "bmm":
-            batch, m, k, n = _size(rng, 1, 384), _size(rng, 1, 1024), _channels(rng, 4, 1024), _size(rng, 1, 1024)
-            a, b, out = tensor((batch, m, k), dtype), tensor((batch, k, n), dtype), tensor((batch, m, n), dtype)
-            call = Call("aten.bmm.default", (a, b), (), (out,), "")
-        elif op == "addmm":
-            a, b, out = tensor((m, k), dtype), tensor((k, n), dtype), tensor((m, n), dtype)
-            call = Call("aten.addmm.default", (tensor((n,), dtype), a, b), (), (out,), "")
+        if op != "bmm" and rng.random() < 0.1:
+            k = _channels(rng, 8192, 32768)
         else:
-            a, b, out = tensor((m, k), dtype), tensor((k, n), dtype), tensor((m, n), dtype)
-            call = Call("aten.mm.default", (a, b), (), (out,), "")
+            k = _width(rng, 4, 8192 if op != "bmm" else 1024, MATMUL_WIDTHS)
+        n = 1000 if rng.random() < 0.1 else _width(rng, 2, 8192, MATMUL_WIDTHS)
+        m = rng.choice((1, 1, 2, 4, 8, 16)) if rng.random() < 0.5 else _size(rng, 1, 4096)
+        flipped = rng.random() < 0.75
+        if op == "bmm":
+            batch, m, n = _size(rng, 1, 384), _size(rng, 1, 1024), _size(rng, 1, 1024)
+            call = matmul_call(op, (batch, m, k, n), flipped, dtype)
+        else:
+            call = matmul_call(op, (m, k, n), flipped, dtype)
         if _macs(call) <= 8e9 and _bytes(call) <= MATMUL_BYTES:
             return call
+
+
+def matmul_call(op: str, sizes: tuple[int, ...], flipped: bool, dtype: str = "float32") -> Call:
+    """addmm, mm or bmm of (batch ×) m × k by k × n, the second factor `flipped` (`transposed`) or contiguous."""
+    *batch, m, k, n = sizes
+    a, out = tensor((*batch, m, k), dtype), tensor((*batch, m, n), dtype)
+    b = transposed((*batch, k, n), dtype) if flipped else tensor((*batch, k, n), dtype)
+    if op == "addmm":
+        return Call("aten.addmm.default", (tensor((n,), dtype), a, b), (), (out,), "")
+    return Call(f"aten.{op}.default", (a, b), (), (out,), "")
 
 
 def draw_pool(rng: random.Random, op: str, dtype: str = "float32", channels_last: bool = False) -> Call:
     """max_pool2d / avg_pool2d (and 3-D) windows as CNNs use them: 2, 3 (stride 2), 5 and 7."""
     rank = 3 if op.endswith("3d") else 2
+    if op == "avg_pool3d" and rng.random() < 0.5:
+        return lrn_pool(rng.choice((1, 1, 2, 8)), _width(rng, 16, 512), _map(rng, 7, 112), rng.choice((3, 5, 5)),
+                        dtype)
     while True:
         batch, c = rng.choice((1, 1, 2, 8)), _channels(rng, 3, 1024)
         size = _size(rng, 4, 112)
@@ -261,8 +291,8 @@ def draw_pool(rng: random.Random, op: str, dtype: str = "float32", channels_last
         stride = rng.choice((1, 2, 2, k))
         padding = tuple(kk // 2 if rng.random() < 0.5 else 0 for kk in kernel)
         out = tuple((s + 2 * p - kk) // stride + 1 for s, kk, p in zip(spatial, kernel, padding, strict=True))
-        if min(out) < 1 or c * math.prod(spatial) * batch > 5e7:
-            continue
+        if min(out) < 1 or c * math.prod(spatial) * batch > (5e7 if rank == 2 else 5e6):
+            continue  # 3-D pooling runs at tens of ns an output: 5 M elements take tens of ms
         x = tensor((batch, c, *spatial), dtype, channels_last)
         y = tensor((batch, c, *out), dtype, channels_last)
         if op.startswith("max") and rank == 2:
@@ -270,6 +300,16 @@ def draw_pool(rng: random.Random, op: str, dtype: str = "float32", channels_last
             return Call("aten.max_pool2d_with_indices.default", args, (), (y, tensor(y.shape, "int64")), "")
         args = (x, kernel, (stride,) * rank, padding, False, True, None)
         return Call(f"aten.avg_pool{rank}d.default", args, (), (y,), "")
+
+
+def lrn_pool(batch: int, channels: int, size: int, window: int, dtype: str = "float32") -> Call:
+    """The avg_pool3d that local response normalisation (AlexNet's, GoogLeNet's) runs: the squared input seen as one
+    channel of `channels` + `window` − 1 planes (padded), averaged over `window` planes at stride 1. The slowest kind
+    of call for its bytes: 64 channels on 56² took 2.0 ms on the development CPU (10 ns an output), where a profile
+    whose 3-D pools were all cubic windows predicted 0.3 ms."""
+    x = tensor((batch, 1, channels + window - 1, size, size), dtype)
+    y = tensor((batch, 1, channels, size, size), dtype)
+    return Call("aten.avg_pool3d.default", (x, (window, 1, 1), (1, 1, 1), (0, 0, 0), False, True, None), (), (y,), "")
 
 
 def _shape(rng: random.Random, numel: int) -> tuple[int, int, int, int]:
@@ -480,6 +520,14 @@ def near(call: Call, rng: random.Random) -> Call:
                           int(call.args[5][0]), groups, call.args[2] is not None, x.dtype, x.channels_last,
                           bool(call.args[6]))
         return moved if moved is not None and _macs(moved) <= 8e9 else call
+    if call.name in ("addmm", "mm", "bmm"):  # m, k and n each scaled, the layout kept
+        a, b = call.args[-2], call.args[-1]
+        sizes = (*a.shape[:-1], *b.shape[-2:])
+        flipped = b.order is not None and b.order[-1] == len(b.shape) - 2
+        scaled = tuple(sizes[:-3]) + tuple(max(1, int(v * rng.choice((0.5, 0.75, 1.0, 1.5, 2.0))))
+                                           for v in sizes[-3:])
+        moved_product = matmul_call(call.name, scaled, flipped, a.dtype)
+        return moved_product if _macs(moved_product) <= 8e9 and _bytes(moved_product) <= MATMUL_BYTES else call
     return replace(call)
 
 

@@ -220,3 +220,63 @@ def test_a_deformable_convolutions_offset_is_its_macs_alone() -> None:
             False)
     call = Call("torchvision.deform_conv2d.default", args, (), (_t(1, 256, 14, 14),), "")
     assert _offset_of(call, 5.5) == pytest.approx(256 * 9 * 256 * 196, rel=1e-9)
+
+
+def _traced(module: object, shape: tuple[int, ...], kind: str) -> list[Call]:
+    """The calls of one kind in a module's trace on the meta device (the path `predict` takes)."""
+    from cnncalc.analysis.analyze import subject_for, trace_subject
+    from cnncalc.dtypes import parse_dtype
+
+    _, run, _ = trace_subject(subject_for(module, shape, None, None, None, None), parse_dtype("float32"),
+                              worst_case=False, keep_calls=True)
+    return [c for c in run.tracer.calls or [] if (k := kind_of(c)) is not None and k.name == kind]
+
+
+def test_a_linear_layer_reads_its_weight_transposed_and_a_plain_product_does_not() -> None:
+    import torch
+
+    (linear,) = _traced(torch.nn.Linear(512, 1000), (8, 512), "addmm")
+    features = dict(zip(("log_macs", "log_m", "log_k", "log_n", "log_batch", "log_bytes", "bias", "b_transposed"),
+                        kind_of(linear).features, strict=True))  # type: ignore[union-attr]
+    # the weight (1000, 512) seen as weight.t(): shape (512, 1000), strides (1, 512)
+    assert linear.args[2] == TensorArg((512, 1000), "float32", (1, 512))
+    assert features["b_transposed"] == 1.0 and features["log_m"] == pytest.approx(math.log(8))
+    plain = Call("aten.mm.default", (_t(8, 512), _t(512, 1000)), (), (_t(8, 1000),), "")
+    assert kind_of(plain).features[-1] == 0.0  # type: ignore[union-attr]
+    # a drawn linear layer is laid out as the traced one
+    drawn = sampling.matmul_call("addmm", (8, 512, 1000), True)
+    assert drawn.args[2] == linear.args[2] and kind_of(drawn) == kind_of(linear)
+
+
+def test_products_are_drawn_mostly_transposed_and_with_the_widths_networks_use() -> None:
+    rng = random.Random(3)
+    drawn = [sampling.draw_matmul(rng, op) for op in ("addmm", "mm", "bmm") for _ in range(400)]
+    flipped = [kind_of(c).features[-1] for c in drawn]  # type: ignore[union-attr]
+    assert 0.65 < sum(flipped) / len(flipped) < 0.85  # three in four
+    ks = [c.args[-1].shape[-2] for c in drawn]  # type: ignore[union-attr]
+    assert sum(k in sampling.MATMUL_WIDTHS for k in ks) / len(ks) > 0.6
+    assert sum(c.args[-1].shape[-1] == 1000 for c in drawn) > 60  # type: ignore[union-attr]  # one in ten
+
+
+def test_a_product_drawn_near_another_keeps_its_layout_and_scales_its_sizes() -> None:
+    rng = random.Random(0)
+    call = sampling.matmul_call("bmm", (12, 50, 64, 50), True)
+    for _ in range(20):
+        moved = sampling.near(call, rng)
+        a, b = moved.args
+        assert moved.name == "bmm" and a.shape[0] == 12 and b.order == (0, 2, 1)  # type: ignore[union-attr]
+        for old, new in zip((50, 64, 50), (a.shape[1], a.shape[2], b.shape[2]), strict=True):  # type: ignore
+            assert old // 2 <= new <= old * 2
+
+
+def test_local_response_norms_pool_is_drawn_as_the_op_runs_it() -> None:
+    import torch
+
+    # GoogLeNet's first LRN: 64 channels on 56², size 5: avg_pool3d over (1, 1, 68, 56, 56), window (5, 1, 1)
+    (traced,) = _traced(torch.nn.LocalResponseNorm(5), (1, 64, 56, 56), "avg_pool3d")
+    drawn = sampling.lrn_pool(1, 64, 56, 5)
+    assert kind_of(drawn) == kind_of(traced)
+    assert traced.args[0].shape == (1, 1, 68, 56, 56)  # type: ignore[union-attr]
+    rng = random.Random(1)
+    windows = [kind_of(sampling.draw_pool(rng, "avg_pool3d")).features[2] for _ in range(200)]  # type: ignore
+    assert 0.35 < sum(w <= math.log(5) + 1e-9 for w in windows) / 200 < 0.65  # half of them LRN's (3 or 5 planes)
