@@ -67,3 +67,21 @@ def test_one_sittings_times_are_scored_as_a_prediction_of_anothers() -> None:
     assert ratio == pytest.approx(1.1)
     assert scaled["median"] == pytest.approx(0.1) and scaled["p90"] == pytest.approx(0.12)
     assert raw["spearman"] == pytest.approx(1.0) and scaled["spearman"] == pytest.approx(1.0)
+
+
+def test_the_report_set_is_measured_in_one_shuffled_order_with_every_family_spread_through_it() -> None:
+    from cnncalc.modelzoo.zoo import ZOO
+
+    listed = bench.targets("report")
+    assert [(t[0], t[3]) for t in listed] == [(t[0], t[3]) for t in bench.targets("report")]  # the same each run
+    late = [t for t in listed if t[0] in ZOO or t[0].endswith(".backbone")]  # measured last when listed by family
+    first_half = {t[0] for t in listed[: len(listed) // 2]}
+    # 30 models: family by family none of them came in the first half; shuffled, about half do
+    assert len(late) == 30 and 8 <= sum(t[0] in first_half for t in late) <= 22
+
+
+def test_rows_are_rescored_in_the_order_the_run_measured_them() -> None:
+    listed = [("a", "a", None, 1), ("b", "b", None, 1), ("c", "c", None, 8), ("d", "d", None, 1)]
+    taken = {("c", 8): row("c", 10, 10, 1.1), ("a", 1): row("a", 10, 10), ("d", 1): row("d", 10, 10, 1.2)}
+    # the file's order (c, a, d), then what it lacks (b)
+    assert [t[0] for t in bench.in_measured_order(listed, taken)] == ["c", "a", "d", "b"]
