@@ -40,6 +40,8 @@ def main() -> None:
     parser.add_argument("--profile", default="dev-cpu-1t")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error(f"--runs {args.runs}: give at least 1 pair")
     import cnncalc
     from cnncalc.latency.profile import load_profile
 

@@ -133,7 +133,8 @@ def materialize(value: Any, generator: torch.Generator | None = None, device: st
                 scale: float = 0.1) -> Any:
     """Real tensors for a summarised argument: values in a benign range (no denormals, no overflow), with its
     shape, element type and, where they lay it out densely (`TensorArg.order`: contiguous, channels-last, a
-    transposed matrix), its strides; everything else as it was."""
+    transposed matrix), its strides, a channels-last view that is not dense (a slice) channels-last; everything else
+    as it was."""
     if isinstance(value, TensorArg):
         dtype = getattr(torch, value.dtype)
         order = value.order or tuple(range(len(value.shape)))
@@ -145,6 +146,9 @@ def materialize(value: Any, generator: torch.Generator | None = None, device: st
         else:
             base = torch.zeros(stored, dtype=dtype)
         base = base.to(dtype=dtype, device=device)
+        if value.order is None and value.stride and value.channels_last:  # a channels-last slice: not dense
+            return base.contiguous(memory_format=torch.channels_last if len(value.shape) == 4
+                                   else torch.channels_last_3d)
         return base.permute(sorted(range(len(order)), key=order.__getitem__))
     if isinstance(value, tuple):
         return [materialize(v, generator, device, scale) for v in value]

@@ -127,8 +127,8 @@ def _matmul(call: Call) -> Kind | None:
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
     batch = max(_numel(a.shape[:-2]), _numel(b.shape[:-2]))
     macs = float(batch * m * k * n)
-    order = b.order
-    transposed = float(order is not None and k > 1 and order[-1] == len(b.shape) - 2)
+    # read transposed: k runs along memory (stride 1) while n does not (a padded leading dimension counts too)
+    transposed = float(len(b.stride) == len(b.shape) and b.stride[-2] == 1 and k > 1 and n > 1)
     features = (_log(macs), _log(m), _log(k), _log(n), _log(batch), _log(_io_bytes(call)), bias, transposed)
     return Kind("bmm" if name in ("bmm", "baddbmm") else "addmm" if bias else "mm", features, 2 * macs,
                 _io_bytes(call), _out_bytes(call), float(b.nbytes))

@@ -103,15 +103,26 @@ def _libc() -> Any:
         return None
 
 
+#: whether `steady_allocator` has set this process's allocator
+_steady = False
+
+
+def steady_heap() -> bool:
+    """Whether this process keeps freed memory for reuse (`steady_allocator` was called and took)."""
+    return _steady
+
+
 def steady_allocator() -> bool:
     """Keep the process's freed memory for reuse (glibc: the mmap and trim thresholds at 1 GiB), as a long-running
     server's allocator settles: otherwise a fresh process maps and unmaps its larger activations on every forward
     and pays page faults that make small models up to a third slower, varying with what ran before. True when
     set (Linux with glibc); the setting lasts for the process."""
+    global _steady
     mallopt = getattr(_libc(), "mallopt", None)
     if mallopt is None:
         return False
-    return bool(mallopt(M_MMAP_THRESHOLD, 1 << 30)) and bool(mallopt(M_TRIM_THRESHOLD, 1 << 30))
+    _steady = _steady or (bool(mallopt(M_MMAP_THRESHOLD, 1 << 30)) and bool(mallopt(M_TRIM_THRESHOLD, 1 << 30)))
+    return _steady
 
 
 def release_heap() -> None:
@@ -156,17 +167,25 @@ def time_network(module: torch.nn.Module, x: torch.Tensor, seconds: float = 1.0)
 
 
 @contextlib.contextmanager
-def flushed_subnormals() -> Iterator[None]:
-    """Subnormal floats read and written as zero on the CPU (`torch.set_flush_denormal`) for the block. A network with
-    random weights can shrink its activations into subnormals, which x86 cores compute up to a hundred times slower,
-    and which trained weights rarely make (torchvision's swin_t: 126 ms with them, 100 ms without, on the
-    development CPU: benchmarks/latency_diagnostics.py). Single ops are timed with inputs in a benign range, so
-    whole networks are timed without them too. Restored to PyTorch's default (off) after."""
-    torch.set_flush_denormal(True)
+def flushed_subnormals() -> Iterator[bool]:
+    """Subnormal floats read and written as zero on the CPU (`torch.set_flush_denormal`) for the block; it yields
+    whether the CPU can (x86 with SSE3). A network with random weights can shrink its activations into subnormals,
+    which x86 cores compute up to a hundred times slower, and which trained weights rarely make (torchvision's
+    swin_t: 126 ms with them, 100 ms without, on the development CPU: benchmarks/latency_diagnostics.py). Single ops
+    are timed with inputs in a benign range, so whole networks are timed without them too. The setting is the
+    calling thread's (PyTorch's intra-op workers keep their own), and it is restored to what it was after."""
+    before = flushing_subnormals()
+    able = torch.set_flush_denormal(True)
     try:
-        yield
+        yield able
     finally:
-        torch.set_flush_denormal(False)
+        torch.set_flush_denormal(before)
+
+
+def flushing_subnormals() -> bool:
+    """Whether the calling thread flushes subnormals now: 1e-39 (below float32's least normal, 1.18e-38) times 1
+    comes out 0."""
+    return (torch.tensor([1e-39]) * 1.0).item() == 0.0
 
 
 def time_module_call(device: str = "cpu", calls: int = 2000) -> float:

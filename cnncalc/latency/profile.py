@@ -1,6 +1,6 @@
 """A latency profile: what `cnncalc calibrate` measured on one device, as a versioned JSON file.
 
-    {"format": "cnncalc-latency-profile", "version": 3,
+    {"format": "cnncalc-latency-profile", "version": 4,
      "device": {"type": "cpu", "name": "Intel(R) Xeon(R) Processor", "threads": 2, "peak_flops": …, "bandwidth": …},
      "torch": "2.14.1", "dtype": "float32", "channels_last": false, "created": "2026-12-06T…",
      "overheads": {"module_call": 2.1e-06, …},
@@ -25,11 +25,13 @@ from cnncalc.latency.context import Context
 from cnncalc.latency.fitting import HeldOut, Model, model_from
 
 FORMAT = "cnncalc-latency-profile"
-VERSION = 3
+VERSION = 4
 #: the versions this cnncalc reads: 2 added the correction's second bound (`per_mid_byte`, `mid_bytes`), which
 #: a cnncalc that reads only version 1 would leave out of its predictions; 3 the trees' offsets as terms of their
-#: features (`cnncalc.latency.fitting.Offset`), which one that reads version 2 would take for log MACs alone
-READS = (1, 2, 3)
+#: features (`cnncalc.latency.fitting.Offset`), which one that reads version 2 would take for log MACs alone; 4 the
+#: matrix products' eighth feature (`b_transposed`), on which a cnncalc that reads version 3 would index past its
+#: seven (older profiles' trees never read it, so they are read as they are)
+READS = (1, 2, 3, 4)
 #: the profiles that ship with cnncalc, by name (cnncalc/latency/profiles/NAME.json)
 SHIPPED = Path(__file__).with_name("profiles")
 

@@ -248,7 +248,7 @@ def draw_matmul(rng: random.Random, op: str, dtype: str = "float32") -> Call:
     Three in four products read their second factor transposed, as a linear layer reads its weight (`weight.t()`)
     and attention its keys: at 8 × 1,280 × 1,000 (a classifier at batch 8) that took 2.3× the time of the same
     product with the factor contiguous, at 50 × 1,024 × 4,096 (ViT-L/32's MLP) 1.1×. Widths are mostly those
-    networks use (`MATMUL_WIDTHS`), and one output in ten is ImageNet's 1,000 classes."""
+    networks use (`MATMUL_WIDTHS`), and one linear layer's output in ten is ImageNet's 1,000 classes."""
     while True:
         if op != "bmm" and rng.random() < 0.1:
             k = _channels(rng, 8192, 32768)
@@ -280,8 +280,11 @@ def draw_pool(rng: random.Random, op: str, dtype: str = "float32", channels_last
     """max_pool2d / avg_pool2d (and 3-D) windows as CNNs use them: 2, 3 (stride 2), 5 and 7."""
     rank = 3 if op.endswith("3d") else 2
     if op == "avg_pool3d" and rng.random() < 0.5:
-        return lrn_pool(rng.choice((1, 1, 2, 8)), _width(rng, 16, 512), _map(rng, 7, 112), rng.choice((3, 5, 5)),
-                        dtype)
+        while True:  # at most 5 M elements, as the cubic ones below (AlexNet's and GoogLeNet's are 0.2–0.6 M)
+            lrn = lrn_pool(rng.choice((1, 1, 2, 8)), _width(rng, 16, 512), _map(rng, 7, 112), rng.choice((3, 5, 5)),
+                           dtype)
+            if lrn.args[0].numel <= 5e6:
+                return lrn
     while True:
         batch, c = rng.choice((1, 1, 2, 8)), _channels(rng, 3, 1024)
         size = _size(rng, 4, 112)

@@ -27,8 +27,8 @@ class Settings:
     min_time: float
     #: CPU runs: subnormal floats flushed to zero while timed (random weights can make them; trained ones rarely do)
     flush_subnormals: bool | None = None
-    #: CPU runs beside a prediction: freed memory kept for reuse, as calibration measures
-    #: (`cnncalc.latency.measure.steady_allocator`: glibc's malloc thresholds at 1 GiB, for the rest of the process)
+    #: CPU runs in a process that keeps freed memory for reuse, as calibration measures: set beside a prediction,
+    #: for the rest of the process (`cnncalc.latency.measure.steady_allocator`: glibc's malloc thresholds at 1 GiB)
     steady_heap: bool | None = None
 
 

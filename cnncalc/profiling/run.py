@@ -90,7 +90,9 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     torch's). `predict` (a latency profile of this kind of device, a file
     or a shipped name) sets each forward's predicted latency beside the measured one, per layer too. On the CPU the
     runs are timed with subnormal floats flushed to zero, and beside a prediction with freed memory kept for reuse
-    as calibration measures (glibc's malloc thresholds at 1 GiB, for the rest of the process)."""
+    as calibration measures (glibc's malloc thresholds at 1 GiB, for the rest of the process: later runs in it are
+    measured so too, and say so); the heap's free memory is handed back before each batch (malloc_trim), so that
+    the resident set's growth is that batch's peak."""
     from cnncalc.analysis.analyze import StepSpec, trace_training
     from cnncalc.analysis.training import DEFAULT_OPTIMIZER, parse_amp, parse_optimizer
     from cnncalc.profiling.training import make_step, measured_peak
@@ -122,7 +124,10 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
     prof, notes = _prediction(predict, dev, dt, channels_last, spec is not None)
     on_cpu = dev.type == "cpu"
     # beside a prediction, the runs are measured as calibration measured the profile: freed memory kept for reuse
-    steady = on_cpu and prof is not None and measure.steady_allocator()
+    if on_cpu and prof is not None:
+        measure.steady_allocator()
+    with measure.flushed_subnormals() as flushes:  # whether this CPU can: said in the settings
+        pass
     real = subject.real(0).eval().to(device=dev, dtype=torch_dtype)
     if spec is not None:
         real.train()
@@ -137,11 +142,11 @@ def profile(model: nn.Module | str, device: str = "cpu", batch: str | Sequence[i
         tf32_conv=torch.backends.cudnn.allow_tf32 if on_cuda else None,
         tf32_matmul=torch.backends.cuda.matmul.allow_tf32 if on_cuda else None,
         channels_last=channels_last, compiled=compile, warmup=warmup, min_time=min_time,
-        flush_subnormals=True if on_cpu else None, steady_heap=steady if on_cpu else None)
+        flush_subnormals=flushes if on_cpu else None, steady_heap=measure.steady_heap() if on_cpu else None)
     runs = []
     layers: tuple[LayerTime, ...] = ()
     grad_mode = torch.inference_mode() if spec is None else contextlib.nullcontext()
-    flushed = measure.flushed_subnormals() if on_cpu else contextlib.nullcontext()
+    flushed = measure.flushed_subnormals() if on_cpu and flushes else contextlib.nullcontext()
     with _cudnn_benchmark(on_cuda), grad_mode, flushed:
         for b in batches:
             batch_subject = subject_for(model, input_shape, inputs, batch=b)

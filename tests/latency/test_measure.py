@@ -49,9 +49,16 @@ def test_subnormals_are_flushed_inside_the_block_only() -> None:
         pytest.skip("this CPU cannot flush subnormals (no SSE3)")
     torch.set_flush_denormal(False)
     assert (tiny * 1.0).item() != 0.0
-    with measure.flushed_subnormals():
-        assert (tiny * 1.0).item() == 0.0
+    with measure.flushed_subnormals() as able:
+        assert able and (tiny * 1.0).item() == 0.0
     assert (tiny * 1.0).item() != 0.0
+    torch.set_flush_denormal(True)  # a user's own setting is what the block restores
+    try:
+        with measure.flushed_subnormals():
+            pass
+        assert measure.flushing_subnormals() and (tiny * 1.0).item() == 0.0
+    finally:
+        torch.set_flush_denormal(False)
 
 
 def _depth(tree: tuple[tuple[int, ...], ...]) -> int:

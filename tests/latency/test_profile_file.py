@@ -81,7 +81,8 @@ def test_held_out_error_is_measured_on_calls_the_model_did_not_see() -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ('{"format": "cnncalc-latency-profile", "version": 1, "dev', "is not a complete JSON document \\(truncated"),
     ('{"format": "something else"}', "is not a cnncalc latency profile"),
-    ('{"format": "cnncalc-latency-profile", "version": 99}', "is version 99; this cnncalc reads versions 1, 2 and 3"),
+    ('{"format": "cnncalc-latency-profile", "version": 99}',
+     "is version 99; this cnncalc reads versions 1, 2, 3 and 4"),
     ('{"format": "cnncalc-latency-profile", "version": 1, "device": {}}', "is malformed \\(KeyError"),
     ("[1, 2]", "is not a cnncalc latency profile"),
 ])
