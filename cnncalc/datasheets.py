@@ -113,7 +113,8 @@ def cpu_peaks(threads: int, cpuinfo: str | None = None,
     if ghz is None:
         return DevicePeaks(name, None, None, None, None, "CPU: clock unknown, no compute estimate")
     fp32 = threads * ghz * 1e9 * lanes * 2 * 2
-    source = (f"estimate: {threads} threads × {ghz:.2f} GHz × {lanes} FP32 lanes × 2 FMA units × 2 FLOPs "
+    plural = "s" if threads != 1 else ""
+    source = (f"estimate: {threads} thread{plural} × {ghz:.2f} GHz × {lanes} FP32 lanes × 2 FMA units × 2 FLOPs "
               f"(from /proc/cpuinfo)")
     return DevicePeaks(name, fp32, None, None, None, source)
 
