@@ -107,7 +107,7 @@ def targets(which: str) -> list[Target]:
     if which == "gpu":
         return [(n, n, None, b) for b in (1, 64) for n in GPU30]
     names = torchvision_names("classification")
-    out: list[tuple[str, Any, tuple[int, ...] | None, int]] = [(n, n, None, 1) for n in names]
+    out: list[Target] = [(n, n, None, 1) for n in names]
     out += [(n, n, None, 8) for n in names[::3]]
     out += [(n, n, None, 1) for n in ZOO]
     out += backbones()
@@ -122,13 +122,13 @@ def in_measured_order(listed: list[Target], taken: dict[tuple[str, int], Row]) -
     return sorted(listed, key=lambda t: position.get((t[0], t[3]), len(position)))
 
 
-def backbones() -> list[tuple[str, Any, tuple[int, ...] | None, int]]:
+def backbones() -> list[Target]:
     """The backbones of torchvision's detection and segmentation models (random weights), at 1×3×320×320."""
     import torchvision.models.detection as det
     import torchvision.models.segmentation as seg
 
     shape = (1, 3, 320, 320)
-    out: list[tuple[str, Any, tuple[int, ...] | None, int]] = []
+    out: list[Target] = []
     for name in ("fasterrcnn_resnet50_fpn", "fasterrcnn_mobilenet_v3_large_fpn", "retinanet_resnet50_fpn_v2",
                  "fcos_resnet50_fpn", "ssdlite320_mobilenet_v3_large", "maskrcnn_resnet50_fpn_v2"):
         out.append((f"{name}.backbone", lambda n=name: getattr(det, n)(weights=None, weights_backbone=None).backbone,

@@ -137,7 +137,8 @@ def materialize(value: Any, generator: torch.Generator | None = None, device: st
     as it was."""
     if isinstance(value, TensorArg):
         dtype = getattr(torch, value.dtype)
-        order = value.order or tuple(range(len(value.shape)))
+        dense = value.order
+        order = dense or tuple(range(len(value.shape)))
         stored = [value.shape[d] for d in order]  # the shape in memory order, permuted back below
         if dtype.is_floating_point:
             base = torch.empty(stored).uniform_(-scale, 3 * scale, generator=generator)
@@ -146,7 +147,7 @@ def materialize(value: Any, generator: torch.Generator | None = None, device: st
         else:
             base = torch.zeros(stored, dtype=dtype)
         base = base.to(dtype=dtype, device=device)
-        if value.order is None and value.stride and value.channels_last:  # a channels-last slice: not dense
+        if dense is None and value.stride and value.channels_last:  # a channels-last slice: not dense
             return base.contiguous(memory_format=torch.channels_last if len(value.shape) == 4
                                    else torch.channels_last_3d)
         return base.permute(sorted(range(len(order)), key=order.__getitem__))

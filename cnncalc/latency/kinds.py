@@ -127,11 +127,17 @@ def _matmul(call: Call) -> Kind | None:
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
     batch = max(_numel(a.shape[:-2]), _numel(b.shape[:-2]))
     macs = float(batch * m * k * n)
-    # read transposed: k runs along memory (stride 1) while n does not (a padded leading dimension counts too)
-    transposed = float(len(b.stride) == len(b.shape) and b.stride[-2] == 1 and k > 1 and n > 1)
-    features = (_log(macs), _log(m), _log(k), _log(n), _log(batch), _log(_io_bytes(call)), bias, transposed)
+    features = (_log(macs), _log(m), _log(k), _log(n), _log(batch), _log(_io_bytes(call)), bias,
+                float(reads_transposed(b)))
     return Kind("bmm" if name in ("bmm", "baddbmm") else "addmm" if bias else "mm", features, 2 * macs,
                 _io_bytes(call), _out_bytes(call), float(b.nbytes))
+
+
+def reads_transposed(b: TensorArg) -> bool:
+    """Whether a product's second factor (… × k × n) is laid out transposed, as a linear layer's weight is read
+    (`weight.t()`): k runs along memory (stride 1) while n does not (a padded leading dimension counts too)."""
+    k, n = b.shape[-2], b.shape[-1]
+    return len(b.stride) == len(b.shape) and b.stride[-2] == 1 and k > 1 and n > 1
 
 
 def _pool(call: Call) -> Kind | None:

@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from cnncalc.analysis.calls import Call, TensorArg
+from cnncalc.latency.kinds import reads_transposed
 
 
 def tensor(shape: tuple[int, ...], dtype: str = "float32", channels_last: bool = False) -> TensorArg:
@@ -526,7 +527,7 @@ def near(call: Call, rng: random.Random) -> Call:
     if call.name in ("addmm", "mm", "bmm"):  # m, k and n each scaled, the layout kept
         a, b = call.args[-2], call.args[-1]
         sizes = (*a.shape[:-1], *b.shape[-2:])
-        flipped = b.order is not None and b.order[-1] == len(b.shape) - 2
+        flipped = reads_transposed(b)
         scaled = tuple(sizes[:-3]) + tuple(max(1, int(v * rng.choice((0.5, 0.75, 1.0, 1.5, 2.0))))
                                            for v in sizes[-3:])
         moved_product = matmul_call(call.name, scaled, flipped, a.dtype)
